@@ -1,0 +1,186 @@
+"""The Vietnamese normaliser: repair the encoding, the Unicode form, the whitespace and the tones.
+
+Steps run in this order, each switchable in :class:`NormalizeOptions`:
+
+1. **NFC** (unicodedata2 tables) first, so that the later steps see one spelling of each
+   character; a decomposed ``A`` + tilde must not turn into the mojibake lead ``Ã`` later.
+2. **Mojibake** (ftfy for cp1252 / latin-1, our own pass for cp1258) before any whitespace work,
+   because a mis-decoded ``à`` ends in a no-break space that the whitespace step would eat.
+3. **Whitespace and invisible characters**: space separators -> space, zero-width characters,
+   soft hyphens, BOMs and control characters removed, line breaks -> ``\\n``, runs of spaces
+   collapsed, trailing spaces stripped. Blank lines (paragraph breaks) survive.
+4. **NFC again** when steps 2-3 changed the text, plus composition repairs that NFC does not
+   do (``d`` + combining stroke -> ``đ``).
+5. **Tone marks** placed canonically (see :mod:`seedclean.tones`); this also composes marks
+   typed in the wrong order or after the wrong vowel.
+
+Nothing else changes by default: no case folding, no punctuation rewriting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import unicodedata2 as ud
+
+from .mojibake import SUSPECT_RE, fix_mojibake, fix_surrogates
+from .tones import STYLES, fix_tones_counted
+
+__all__ = ["NormalizeOptions", "NormalizeResult", "normalize", "normalize_and_explain", "CHANGE_KINDS"]
+
+CHANGE_KINDS = (
+    "surrogates",
+    "mojibake",
+    "nfc",
+    "composition",
+    "newlines",
+    "spaces",
+    "invisible",
+    "control",
+    "space_runs",
+    "tones",
+)
+
+
+@dataclass(frozen=True)
+class NormalizeOptions:
+    """Which normalisation steps run. Build once, pass to :func:`normalize` many times.
+
+    Attributes:
+        mojibake: repair UTF-8 mis-decoded as cp1252, latin-1 or cp1258.
+        whitespace: unify spaces and line breaks, drop zero-width and control characters.
+        nfc: compose to Unicode NFC with current tables, with Vietnamese-specific repairs.
+        tones: place tone marks canonically.
+        tone_style: ``"hòa"`` (hòa, khỏe, thủy), ``"hoà"`` (hoà, khoẻ, thuỷ) or ``"keep"``
+            (keep either, repair only placements no style allows).
+    """
+
+    mojibake: bool = True
+    whitespace: bool = True
+    nfc: bool = True
+    tones: bool = True
+    tone_style: str = "hòa"
+
+    def __post_init__(self) -> None:
+        if self.tone_style not in STYLES:
+            raise ValueError(f"tone_style must be one of {STYLES}, not {self.tone_style!r}")
+
+
+@dataclass
+class NormalizeResult:
+    """A normalised text and how many fixes of each kind went into it."""
+
+    text: str
+    changes: Counter[str] = field(default_factory=Counter)
+
+
+DEFAULT_OPTIONS = NormalizeOptions()
+
+_NEWLINE_RE = re.compile("\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
+_SPACE_RE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_INVISIBLE_RE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e\u061c]")
+_JOINER_RE = re.compile("[\u200c\u200d]+")
+_CONTROL_RE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_TRAILING_RE = re.compile(" +(?=\n)| +$")
+_RUN_RE = re.compile(" {2,}")
+_WS_SUSPECT = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f"
+    "\u205f-\u206f\u3000\ufeff]| {2,}| \n| $"
+)
+_STROKE_RE = re.compile("([dD])[\u0335\u0336]")
+
+
+def _latin_or_space(ch: str) -> bool:
+    return ch <= "\u036f" or ch.isspace()
+
+
+def _drop_joiner(m: re.Match[str]) -> str:
+    """Keep ZWJ / ZWNJ only between two non-Latin characters (emoji sequences, Indic, Persian)."""
+    s, i, j = m.string, m.start(), m.end()
+    before = s[i - 1] if i > 0 else " "
+    after = s[j] if j < len(s) else " "
+    return "" if _latin_or_space(before) or _latin_or_space(after) else m.group()
+
+
+def _whitespace(text: str, changes: Counter[str]) -> str:
+    if not _WS_SUSPECT.search(text):
+        return text
+    text, n = _NEWLINE_RE.subn("\n", text)
+    changes["newlines"] += n
+    text, n = _SPACE_RE.subn(" ", text)
+    changes["spaces"] += n
+    text, n = _INVISIBLE_RE.subn("", text)
+    changes["invisible"] += n
+    if "\u200c" in text or "\u200d" in text:
+        before = len(text)
+        text = _JOINER_RE.sub(_drop_joiner, text)
+        changes["invisible"] += before - len(text)
+    text, n = _CONTROL_RE.subn("", text)
+    changes["control"] += n
+    text, n = _TRAILING_RE.subn("", text)
+    text, m = _RUN_RE.subn(" ", text)
+    changes["space_runs"] += n + m
+    return text
+
+
+def _nfc(text: str, changes: Counter[str]) -> str:
+    if "\u0335" in text or "\u0336" in text:
+        text, n = _STROKE_RE.subn(lambda m: "đ" if m.group(1) == "d" else "Đ", text)
+        changes["composition"] += n
+    out = ud.normalize("NFC", text)  # has its own quick check: near-free on NFC input
+    if out == text:
+        return text
+    changes["nfc"] += sum(1 for a, b in zip(out.split(), text.split()) if a != b) or 1
+    return out
+
+
+def _run(text: str, options: NormalizeOptions, changes: Counter[str]) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"normalize() expects str, got {type(text).__name__}")
+    text, n = fix_surrogates(text)
+    changes["surrogates"] += n
+    if options.nfc:
+        text = _nfc(text, changes)
+    for _ in range(4):  # removing an invisible character can join a mojibake pair: repeat
+        before = text
+        if options.mojibake:
+            text, n = fix_mojibake(text)
+            changes["mojibake"] += n
+        if options.whitespace:
+            text = _whitespace(text, changes)
+        if options.nfc and text is not before:
+            text = _nfc(text, changes)
+        if text == before or not (options.mojibake and SUSPECT_RE.search(text)):
+            break
+    if options.tones:
+        text, n = fix_tones_counted(text, options.tone_style)
+        changes["tones"] += n
+    return text
+
+
+def _options(options: NormalizeOptions | None, overrides: dict[str, object]) -> NormalizeOptions:
+    base = DEFAULT_OPTIONS if options is None else options
+    return replace(base, **overrides) if overrides else base
+
+
+def normalize(text: str, options: NormalizeOptions | None = None, **overrides: object) -> str:
+    """Return ``text`` repaired and normalised; keyword arguments override ``options`` fields.
+
+    Example:
+        >>> normalize("Cộng hoà\\u00a0xã hội")
+        'Cộng hòa xã hội'
+    """
+    opts = _options(options, overrides)
+    return _run(text, opts, Counter())
+
+
+def normalize_and_explain(
+    text: str, options: NormalizeOptions | None = None, **overrides: object
+) -> NormalizeResult:
+    """Like :func:`normalize`, and also count the fixes made, per kind (for reports)."""
+    opts = _options(options, overrides)
+    changes: Counter[str] = Counter()
+    out = _run(text, opts, changes)
+    return NormalizeResult(out, Counter({k: v for k, v in changes.items() if v}))

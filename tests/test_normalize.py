@@ -1,0 +1,171 @@
+"""The normaliser: a case file, seed examples and hypothesis properties."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+import unicodedata2
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import any_text, mixed_text, vietnamese_text
+
+import seedclean
+from seedclean import NormalizeOptions, normalize, normalize_and_explain
+
+HERE = Path(__file__).parent
+SEEDS = HERE.parent / "seeds"
+CASES = json.loads((HERE / "cases" / "normalize.json").read_text(encoding="utf-8"))
+
+
+def _params(section: str, **marks: object) -> list[object]:
+    return [
+        pytest.param(c["input"], c["output"], c.get("options", {}), id=c["label"], **marks)
+        for c in CASES[section]
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, expected, options",
+    _params("in_the_wild")
+    + _params("synthetic")
+    + _params("negative")
+    + _params("known_failures", marks=pytest.mark.xfail(strict=True)),
+)
+def test_case_file(text: str, expected: str, options: dict[str, object]) -> None:
+    assert normalize(text, **options) == expected
+
+
+def test_negative_cases_really_are_unchanged() -> None:
+    for case in CASES["negative"]:
+        if case["label"] != "code":  # the code case loses its indentation run, on purpose
+            assert case["input"] == case["output"], case["label"]
+
+
+def _seed(prefix: str) -> str:
+    (path,) = SEEDS.glob(prefix + "_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+def test_seed_002_first_line_becomes_nfc() -> None:
+    first = _seed("002").split("\n")[0]
+    assert not unicodedata.is_normalized("NFC", first)
+    out = normalize(first)
+    assert out == unicodedata2.normalize("NFC", first)
+    assert out.startswith("Thủ tướng Phạm Minh Chính")
+
+
+def test_seed_003_no_break_space_becomes_space() -> None:
+    text = _seed("003")
+    assert "\u00a0" in text
+    out = normalize(text)
+    assert "\u00a0" not in out
+    assert out.count(" ") >= text.count(" ") + 1 - text.count("  ")
+
+
+def test_seed_001_hoa_style() -> None:
+    def count(word: str, s: str) -> int:
+        return len(re.findall(rf"\b{word}\b", s))
+
+    text = _seed("001")
+    assert count("hoá", text) == 17  # once in each of the 17 copies
+    out = normalize(text)
+    assert count("hoá", out) == 0
+    assert count("hóa", out) == count("hóa", text) + 17
+    assert count("hoá", normalize(text, tone_style="hoà")) == count("hóa", out)
+
+
+def test_explain_counts_each_kind() -> None:
+    result = normalize_and_explain("Tiáº¿ng\u00a0Viá»‡t hoá\u200b  ")
+    assert result.text == "Tiếng Việt hóa"
+    assert result.changes["mojibake"] == 1
+    assert result.changes["spaces"] == 1
+    assert result.changes["invisible"] == 1
+    assert result.changes["tones"] == 1
+    assert normalize_and_explain("sạch sẽ").changes == {}
+
+
+def test_options_object_and_overrides() -> None:
+    opts = NormalizeOptions(tone_style="hoà")
+    assert normalize("hòa", opts) == "hoà"
+    assert normalize("hòa", opts, tone_style="hòa") == "hòa"
+    with pytest.raises(ValueError, match="tone_style"):
+        NormalizeOptions(tone_style="old")
+    with pytest.raises(TypeError):
+        normalize(b"bytes")  # type: ignore[arg-type]
+
+
+def test_public_api() -> None:
+    assert seedclean.normalize is normalize
+    assert isinstance(seedclean.__version__, str)
+
+
+ZERO_WIDTH = set("\u200b\u200e\u200f\u2060\ufeff\u00ad\u180e")
+
+
+@given(mixed_text)
+def test_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@given(mixed_text)
+def test_output_nfc_without_controls_or_zero_width(text: str) -> None:
+    out = normalize(text)
+    assert unicodedata2.normalize("NFC", out) == out
+    assert not [c for c in out if unicodedata.category(c) == "Cc" and c != "\n"]
+    assert not ZERO_WIDTH.intersection(out)
+    for i, c in enumerate(out):
+        if c in "\u200c\u200d":  # joiners survive only between two non-Latin characters
+            assert 0 < i < len(out) - 1 and out[i - 1] > "\u036f" and out[i + 1] > "\u036f"
+
+
+@given(mixed_text)
+def test_nfd_input_gives_same_output(text: str) -> None:
+    assert normalize(unicodedata2.normalize("NFD", text)) == normalize(text)
+
+
+@given(st.lists(st.sampled_from(["hòa", "khỏe", "thủy", "Hòa", "ủy", "lòe", "xòa"]), min_size=1))
+def test_both_styles_meet(words: list[str]) -> None:
+    hoa = " ".join(words)
+    hoa_final = normalize(hoa, tone_style="hoà")
+    assert hoa_final != hoa
+    for style in ("hòa", "hoà"):
+        assert normalize(hoa, tone_style=style) == normalize(hoa_final, tone_style=style)
+
+
+@given(vietnamese_text())
+def test_styles_meet_on_generated_text(text: str) -> None:
+    other = normalize(text, tone_style="hoà")
+    for style in ("hòa", "hoà"):
+        assert normalize(text, tone_style=style) == normalize(other, tone_style=style)
+
+
+PLAIN = st.text(
+    st.sampled_from(
+        [chr(c) for c in range(0x21, 0x7F)]
+        + list("Москва Санкт-Петербург")
+        + [chr(c) for c in range(0x4E00, 0x4E40)]
+        + list("ประเทศเวียดนาม")
+        + [" ", "\n"]
+    )
+)
+
+
+@given(PLAIN)
+def test_ascii_and_other_scripts_change_only_in_whitespace(text: str) -> None:
+    assert normalize(text).split() == text.split()
+
+
+@given(st.text(st.characters(exclude_categories=())))
+def test_never_raises(text: str) -> None:
+    assert isinstance(normalize(text), str)
+    assert isinstance(normalize_and_explain(text).text, str)
+
+
+@given(any_text)
+def test_explain_agrees_with_normalize(text: str) -> None:
+    assert normalize_and_explain(text).text == normalize(text)
