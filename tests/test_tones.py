@@ -85,7 +85,20 @@ def test_known_words_hoa_style(word: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "word",
-    ["café", "résumé", "naïve", "où", "Ñu", "með", "Ørsted", "ñandú", "Zürich", "façade", "fière", "ảí"],
+    [
+        "café",
+        "résumé",
+        "naïve",
+        "où",
+        "Ñu",
+        "með",
+        "Ørsted",
+        "ñandú",
+        "Zürich",
+        "façade",
+        "fière",
+        "ảí",
+    ],
 )
 def test_non_vietnamese_words_unchanged(word: str) -> None:
     assert place_tone(word) == word
