@@ -1,0 +1,110 @@
+"""Split a normalised document into units (paragraphs, lines or sentences) and join them back.
+
+Each unit keeps the separator that preceded it, so a document rebuilt from the units it keeps
+looks like the input minus the removed units: blank-line documents stay blank-line documents,
+line-per-paragraph documents keep their leading-space continuation convention.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Segment", "split", "join", "detect_mode", "repair_broken_numbers", "MODES"]
+
+MODES = ("auto", "blank", "line")
+GRANULARITIES = ("paragraph", "line", "sentence")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One unit of a document: its text and the separator written before it."""
+
+    text: str
+    prefix: str = ""
+
+
+# "... cấp 1." / "000 học bổng ...": a line ending in a 1-3 digit group and a thousands
+# separator, and the next line starting with exactly three digits and then a lower-case word.
+_BROKEN_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}[.,])\n(\d{3}(?:[.,]\d{3})*)(?=[ ,.;:%)]*[^\W\d_A-ZÀ-Ỹ])")
+_BLANK = re.compile(r"\n[ \t]*\n\s*")
+_LINE = re.compile(r"\n")
+
+
+def repair_broken_numbers(text: str) -> tuple[str, int]:
+    """Join numbers broken across a line (``1.`` / ``000``) when nothing else can be meant."""
+    out, n = _BROKEN_NUMBER.subn(lambda m: m.group(1) + m.group(2), text)
+    return out, n
+
+
+def detect_mode(text: str) -> str:
+    """``"blank"`` if blank lines separate paragraphs (or there is one line), else ``"line"``."""
+    body = text.strip("\n")
+    if _BLANK.search(body) or "\n" not in body:
+        return "blank"
+    return "line"
+
+
+def _split_on(text: str, sep: re.Pattern[str]) -> list[Segment]:
+    out: list[Segment] = []
+    pos = 0
+    prefix = ""
+    for m in sep.finditer(text):
+        chunk = text[pos : m.start()]
+        if chunk.strip():
+            out.append(Segment(chunk, prefix))
+            prefix = m.group()
+        else:
+            prefix += chunk + m.group()
+        pos = m.end()
+    chunk = text[pos:]
+    if chunk.strip():
+        out.append(Segment(chunk, prefix))
+    return out
+
+
+# A sentence ends at . ! ? or … (with closing quotes/brackets), before a space and a capital,
+# digit or opening quote; common Vietnamese abbreviations (Tp., TP., ThS., v.v.) do not end one.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*( +)(?=[\"“‘(\[]?[A-ZÀ-ỸĐ0-9])")
+_ABBREV = re.compile(r"(?:\b(?:Tp|TP|Th\.?S|TS|PGS|GS|Mr|Mrs|Dr|St|Q|P|TT|Ô|B|v\.v|tr)\.|\b[A-ZĐ]\.)$")
+
+
+def _sentences(seg: Segment) -> list[Segment]:
+    text = seg.text
+    out: list[Segment] = []
+    start = 0
+    prefix = seg.prefix
+    for m in _SENTENCE_END.finditer(text):
+        piece = text[start : m.start(1)]
+        if _ABBREV.search(piece):
+            continue
+        out.append(Segment(piece, prefix))
+        prefix = m.group(1)
+        start = m.end(1)
+    out.append(Segment(text[start:], prefix))
+    return out
+
+
+def split(text: str, mode: str = "auto", granularity: str = "paragraph") -> list[Segment]:
+    """Split a document into units; ``mode`` says how paragraphs are delimited."""
+    if mode not in MODES:
+        raise ValueError(f"segmentation mode must be one of {MODES}, not {mode!r}")
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"granularity must be one of {GRANULARITIES}, not {granularity!r}")
+    if granularity == "line":
+        mode = "line"
+    elif mode == "auto":
+        mode = detect_mode(text)
+    paragraphs = _split_on(text, _BLANK if mode == "blank" else _LINE)
+    if granularity != "sentence":
+        return paragraphs
+    return [s for p in paragraphs for s in _sentences(p)]
+
+
+def join(segments: list[Segment], trailer: str = "\n") -> str:
+    """Rebuild a document from the segments it keeps (the first loses its leading separator)."""
+    if not segments:
+        return ""
+    parts = [segments[0].prefix.lstrip("\n") + segments[0].text]
+    parts += [s.prefix + s.text for s in segments[1:]]
+    return "".join(parts) + trailer

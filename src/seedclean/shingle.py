@@ -1,0 +1,123 @@
+"""Dedup keys and shingles: what two paragraphs are compared on.
+
+The dedup key is the normalised text made insensitive to what should not tell two paragraphs
+apart: tone-mark style (always the "hòa" style), letter case, runs of whitespace and, as an
+option, punctuation. Shingles are word n-grams of the key (a Vietnamese word is a syllable)
+or character n-grams, hashed to 32 bits by :func:`word_shingle_hash` / :func:`char_shingle_hash`.
+Those two functions are plain Python so that a datasketch user can reproduce any signature:
+``datasketch.MinHash(num_perm, seed, hashfunc=word_shingle_hash)`` fed ``"w1 w2 w3"`` strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+from .tones import fix_tones
+
+__all__ = [
+    "dedup_key",
+    "exact_hash",
+    "tokens",
+    "word_hash",
+    "word_shingle_hash",
+    "char_shingle_hash",
+    "shingle_hashes",
+]
+
+_FNV_OFFSET = 0x811C9DC5
+_FNV_PRIME = 0x01000193
+_MASK = 0xFFFFFFFF
+_WS = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]+")
+_TOKEN = re.compile(r"\w+")
+
+
+def dedup_key(text: str, *, ignore_punctuation: bool = False) -> str:
+    """The string two units must share to be exact duplicates (case, tone style, spaces ignored)."""
+    key = fix_tones(text, "hòa").casefold()
+    if ignore_punctuation:
+        key = _PUNCT.sub(" ", key)
+    return _WS.sub(" ", key).strip()
+
+
+def exact_hash(key: str) -> bytes:
+    """128-bit BLAKE2b digest of a dedup key."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
+
+
+def tokens(key: str) -> list[str]:
+    """Words of a dedup key for shingling: runs of letters and digits, punctuation dropped."""
+    return _TOKEN.findall(key)
+
+
+def word_hash(word: str) -> int:
+    """FNV-1a (32-bit) of the word's UTF-8 bytes."""
+    h = _FNV_OFFSET
+    for byte in word.encode("utf-8"):
+        h = ((h ^ byte) * _FNV_PRIME) & _MASK
+    return h
+
+
+def _combine(values: list[int]) -> int:
+    h = _FNV_OFFSET
+    for v in values:
+        h = ((h ^ v) * _FNV_PRIME) & _MASK
+    return h
+
+
+def word_shingle_hash(shingle: str) -> int:
+    """32-bit hash of a word shingle given as its words joined by single spaces."""
+    return _combine([word_hash(w) for w in shingle.split(" ")])
+
+
+def char_shingle_hash(shingle: str) -> int:
+    """32-bit hash of a character shingle (FNV-1a over its code points)."""
+    return _combine([ord(c) for c in shingle])
+
+
+def _ngram_hashes(values: np.ndarray, n: int) -> np.ndarray:
+    """Vectorised :func:`_combine` over every window of ``n`` consecutive values."""
+    count = len(values) - n + 1
+    h = np.full(count, _FNV_OFFSET, dtype=np.uint32)
+    prime = np.uint32(_FNV_PRIME)
+    for k in range(n):
+        h ^= values[k : k + count]
+        h *= prime
+    return h
+
+
+_word_cache: dict[str, int] = {}
+
+
+def shingle_hashes(key: str, kind: str = "word", n: int = 3) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the key's shingles; empty if the key is shorter than ``n``."""
+    if kind == "word":
+        words = tokens(key)
+        if len(words) < n:
+            return np.empty(0, dtype=np.uint32)
+        cache = _word_cache
+        if len(cache) > 2_000_000:
+            cache.clear()
+        values = np.fromiter(
+            (cache[w] if w in cache else cache.setdefault(w, word_hash(w)) for w in words),
+            dtype=np.uint32,
+            count=len(words),
+        )
+    elif kind == "char":
+        values = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32)
+        if len(values) < n:
+            return np.empty(0, dtype=np.uint32)
+    else:
+        raise ValueError(f"shingle kind must be 'word' or 'char', not {kind!r}")
+    return np.unique(_ngram_hashes(values, n))
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two sorted unique hash arrays."""
+    if len(a) == 0 and len(b) == 0:
+        return 1.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
