@@ -33,6 +33,7 @@ from .shingle import dedup_key, exact_hash, jaccard, shingle_hashes
 
 __all__ = ["DedupOptions", "Document", "DedupResult", "Cluster", "Member", "dedup", "Deduplicator"]
 
+DEFAULT_NORMALIZE = NormalizeOptions()
 KEEP_POLICIES = ("first", "longest")
 SHORT_POLICIES = ("exact", "char")
 VERIFY_MODES = ("jaccard", "signature")
@@ -253,7 +254,7 @@ class Deduplicator:
     def __init__(
         self,
         options: DedupOptions | None = None,
-        normalize_options: NormalizeOptions | None = NormalizeOptions(),
+        normalize_options: NormalizeOptions | None = DEFAULT_NORMALIZE,
     ) -> None:
         self.options = options or DedupOptions()
         self.normalize_options = normalize_options
@@ -431,7 +432,7 @@ def dedup(
     records: Iterable[Any],
     options: DedupOptions | None = None,
     *,
-    normalize_options: NormalizeOptions | None = NormalizeOptions(),
+    normalize_options: NormalizeOptions | None = DEFAULT_NORMALIZE,
     text_field: str = "text",
     **overrides: Any,
 ) -> DedupResult:
