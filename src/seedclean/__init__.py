@@ -1,21 +1,50 @@
-"""seedclean: clean and deduplicate Vietnamese text corpora."""
+"""seedclean: clean and deduplicate Vietnamese text corpora.
+
+>>> import seedclean
+>>> seedclean.normalize("Cộng hoà\u00a0xã hội")
+'Cộng hòa xã hội'
+"""
 
 from importlib.metadata import PackageNotFoundError, version
-
-from .normalize import NormalizeOptions, NormalizeResult, normalize, normalize_and_explain
-from .tones import fix_tones, place_tone
 
 try:
     __version__ = version("seedclean")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
+from .dedup import Cluster, DedupOptions, DedupResult, Document, Member, dedup  # noqa: E402
+from .minhash import signatures  # noqa: E402
+from .normalize import NormalizeOptions, NormalizeResult, normalize, normalize_and_explain  # noqa: E402
+from .pipeline import RunOptions, RunResult, normalize_batch, normalize_records, run  # noqa: E402
+from .read import InputError  # noqa: E402
+from .shingle import char_shingle_hash, dedup_key, shingle_hashes, word_shingle_hash  # noqa: E402
+from .tones import fix_tones, place_tone  # noqa: E402
+from .write import OutputError  # noqa: E402
+
 __all__ = [
+    "Cluster",
+    "DedupOptions",
+    "DedupResult",
+    "Document",
+    "InputError",
+    "Member",
     "NormalizeOptions",
     "NormalizeResult",
+    "OutputError",
+    "RunOptions",
+    "RunResult",
+    "__version__",
+    "char_shingle_hash",
+    "dedup",
+    "dedup_key",
+    "fix_tones",
     "normalize",
     "normalize_and_explain",
-    "fix_tones",
+    "normalize_batch",
+    "normalize_records",
     "place_tone",
-    "__version__",
+    "run",
+    "shingle_hashes",
+    "signatures",
+    "word_shingle_hash",
 ]

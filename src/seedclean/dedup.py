@@ -31,7 +31,17 @@ from .minhash import signatures
 from .normalize import NormalizeOptions, normalize_and_explain
 from .shingle import dedup_key, exact_hash, jaccard, shingle_hashes
 
-__all__ = ["DedupOptions", "Document", "DedupResult", "Cluster", "Member", "dedup", "Deduplicator"]
+__all__ = [
+    "DedupOptions",
+    "Document",
+    "DedupResult",
+    "Cluster",
+    "Member",
+    "dedup",
+    "Deduplicator",
+    "Prepared",
+    "prepare",
+]
 
 DEFAULT_NORMALIZE = NormalizeOptions()
 KEEP_POLICIES = ("first", "longest")
@@ -245,6 +255,70 @@ def _with_text(record: Any, text: str) -> Any:
     return record
 
 
+@dataclass
+class Prepared:
+    """One document normalised, split and fingerprinted: what :meth:`Deduplicator.add_prepared`
+    needs. Plain data, so it can be computed in a worker process."""
+
+    stats: DocStats
+    stored: Any
+    segments: list[segment.Segment]
+    trailer: str
+    hashes: list[bytes]
+    shingles: list[np.ndarray]
+    kinds: list[int]  # 0: exact match only, 1: main shingles, 2: char shingles (short units)
+    changes: Counter[str]
+    repairs: int
+    timings: Counter[str]
+
+
+def prepare(
+    record: Any,
+    options: DedupOptions,
+    normalize_options: NormalizeOptions | None = DEFAULT_NORMALIZE,
+    text_field: str = "text",
+    doc_id: str | None = None,
+) -> Prepared:
+    """Normalise, split and fingerprint one record; a pure function of its arguments."""
+    t0 = time.perf_counter()
+    timings: Counter[str] = Counter()
+    raw, rid, _meta = _text_of(record, text_field)
+    stats = DocStats(id=doc_id or rid or "", bytes_in=len(raw.encode("utf-8", "replace")))
+    changes: Counter[str] = Counter()
+    text = raw
+    if normalize_options is not None:
+        result = normalize_and_explain(raw, normalize_options)
+        text = result.text
+        changes.update(result.changes)
+    repairs = 0
+    if options.repair_line_breaks:
+        text, repairs = segment.repair_broken_numbers(text)
+    body = text.rstrip("\n")
+    trailer = text[len(body) :]
+    mode = options.segmentation if options.segmentation != "auto" else segment.detect_mode(body)
+    stats.mode = "line" if options.granularity == "line" else mode
+    segs = segment.split(body, mode, options.granularity)
+    t1 = time.perf_counter()
+    timings["normalize+segment"] += t1 - t0
+    hashes, shingle_sets, kinds = [], [], []
+    for seg in segs:
+        key = dedup_key(seg.text, ignore_punctuation=options.ignore_punctuation)
+        shingles = shingle_hashes(key, options.shingle, options.ngram)
+        kind = 1
+        if len(shingles) == 0:
+            kind = 0
+            if options.short == "char":
+                shingles = shingle_hashes(key, "char", options.char_ngram)
+                kind = 2 if len(shingles) else 0
+        hashes.append(exact_hash(key))
+        shingle_sets.append(shingles)
+        kinds.append(kind)
+    stats.units_in = len(segs)
+    stored = record if not isinstance(record, dict) else (record, text_field)
+    timings["fingerprint"] += time.perf_counter() - t1
+    return Prepared(stats, stored, segs, trailer, hashes, shingle_sets, kinds, changes, repairs, timings)
+
+
 class Deduplicator:
     """Collect documents with :meth:`add`, then :meth:`finish` to cluster and decide.
 
@@ -276,50 +350,27 @@ class Deduplicator:
 
     def add(self, record: Any, *, text_field: str = "text", doc_id: str | None = None) -> None:
         """Normalise, split and fingerprint one document (str, dict with ``text_field``, Document)."""
-        t0 = time.perf_counter()
-        raw, rid, _meta = _text_of(record, text_field)
+        self.add_prepared(prepare(record, self.options, self.normalize_options, text_field, doc_id))
+
+    def add_prepared(self, p: Prepared) -> None:
+        """Add a document fingerprinted by :func:`prepare` (possibly in another process)."""
         number = len(self.docs)
-        stats = DocStats(id=doc_id or rid or str(number), bytes_in=len(raw.encode("utf-8", "replace")))
-        if self.normalize_options is not None:
-            result = normalize_and_explain(raw, self.normalize_options)
-            text = result.text
-            self.changes.update(result.changes)
-        else:
-            text = raw
-        opts = self.options
-        if opts.repair_line_breaks:
-            text, n = segment.repair_broken_numbers(text)
-            self.repairs += n
-        body = text.rstrip("\n")
-        trailer = text[len(body) :]
-        mode = opts.segmentation if opts.segmentation != "auto" else segment.detect_mode(body)
-        stats.mode = "line" if opts.granularity == "line" else mode
-        segs = segment.split(body, mode, opts.granularity)
-        self.timings["normalize+segment"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
+        if not p.stats.id:
+            p.stats.id = str(number)
         self.unit_start.append(len(self.unit_doc))
-        for k, seg in enumerate(segs):
-            key = dedup_key(seg.text, ignore_punctuation=opts.ignore_punctuation)
-            shingles = shingle_hashes(key, opts.shingle, opts.ngram)
-            kind = 1
-            if len(shingles) == 0:
-                kind = 0
-                if opts.short == "char":
-                    shingles = shingle_hashes(key, "char", opts.char_ngram)
-                    kind = 2 if len(shingles) else 0
-            self.unit_doc.append(number)
-            self.unit_index.append(k)
-            self.unit_len.append(len(seg.text))
-            self.unit_text.append(seg.text)
-            self.unit_hash.append(exact_hash(key))
-            self.unit_shingles.append(shingles)
-            self.unit_kind.append(kind)
-        stats.units_in = len(segs)
-        self.docs.append(stats)
-        stored = record if not isinstance(record, dict) else (record, text_field)
-        self._pickler.dump((stored, segs, trailer))
+        self.unit_doc.extend([number] * len(p.segments))
+        self.unit_index.extend(range(len(p.segments)))
+        self.unit_len.extend(len(s.text) for s in p.segments)
+        self.unit_text.extend(s.text for s in p.segments)
+        self.unit_hash.extend(p.hashes)
+        self.unit_shingles.extend(p.shingles)
+        self.unit_kind.extend(p.kinds)
+        self.changes.update(p.changes)
+        self.repairs += p.repairs
+        self.timings.update(p.timings)
+        self.docs.append(p.stats)
+        self._pickler.dump((p.stored, p.segments, p.trailer))
         self._pickler.clear_memo()
-        self.timings["fingerprint"] += time.perf_counter() - t0
 
     def _near_pairs(self, reps: np.ndarray, uf: UnionFind, kind: int) -> None:
         """Union representatives of one shingle kind whose similarity passes verification."""

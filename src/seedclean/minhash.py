@@ -45,7 +45,15 @@ def signatures(shingle_sets: Sequence[np.ndarray], num_perm: int = 128, seed: in
     a, b = permutations(num_perm, seed)
     out = np.full((len(shingle_sets), num_perm), EMPTY_VALUE, dtype=np.uint32)
     lengths = np.fromiter((len(s) for s in shingle_sets), dtype=np.int64, count=len(shingle_sets))
-    nonempty = np.flatnonzero(lengths)
+    for i in np.flatnonzero(lengths > _BLOCK):  # one huge unit: fold its shingles in blocks
+        sig = out[i]
+        flat = shingle_sets[i]
+        for lo in range(0, len(flat), _BLOCK):
+            chunk = fmix32(flat[lo : lo + _BLOCK])
+            permuted = np.multiply.outer(a, chunk)
+            permuted += b[:, None]
+            np.minimum(sig, permuted.min(axis=1), out=sig)
+    nonempty = np.flatnonzero((lengths > 0) & (lengths <= _BLOCK))
     start = 0
     while start < len(nonempty):
         # take units until the block is full (at least one unit per block)

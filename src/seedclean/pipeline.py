@@ -1,0 +1,179 @@
+"""``seedclean.run``: read, normalise, deduplicate and write a corpus, as the CLI does.
+
+Also the streaming building blocks for people's own pipelines: :func:`normalize_records`
+(an iterable of str or dicts in, the same out), :func:`normalize_batch` (a ``datasets.map`` /
+pandas-friendly batch function) and :func:`seedclean.dedup`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from . import report as report_mod
+from .dedup import DEFAULT_NORMALIZE, Deduplicator, DedupOptions, Document, prepare
+from .normalize import NormalizeOptions, normalize
+from .read import DEFAULT_INCLUDE, InputError, InputFile, Warnings, discover, read_documents
+from .write import CorpusWriter, OutputError, atomic_write, clean_stale
+
+__all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_batch"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything ``seedclean run`` can be told, besides inputs and output folder."""
+
+    dedup: DedupOptions = field(default_factory=DedupOptions)
+    normalize: NormalizeOptions | None = field(default_factory=NormalizeOptions)
+    text_field: str = "text"
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = ()
+    stdin_format: str = "txt"
+    dry_run: bool = False
+    overwrite: bool = False
+    workers: int = 1
+
+
+@dataclass
+class RunResult:
+    """What a run did: the report (as data), where it wrote, and how long it took."""
+
+    report: dict[str, Any]
+    out: Path
+    seconds: float
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        return self.report["warnings"]
+
+
+def _check_output(out: Path, files: list[InputFile], inputs: list[str], overwrite: bool) -> None:
+    resolved = out.resolve()
+    for item in inputs:
+        if item == "-":
+            continue
+        src = Path(item).resolve()
+        if resolved == src or (src.is_dir() and src in resolved.parents):
+            raise OutputError(f"output folder {out} is inside input {item}; choose another --out")
+        if src.is_file() and resolved == src:
+            raise OutputError(f"output folder {out} is an input file")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output path exists and is not a folder: {out}")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise OutputError(f"output folder is not empty: {out} (use --overwrite to replace its files)")
+
+
+def run(
+    inputs: list[str] | str,
+    out: str | Path,
+    options: RunOptions | None = None,
+    *,
+    progress: Callable[[Iterable[Any], str, int | None], Iterable[Any]] | None = None,
+) -> RunResult:
+    """Clean and deduplicate ``inputs`` (files, folders, ``-``) into folder ``out``.
+
+    Writes the cleaned corpus mirroring the inputs (unless ``dry_run``), ``report.json`` and
+    ``report.html``. Raises :class:`InputError` / :class:`OutputError` with a one-line message.
+    """
+    t_start = time.perf_counter()
+    opts = options or RunOptions()
+    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+    out = Path(out)
+    wrap = progress or (lambda it, _desc, _total: it)
+    files = discover(inputs, opts.include, opts.exclude, opts.stdin_format)
+    _check_output(out, files, inputs, opts.overwrite)
+    out.mkdir(parents=True, exist_ok=True)
+    clean_stale(out)
+    warnings = Warnings()
+    engine = Deduplicator(opts.dedup, opts.normalize)
+    docs = read_documents(files, opts.text_field, warnings)
+    t0 = time.perf_counter()
+    work = partial(prepare, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
+    if opts.workers > 1:
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(opts.workers) as pool:
+            for p in wrap(pool.imap(work, docs, chunksize=32), "read+normalise", None):
+                engine.add_prepared(p)
+    else:
+        for doc in wrap(docs, "read+normalise", None):
+            engine.add_prepared(work(doc))
+    t_read = time.perf_counter() - t0
+    result = engine.finish()
+    t0 = time.perf_counter()
+    writer = CorpusWriter(out, opts.text_field)
+    pending: list[tuple[str, dict[str, Any] | None]] = []
+    current: int | None = None
+
+    def flush() -> None:
+        if current is not None and pending and not opts.dry_run:
+            f = files[current]
+            writer.write_file(f.rel, f.format, pending)
+
+    for stats, record, text in wrap(result.iter_documents(), "write", len(result.documents)):
+        stats.bytes_out = len(text.encode("utf-8"))
+        assert isinstance(record, Document)
+        number = (record.meta or {}).get("file", 0)
+        if number != current:
+            flush()
+            pending, current = [], number
+        if text or opts.dedup.keep_empty:
+            pending.append((text, (record.meta or {}).get("record")))
+    flush()
+    result.close()
+    timings = {"read_normalize_fingerprint": round(t_read, 3), **result.timings}
+    timings["write"] = round(time.perf_counter() - t0, 3)
+    timings["total"] = round(time.perf_counter() - t_start, 3)
+    rep = report_mod.build_report(
+        result,
+        warnings=warnings.items,
+        inputs=inputs,
+        extra_options={
+            "text_field": opts.text_field,
+            "include": list(opts.include),
+            "exclude": list(opts.exclude),
+            "dry_run": opts.dry_run,
+            "workers": opts.workers,
+        },
+        timings=timings,
+    )
+    atomic_write(out / "report.json", report_mod.dumps(rep).encode("utf-8"))
+    atomic_write(out / "report.html", report_mod.render_html(rep).encode("utf-8"))
+    return RunResult(rep, out, time.perf_counter() - t_start)
+
+
+def normalize_records(
+    records: Iterable[Any],
+    options: NormalizeOptions | None = None,
+    *,
+    text_field: str = "text",
+) -> Iterator[Any]:
+    """Normalise a stream of str (yields str) or dicts (yields copies with ``text_field`` fixed)."""
+    opts = options or DEFAULT_NORMALIZE
+    for record in records:
+        if isinstance(record, str):
+            yield normalize(record, opts)
+        elif isinstance(record, dict):
+            out = dict(record)
+            out[text_field] = normalize(record[text_field], opts)
+            yield out
+        else:
+            raise TypeError(f"cannot normalise a {type(record).__name__}; give str or dict")
+
+
+def normalize_batch(
+    batch: dict[str, list[Any]], options: NormalizeOptions | None = None, *, text_field: str = "text"
+) -> dict[str, list[Any]]:
+    """Batch function for ``datasets.Dataset.map(normalize_batch, batched=True)``: a dict of
+    columns in, the same columns out with ``text_field`` normalised."""
+    opts = options or DEFAULT_NORMALIZE
+    out = dict(batch)
+    out[text_field] = [normalize(t, opts) if isinstance(t, str) else t for t in batch[text_field]]
+    return out
+
+
+__all__ += ["InputError", "OutputError"]

@@ -1,0 +1,225 @@
+"""Find input files and read them into documents, turning every problem into a counted warning.
+
+Formats: ``.txt`` (one document per file), ``.jsonl`` / ``.jsonl.gz`` (one document per line,
+text in ``text_field``), ``.parquet`` (one document per row). Text files are decoded as UTF-8
+(BOM honoured), UTF-16 with a BOM, or, when the bytes are not UTF-8 at all, cp1252 with a
+warning; invalid bytes inside otherwise-UTF-8 text become U+FFFD and are counted. Binary files
+are skipped with a warning. Nothing is dropped without an entry in the warnings list.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import gzip
+import io
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .dedup import Document
+
+__all__ = ["InputFile", "InputError", "discover", "read_documents", "decode_bytes", "FORMATS"]
+
+FORMATS = {".txt": "txt", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet"}
+DEFAULT_INCLUDE = ("*.txt", "*.jsonl", "*.jsonl.gz", "*.parquet")
+
+
+class InputError(Exception):
+    """An input problem that stops the run (missing path, nothing to read, bad option)."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file to read: where it is, its path relative to its input root, and its format."""
+
+    path: Path | None  # None for stdin
+    rel: str
+    format: str
+
+
+@dataclass
+class Warnings:
+    """Collected warnings: one dict per event, with kind, file, line and message."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, kind: str, file: str, message: str, line: int | None = None) -> None:
+        entry: dict[str, Any] = {"kind": kind, "file": file, "message": message}
+        if line is not None:
+            entry["line"] = line
+        self.items.append(entry)
+
+
+def _format_of(name: str) -> str | None:
+    low = name.lower()
+    for ext in sorted(FORMATS, key=len, reverse=True):
+        if low.endswith(ext):
+            return FORMATS[ext]
+    return None
+
+
+def _matches(rel: str, patterns: tuple[str, ...]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) for p in patterns)
+
+
+def discover(
+    inputs: list[str],
+    include: tuple[str, ...] = DEFAULT_INCLUDE,
+    exclude: tuple[str, ...] = (),
+    stdin_format: str = "txt",
+) -> list[InputFile]:
+    """Expand files, folders (recursively, sorted) and ``-`` into input files; raise InputError."""
+    if not inputs:
+        raise InputError("no input given")
+    out: list[InputFile] = []
+    seen: set[str] = set()
+    for item in inputs:
+        if item == "-":
+            out.append(InputFile(None, f"stdin.{stdin_format}", stdin_format))
+            continue
+        path = Path(item)
+        if not path.exists():
+            raise InputError(f"input not found: {item}")
+        if path.is_dir():
+            found = []
+            for p in sorted(path.rglob("*")):
+                rel = p.relative_to(path).as_posix()
+                if p.is_file() and _matches(rel, include) and not _matches(rel, exclude):
+                    found.append(p)
+            if not found:
+                raise InputError(f"no files matching {', '.join(include)} in folder: {item}")
+            root = path
+        else:
+            found, root = [path], path.parent
+        for p in found:
+            fmt = _format_of(p.name) or "txt"
+            rel = p.relative_to(root).as_posix()
+            if rel in seen:  # two roots with the same relative path: keep both, apart
+                rel = f"{len(seen)}-{rel}"
+            seen.add(rel)
+            out.append(InputFile(p, rel, fmt))
+    return out
+
+
+def decode_bytes(data: bytes) -> tuple[str | None, str | None, str | None]:
+    """Decode file bytes; return (text, warning kind, warning message). Text None = skipped."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), None, None
+        except UnicodeDecodeError as exc:
+            return None, "undecodable", f"UTF-16 byte order mark but invalid UTF-16 ({exc.reason})"
+    if b"\x00" in data[:8192]:
+        return None, "binary", "binary file (NUL bytes), skipped"
+    try:
+        return data.decode("utf-8"), None, None
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\xef\xbf\xbd".encode("latin-1"))
+    multibyte = sum(1 for c in text if c > "\x7f" and c != "\ufffd")
+    line = data.count(b"\n", 0, first) + 1
+    if multibyte > bad:
+        return (
+            text,
+            "invalid_utf8",
+            f"{bad} invalid UTF-8 byte sequence(s) replaced by U+FFFD (first on line {line})",
+        )
+    try:
+        legacy = data.decode("cp1252")
+        codec = "cp1252"
+    except UnicodeDecodeError:
+        legacy = data.decode("latin-1")
+        codec = "latin-1"
+    return legacy, "legacy_decode", f"not UTF-8 (first bad byte on line {line}); decoded as {codec}"
+
+
+def _open_bytes(f: InputFile) -> bytes:
+    if f.path is None:
+        return sys.stdin.buffer.read()
+    data = f.path.read_bytes()
+    if f.path.name.lower().endswith(".gz"):
+        data = gzip.decompress(data)
+    return data
+
+
+def read_documents(files: list[InputFile], text_field: str, warnings: Warnings) -> Iterator[Document]:
+    """Documents of every file in order; meta holds the source file index and the record."""
+    for number, f in enumerate(files):
+        try:
+            if f.format == "parquet":
+                yield from _read_parquet(number, f, text_field, warnings)
+                continue
+            data = _open_bytes(f)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            warnings.add("unreadable", f.rel, f"cannot read: {exc.strerror or exc}")
+            continue
+        text, kind, message = decode_bytes(data)
+        if kind:
+            warnings.add(kind, f.rel, message or kind)
+        if text is None:
+            continue
+        if f.format == "jsonl":
+            yield from _read_jsonl(number, f, text, text_field, warnings)
+            continue
+        if not text.strip():
+            warnings.add("empty", f.rel, "empty file (no text)")
+        yield Document(f.rel, text, {"file": number})
+
+
+def _read_jsonl(
+    number: int, f: InputFile, text: str, text_field: str, warnings: Warnings
+) -> Iterator[Document]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        warnings.add("empty", f.rel, "empty file (no records)")
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            warnings.add("bad_json", f.rel, f"not JSON ({exc.msg}); record skipped", i)
+            continue
+        if not isinstance(record, dict):
+            warnings.add("bad_json", f.rel, "not a JSON object; record skipped", i)
+            continue
+        value = record.get(text_field)
+        if not isinstance(value, str):
+            what = "missing" if text_field not in record else f"a {type(value).__name__}, not a string"
+            warnings.add("no_text_field", f.rel, f"field {text_field!r} is {what}; record skipped", i)
+            continue
+        yield Document(f"{f.rel}:{i}", value, {"file": number, "record": record})
+
+
+def _read_parquet(number: int, f: InputFile, text_field: str, warnings: Warnings) -> Iterator[Document]:
+    import pyarrow.parquet as pq
+
+    try:
+        source = f.path if f.path is not None else io.BytesIO(sys.stdin.buffer.read())
+        table = pq.ParquetFile(source)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        warnings.add("unreadable", f.rel, f"not a readable Parquet file: {exc}")
+        return
+    if text_field not in table.schema_arrow.names:
+        raise InputError(
+            f"{f.rel}: no column {text_field!r} (columns: {', '.join(table.schema_arrow.names)}); "
+            "use --text-field"
+        )
+    row = 0
+    for batch in table.iter_batches(batch_size=4096):
+        for record in batch.to_pylist():
+            row += 1
+            value = record.get(text_field)
+            if not isinstance(value, str):
+                warnings.add("no_text_field", f.rel, f"row {row}: {text_field!r} is null; row skipped", row)
+                continue
+            yield Document(f"{f.rel}:{row}", value, {"file": number, "record": record})

@@ -1,0 +1,230 @@
+"""The dedup report: ``report.json`` (versioned schema) and a self-contained ``report.html``.
+
+The JSON is the source of truth; the HTML is rendered from it, so ``seedclean report DIR`` can
+re-render an old run. Everything but the ``timings`` field is a function of the input and the
+options, so two runs of the same job give byte-identical reports once timings are set aside.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import platform
+from collections import Counter
+from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from .dedup import DedupResult
+
+__all__ = ["SCHEMA", "build_report", "render_html", "render_text", "library_versions"]
+
+SCHEMA = "seedclean.report/1"
+TOP_CLUSTERS_JSON = 10_000
+TOP_CLUSTERS_HTML = 25
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of seedclean and the libraries whose behaviour shapes the output."""
+    out = {"python": platform.python_version()}
+    for name in ("seedclean", "datasketch", "ftfy", "unicodedata2", "numpy"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    import unicodedata2
+
+    out["unicode"] = unicodedata2.unidata_version
+    return out
+
+
+def build_report(
+    result: DedupResult,
+    *,
+    warnings: list[dict[str, Any]] | None = None,
+    inputs: list[str] | None = None,
+    extra_options: dict[str, Any] | None = None,
+    timings: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """The report as plain data (see ``SCHEMA``)."""
+    warnings = warnings or []
+    docs = result.documents
+    similarities = [m.similarity for c in result.clusters for m in c.removed if m.kind == "near"]
+    clusters = []
+    for c in sorted(result.clusters, key=lambda c: (-c.size, c.id))[:TOP_CLUSTERS_JSON]:
+        clusters.append(
+            {
+                "id": c.id,
+                "size": c.size,
+                "kept": {"doc": c.kept.doc_id, "index": c.kept.index, "text": c.kept.text},
+                "removed": [
+                    {"doc": m.doc_id, "index": m.index, "kind": m.kind, "similarity": m.similarity}
+                    | ({"text": m.text} if m.kind == "near" else {})
+                    for m in c.removed
+                ],
+            }
+        )
+    norm = result.normalize_options
+    return {
+        "schema": SCHEMA,
+        "versions": library_versions(),
+        "inputs": inputs or [],
+        "options": {
+            "dedup": asdict(result.options),
+            "normalize": asdict(norm) if norm is not None else None,
+            **(extra_options or {}),
+        },
+        "lsh": {"bands": result.bands, "rows": result.rows},
+        "totals": {
+            "documents": len(docs),
+            "documents_emptied": sum(1 for d in docs if d.units_in and not d.units_out),
+            "units_in": result.units_in,
+            "units_out": result.units_out,
+            "exact_duplicates_removed": result.exact_removed,
+            "near_duplicates_removed": result.near_removed,
+            "clusters": len(result.clusters),
+            "bytes_in": sum(d.bytes_in for d in docs),
+            "bytes_out": sum(d.bytes_out for d in docs),
+            "line_break_repairs": result.repairs,
+            "warnings": len(warnings),
+        },
+        "normalizer": dict(sorted(result.changes.items())),
+        "warnings": warnings,
+        "warning_counts": dict(sorted(Counter(w["kind"] for w in warnings).items())),
+        "similarity_histogram": _histogram(similarities, result.options.threshold),
+        "documents": [asdict(d) for d in docs],
+        "clusters": clusters,
+        "clusters_truncated": max(0, len(result.clusters) - TOP_CLUSTERS_JSON),
+        "timings": timings if timings is not None else dict(result.timings),
+    }
+
+
+def _histogram(values: list[float], threshold: float) -> list[dict[str, Any]]:
+    edges = [round(threshold + k * 0.05, 2) for k in range(40) if threshold + k * 0.05 < 1.0] + [1.0]
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        last = hi == 1.0
+        count = sum(1 for v in values if lo <= v < hi or (last and v == 1.0))
+        out.append({"from": lo, "to": hi, "count": count})
+    return out
+
+
+def dumps(report: dict[str, Any]) -> str:
+    """Canonical JSON text of a report (sorted keys would scramble sections; insertion order is fixed)."""
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """A few lines of summary, as the CLI prints them."""
+    t = report["totals"]
+    saved = t["bytes_in"] - t["bytes_out"]
+    pct = 100.0 * saved / t["bytes_in"] if t["bytes_in"] else 0.0
+    lines = [
+        f"documents  {t['documents']:>10,}  ({t['documents_emptied']:,} emptied)",
+        f"units      {t['units_in']:>10,} in, {t['units_out']:,} out",
+        f"removed    {t['exact_duplicates_removed']:>10,} exact, {t['near_duplicates_removed']:,} near"
+        f" in {t['clusters']:,} clusters",
+        f"bytes      {t['bytes_in']:>10,} in, {t['bytes_out']:,} out ({pct:.1f}% saved)",
+    ]
+    if t["warnings"]:
+        kinds = ", ".join(f"{k}: {v}" for k, v in report["warning_counts"].items())
+        lines.append(f"warnings   {t['warnings']:>10,}  ({kinds})")
+    return "\n".join(lines)
+
+
+def _diff(kept: str, other: str) -> tuple[str, str]:
+    a, b = kept.split(), other.split()
+    left, right = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        ka, kb = html.escape(" ".join(a[i1:i2])), html.escape(" ".join(b[j1:j2]))
+        if op == "equal":
+            left.append(ka)
+            right.append(kb)
+        else:
+            if ka:
+                left.append(f"<del>{ka}</del>")
+            if kb:
+                right.append(f"<ins>{kb}</ins>")
+    return " ".join(left), " ".join(right)
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
+th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
+del{background:#fdd;text-decoration:none}ins{background:#dfd;text-decoration:none}
+.bar{background:#4a7fb5;height:12px;display:inline-block}.pair td{width:50%}
+h2{border-bottom:1px solid #ddd;padding-bottom:4px}small{color:#666}
+"""
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """A self-contained HTML page: totals, top clusters side by side, documents, histogram."""
+    esc = html.escape
+    t = report["totals"]
+    out = [
+        "<!doctype html><html lang='vi'><head><meta charset='utf-8'>",
+        f"<title>seedclean report</title><style>{_CSS}</style></head><body>",
+        "<h1>seedclean report</h1>",
+        f"<p><small>{esc(report['schema'])} · seedclean {esc(report['versions'].get('seedclean', '?'))}"
+        f" · LSH {report['lsh']['bands']} bands × {report['lsh']['rows']} rows</small></p>",
+        "<h2>Totals</h2><table>",
+    ]
+    for key, value in t.items():
+        out.append(f"<tr><th>{esc(key.replace('_', ' '))}</th><td class='n'>{value:,}</td></tr>")
+    out.append("</table>")
+    if report["normalizer"]:
+        out.append("<h2>Normaliser fixes</h2><table>")
+        for key, value in report["normalizer"].items():
+            out.append(f"<tr><th>{esc(key)}</th><td class='n'>{value:,}</td></tr>")
+        out.append("</table>")
+    hist = report["similarity_histogram"]
+    peak = max([h["count"] for h in hist] + [1])
+    out.append("<h2>Near-duplicate similarity (Jaccard with the kept unit)</h2><table>")
+    for h in hist:
+        width = int(300 * h["count"] / peak)
+        out.append(
+            f"<tr><td>{h['from']:.2f}–{h['to']:.2f}</td><td class='n'>{h['count']:,}</td>"
+            f"<td><span class='bar' style='width:{width}px'></span></td></tr>"
+        )
+    out.append("</table>")
+    out.append(f"<h2>Top clusters</h2><p>{t['clusters']:,} clusters; the largest first.</p>")
+    for c in report["clusters"][:TOP_CLUSTERS_HTML]:
+        kept = c["kept"]
+        out.append(
+            f"<h3>Cluster {c['id']} · {c['size']} members · kept {esc(kept['doc'])} #{kept['index']}</h3>"
+        )
+        near = [m for m in c["removed"] if m["kind"] == "near"][:3]
+        exact = [m for m in c["removed"] if m["kind"] == "exact"]
+        if exact:
+            where = ", ".join(f"{esc(m['doc'])} #{m['index']}" for m in exact[:10])
+            more = f" and {len(exact) - 10} more" if len(exact) > 10 else ""
+            out.append(f"<p><small>exact copies: {where}{more}</small></p>")
+        if not near:
+            out.append(f"<p>{esc(kept['text'])}</p>")
+        for m in near:
+            left, right = _diff(kept["text"], m["text"])
+            out.append(
+                f"<table class='pair'><tr><th>kept {esc(kept['doc'])} #{kept['index']}</th>"
+                f"<th>removed {esc(m['doc'])} #{m['index']} · J = {m['similarity']:.3f}</th></tr>"
+                f"<tr><td>{left}</td><td>{right}</td></tr></table>"
+            )
+    out.append("<h2>Documents</h2><table><tr><th>document</th><th>units in</th><th>out</th>")
+    out.append("<th>exact</th><th>near</th><th>removed</th></tr>")
+    for d in report["documents"]:
+        rate = 100.0 * (d["units_in"] - d["units_out"]) / d["units_in"] if d["units_in"] else 0.0
+        out.append(
+            f"<tr><td>{esc(d['id'])}</td><td class='n'>{d['units_in']:,}</td>"
+            f"<td class='n'>{d['units_out']:,}</td><td class='n'>{d['exact_removed']:,}</td>"
+            f"<td class='n'>{d['near_removed']:,}</td><td class='n'>{rate:.1f}%</td></tr>"
+        )
+    out.append("</table>")
+    if report["warnings"]:
+        out.append("<h2>Warnings</h2><ul>")
+        for w in report["warnings"][:500]:
+            where = esc(w.get("file", "")) + (f":{w['line']}" if w.get("line") else "")
+            out.append(f"<li><b>{esc(w['kind'])}</b> {where}: {esc(w['message'])}</li>")
+        out.append("</ul>")
+    out.append("</body></html>\n")
+    return "\n".join(out)
