@@ -1,0 +1,132 @@
+"""The dedup engine on the seeds, on generated near-copies, and its invariants."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import vietnamese_text
+
+from seedclean import DedupOptions, Document, dedup, dedup_key, normalize
+from seedclean.segment import split
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+def _seed_docs() -> list[Document]:
+    return [Document(p.name, p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def test_seeds_paragraphs() -> None:
+    result = dedup(_seed_docs())
+    by_id = {d.id[:3]: d for d in result.documents}
+    assert by_id["001"].units_in == 187
+    assert by_id["001"].units_out == 11
+    assert by_id["001"].exact_removed == 176
+    for other in ("000", "002", "003", "004"):
+        assert by_id[other].units_out == by_id[other].units_in, other
+    assert len(result.clusters) == 11 and all(c.size == 17 for c in result.clusters)
+    kept_001 = [d for d in result if d.id.startswith("001")][0].text
+    paragraphs = [s.text for s in split(kept_001)]
+    assert len(paragraphs) == len(set(paragraphs)) == 11
+
+
+def _cross_doc(result) -> list:
+    return [c for c in result.clusters if len({c.kept.doc} | {m.doc for m in c.removed}) > 1]
+
+
+def test_seeds_sentences_name_the_shared_sentence() -> None:
+    shared = _cross_doc(dedup(_seed_docs(), granularity="sentence"))
+    assert len(shared) == 1
+    assert shared[0].kept.text == "Hiện có khoảng hơn 5.000 sinh viên Việt Nam du học tại Liên bang Nga."
+    assert {m.doc_id[:3] for m in shared[0].removed} >= {"004"}
+
+
+def test_seeds_sentences_at_half_threshold_add_the_near_copy_only() -> None:
+    shared = _cross_doc(dedup(_seed_docs(), granularity="sentence", threshold=0.5))
+    assert len(shared) == 2
+    near = [m for c in shared for m in c.removed if m.kind == "near" and m.doc_id.startswith("004")]
+    assert len(near) == 1
+    assert "TPHCM và Moskva" in near[0].text
+    assert 0.55 < near[0].similarity < 0.65
+
+
+BASE = (
+    "Thủ tướng Phạm Minh Chính tối 24/10 hội đàm với Tổng thống Nga Vladimir Putin khi tham dự "
+    "Hội nghị các Lãnh đạo Nhóm BRICS mở rộng 2024 tại Kazan, Nga, theo thông cáo hôm nay của Bộ "
+    "Ngoại giao về quan hệ hợp tác năng lượng và dầu khí giữa hai nước."
+)
+
+
+def test_near_copy_with_a_changed_number_and_tone_style() -> None:
+    edited = BASE.replace("24/10", "25/10").replace("hợp tác", "hợp  tác").replace("hòa", "hoà")
+    other = "Một đoạn văn hoàn toàn khác nói về thời tiết ở miền Bắc trong những ngày cuối thu."
+    result = dedup([BASE, edited, other])
+    assert result.near_removed == 1 and result.exact_removed == 0
+    assert list(result) == [BASE, other]
+
+
+def test_keep_longest() -> None:
+    longer = BASE + " Hai bên nhất trí tăng cường hợp tác."
+    result = dedup([BASE, longer], keep="longest", threshold=0.7)
+    assert list(result) == [longer]  # the first document lost its only paragraph
+    assert result.documents[0].units_out == 0
+
+
+def test_case_and_style_insensitive_exact_key() -> None:
+    result = dedup(["Cộng hòa xã hội.\n\nCỘNG HOÀ XÃ HỘI."])
+    assert result.exact_removed == 1
+
+
+def test_dicts_keep_other_fields_and_short_units_are_exact_only() -> None:
+    records = [{"id": 1, "text": "Chào bạn"}, {"id": 2, "text": "Chào bạn"}, {"id": 3, "text": "Chào bà"}]
+    result = dedup(records)
+    assert list(result) == [{"id": 1, "text": "Chào bạn"}, {"id": 3, "text": "Chào bà"}]
+    assert records[1] == {"id": 2, "text": "Chào bạn"}  # inputs are not modified
+
+
+def test_dissimilar_paragraphs_are_never_merged() -> None:
+    paras = [f"Đoạn số {i} nói về chủ đề riêng {i * 7919 % 1000} và không lặp lại điều gì {i}." for i in range(200)]
+    result = dedup(["\n\n".join(paras)], threshold=0.9)
+    for c in result.clusters:
+        for m in c.removed:
+            assert m.similarity >= 0.9
+
+
+def test_option_validation() -> None:
+    with pytest.raises(ValueError, match="threshold"):
+        DedupOptions(threshold=1.5)
+    with pytest.raises(ValueError, match="keep"):
+        DedupOptions(keep="last")
+    with pytest.raises(TypeError, match="cannot deduplicate"):
+        dedup([42])
+
+
+@given(st.lists(vietnamese_text(12), min_size=1, max_size=12), st.randoms(use_true_random=False))
+def test_every_key_has_exactly_one_survivor(paragraphs: list[str], rnd) -> None:
+    # build documents that repeat some paragraphs, then check the survivors key by key
+    pool = paragraphs + [rnd.choice(paragraphs) for _ in range(len(paragraphs))]
+    rnd.shuffle(pool)
+    docs = ["\n\n".join(pool[i : i + 3]) for i in range(0, len(pool), 3)]
+    result = dedup(docs, threshold=0.99, short="exact", segmentation="blank")
+    out_keys = Counter()
+    for _stats, _rec, text in result.iter_documents():
+        out_keys.update(dedup_key(s.text) for s in split(text, "blank"))
+    in_keys = set()
+    for d in docs:
+        in_keys.update(dedup_key(s.text) for s in split(normalize(d), "blank"))
+    assert set(out_keys) <= in_keys
+    # exact duplicates: each key survives once; a key may vanish only into a near-duplicate cluster
+    removed_near = {dedup_key(m.text) for c in result.clusters for m in c.removed if m.kind == "near"}
+    for key in in_keys:
+        assert out_keys[key] == 1 or (out_keys[key] == 0 and key in removed_near), key
+
+
+def test_same_input_same_output() -> None:
+    a = dedup(_seed_docs(), granularity="sentence", threshold=0.5)
+    b = dedup(_seed_docs(), granularity="sentence", threshold=0.5)
+    assert [d.text for d in a] == [d.text for d in b]
+    assert a.clusters == b.clusters

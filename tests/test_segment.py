@@ -1,0 +1,73 @@
+"""Segmentation: paragraph conventions, broken numbers, sentences, and rebuilding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seedclean import normalize
+from seedclean.segment import Segment, detect_mode, join, repair_broken_numbers, split
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+def _seed(prefix: str) -> str:
+    (path,) = SEEDS.glob(prefix + "_*.txt")
+    return normalize(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("prefix, mode", [("000", "line"), ("001", "blank"), ("002", "line"), ("003", "blank")])
+def test_detect_mode_on_seeds(prefix: str, mode: str) -> None:
+    assert detect_mode(_seed(prefix)) == mode
+
+
+def test_seed_002_broken_number_is_joined() -> None:
+    text = _seed("002")
+    assert "cấp 1.\n000 học bổng" in text
+    fixed, n = repair_broken_numbers(text)
+    assert n == 1
+    assert "cấp 1.000 học bổng" in fixed
+    assert len(split(fixed)) == len(text.rstrip("\n").split("\n")) - 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Năm 2023.\n000 không phải số",  # 4 digits before: not a thousands group
+        "Điểm 1.\n0001 là mã",  # four digits after
+        "Mục 1.\n000 Hà Nội",  # next line starts a capitalised sentence
+        "Giá 1,5.\n000 đồng",  # the group before already has a separator
+    ],
+)
+def test_ambiguous_breaks_are_left(text: str) -> None:
+    assert repair_broken_numbers(text) == (text, 0)
+
+
+def test_blank_and_line_split_and_join_round_trip() -> None:
+    text = "Một.\n\nHai\nvẫn hai.\n\n\nBa."
+    segs = split(text, "blank")
+    assert [s.text for s in segs] == ["Một.", "Hai\nvẫn hai.", "Ba."]
+    assert join(segs, "") == text
+    assert join([segs[1], segs[2]], "\n") == "Hai\nvẫn hai.\n\n\nBa.\n"
+    lines = split("a\n b\n c", "line")
+    assert [s.text for s in lines] == ["a", " b", " c"]
+    assert join(lines[1:], "") == " b\n c"
+
+
+def test_sentences_respect_abbreviations() -> None:
+    text = "Giữa Hà Nội, Tp. Hồ Chí Minh và Moscow. Hai bên ký kết! Còn ThS. Lan thì sao? Xong."
+    got = [s.text for s in split(text, "blank", "sentence")]
+    assert got == [
+        "Giữa Hà Nội, Tp. Hồ Chí Minh và Moscow.",
+        "Hai bên ký kết!",
+        "Còn ThS. Lan thì sao?",
+        "Xong.",
+    ]
+
+
+def test_bad_mode_raises() -> None:
+    with pytest.raises(ValueError, match="segmentation mode"):
+        split("x", "paragraphs")
+    assert split("   \n\n ", "blank") == []
+    assert Segment("x").prefix == ""
