@@ -1,0 +1,267 @@
+"""The command line and run(): outputs, formats, options, and every bad input named in issue 5."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import seedclean
+from seedclean.cli import main
+from seedclean.write import TMP_SUFFIX, atomic_write, clean_stale
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+VI = "Hà Nội là thủ đô của nước Cộng hòa xã hội chủ nghĩa Việt Nam từ năm 1976 đến nay."
+
+
+def invoke(*args: str, input: bytes | str | None = None):
+    runner = CliRunner()
+    return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def _report(out: Path) -> dict:
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def test_run_seeds(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = invoke("run", str(SEEDS), "--out", str(out))
+    assert res.exit_code == 0, res.output
+    assert "176 exact" in res.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted([p.name for p in SEEDS.glob("*.txt")] + ["report.html", "report.json"])
+    rep = _report(out)
+    assert rep["schema"] == "seedclean.report/1"
+    assert rep["totals"]["units_in"] == 246 and rep["totals"]["units_out"] == 70
+    assert rep["options"]["dedup"]["threshold"] == 0.8
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<html" in html and "Cluster 0" in html
+
+
+def test_same_input_byte_identical_outputs(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert invoke("run", str(SEEDS), "--out", str(a), "--granularity", "sentence").exit_code == 0
+    assert invoke("run", str(SEEDS), "--out", str(b), "--granularity", "sentence", "--workers", "2").exit_code == 0
+    for p in a.iterdir():
+        if p.name == "report.json":
+            ra, rb = _report(a), _report(b)
+            for r in (ra, rb):
+                r.pop("timings")
+                r["options"].pop("workers")
+            assert ra == rb
+        elif p.name != "report.html":
+            assert p.read_bytes() == (b / p.name).read_bytes(), p.name
+
+
+def test_inputs_are_not_modified(tmp_path: Path) -> None:
+    before = {p.name: p.read_bytes() for p in SEEDS.glob("*")}
+    invoke("run", str(SEEDS), "--out", str(tmp_path / "o"))
+    assert {p.name: p.read_bytes() for p in SEEDS.glob("*")} == before
+
+
+def test_jsonl_in_jsonl_out(tmp_path: Path) -> None:
+    src = tmp_path / "in" / "data.jsonl.gz"
+    src.parent.mkdir()
+    rows = [{"id": 1, "content": VI, "lang": "vi"}, {"id": 2, "content": VI.upper()}, {"id": 3, "content": "Khác hẳn."}]
+    src.write_bytes(gzip.compress("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()))
+    out = tmp_path / "out"
+    res = invoke("run", str(src.parent), "--out", str(out), "--text-field", "content")
+    assert res.exit_code == 0, res.output
+    got = [json.loads(line) for line in gzip.decompress((out / "data.jsonl.gz").read_bytes()).decode().splitlines()]
+    assert got == [{"id": 1, "content": VI, "lang": "vi"}, {"id": 3, "content": "Khác hẳn."}]
+
+
+def test_parquet_in_parquet_out(tmp_path: Path) -> None:
+    src = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"text": [VI, VI, "Cộng hoà"], "n": [1, 2, 3]}), src)
+    out = tmp_path / "out"
+    res = invoke("run", str(src), "--out", str(out))
+    assert res.exit_code == 0, res.output
+    table = pq.read_table(out / "d.parquet").to_pylist()
+    assert table == [{"text": VI, "n": 1}, {"text": "Cộng hòa", "n": 3}]
+
+
+def test_parquet_without_the_text_column(tmp_path: Path) -> None:
+    src = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"body": ["x"]}), src)
+    res = invoke("run", str(src), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 3
+    assert "no column 'text'" in res.output and "Traceback" not in res.output
+
+
+def test_stdin(tmp_path: Path) -> None:
+    res = invoke("run", "-", "--out", str(tmp_path / "o"), input=f"{VI}\n\n{VI}\n".encode())
+    assert res.exit_code == 0
+    assert (tmp_path / "o" / "stdin.txt").read_text(encoding="utf-8") == VI + "\n"
+
+
+def test_dry_run_writes_only_reports(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    assert invoke("run", str(SEEDS), "--out", str(out), "--dry-run").exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json"]
+
+
+def test_config_file_and_command_line_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("seedclean.toml").write_text('threshold = 0.5\ngranularity = "sentence"\n', encoding="utf-8")
+    assert invoke("run", str(SEEDS), "--out", "a").exit_code == 0
+    rep = _report(tmp_path / "a")
+    assert rep["options"]["dedup"]["threshold"] == 0.5
+    assert rep["options"]["dedup"]["granularity"] == "sentence"
+    assert invoke("run", str(SEEDS), "--out", "b", "--threshold", "0.9").exit_code == 0
+    assert _report(tmp_path / "b")["options"]["dedup"]["threshold"] == 0.9
+
+
+def test_normalize_filter_and_report_command(tmp_path: Path) -> None:
+    res = invoke("normalize", "--explain", input="Cộng hoà\u00a0xã hội\n".encode())
+    assert res.exit_code == 0
+    assert res.stdout.startswith("Cộng hòa xã hội\n")
+    out = tmp_path / "o"
+    invoke("run", str(SEEDS), "--out", str(out))
+    (out / "report.html").unlink()
+    res = invoke("report", str(out))
+    assert res.exit_code == 0 and "176 exact" in res.output
+    assert (out / "report.html").exists()
+    assert invoke("report", str(tmp_path)).exit_code == 3
+
+
+def test_version_and_help() -> None:
+    assert seedclean.__version__ in invoke("--version").output
+    assert "Examples" in invoke("--help").output
+    assert "--threshold" in invoke("run", "--help").output
+
+
+# ---- bad input: a clear message or a counted warning naming the file, never a traceback ----
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    res = invoke("run", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 3
+    assert "input not found" in res.output and "nope" in res.output
+
+
+def test_folder_without_matching_files(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("x")
+    res = invoke("run", str(tmp_path / "in"), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 3 and "no files matching" in res.output
+
+
+def test_usage_error_exit_code(tmp_path: Path) -> None:
+    assert invoke("run", str(SEEDS), "--out", str(tmp_path / "o"), "--threshold", "2").exit_code == 2
+    assert invoke("run", str(SEEDS)).exit_code == 2
+
+
+def _bad_folder(tmp_path: Path) -> Path:
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "empty.txt").write_bytes(b"")
+    (d / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (d / "latin1.txt").write_bytes("Café crème à Paris, señor.".encode("latin-1"))
+    (d / "utf16.txt").write_bytes(("\ufeff" + VI).encode("utf-16-le"))
+    (d / "badutf8.txt").write_bytes("Hà Nội ".encode() + b"\xff\xfe" + " là thủ đô.".encode())
+    (d / "records.jsonl").write_text(
+        json.dumps({"text": "Bản ghi tốt."}, ensure_ascii=False) + "\n{not json\n" + json.dumps({"body": "x"}) + "\n",
+        encoding="utf-8",
+    )
+    return d
+
+
+def test_bad_inputs_are_warned_and_no_text_is_lost(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    res = invoke("run", str(_bad_folder(tmp_path)), "--out", str(out), "-v")
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    rep = _report(out)
+    kinds = {(w["kind"], w["file"]) for w in rep["warnings"]}
+    assert ("empty", "empty.txt") in kinds
+    assert ("binary", "binary.txt") in kinds
+    assert ("legacy_decode", "latin1.txt") in kinds
+    assert ("invalid_utf8", "badutf8.txt") in kinds
+    assert ("bad_json", "records.jsonl") in kinds and ("no_text_field", "records.jsonl") in kinds
+    lines = {w["line"] for w in rep["warnings"] if w["file"] == "records.jsonl"}
+    assert lines == {2, 3}
+    assert rep["warning_counts"]["bad_json"] == 1
+    assert (out / "latin1.txt").read_text(encoding="utf-8") == "Café crème à Paris, señor."
+    assert (out / "utf16.txt").read_text(encoding="utf-8") == VI
+    assert (out / "badutf8.txt").read_text(encoding="utf-8") == "Hà Nội \ufffd\ufffd là thủ đô."
+    assert json.loads((out / "records.jsonl").read_text(encoding="utf-8")) == {"text": "Bản ghi tốt."}
+    assert "warning: binary.txt" in res.output
+    assert invoke("run", str(tmp_path / "in"), "--out", str(tmp_path / "s"), "--strict", "-q").exit_code == 1
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "ok.txt").write_text(VI, encoding="utf-8")
+    (d / "locked.txt").write_text("bí mật", encoding="utf-8")
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    res = invoke("run", str(d), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 0
+    rep = _report(tmp_path / "o")
+    assert rep["warnings"] == [{"kind": "unreadable", "file": "locked.txt", "message": "cannot read: Permission denied"}]
+
+
+def test_output_folder_rules(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    res = invoke("run", str(SEEDS), "--out", str(out))
+    assert res.exit_code == 4 and "not empty" in res.output and "--overwrite" in res.output
+    assert invoke("run", str(SEEDS), "--out", str(out), "--overwrite").exit_code == 0
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.txt").write_text(VI, encoding="utf-8")
+    res = invoke("run", str(d), "--out", str(d / "cleaned"))
+    assert res.exit_code == 4 and "inside input" in res.output
+    assert not (d / "cleaned").exists()
+
+
+def test_huge_single_line(tmp_path: Path) -> None:
+    rnd = random.Random(1)
+    words = VI.split()
+    line = " ".join(rnd.choice(words) + str(rnd.randrange(1000)) for _ in range(6_000_000))
+    assert len(line.encode()) > 50_000_000
+    (tmp_path / "big.txt").write_text(line, encoding="utf-8")
+    res = invoke("run", str(tmp_path / "big.txt"), "--out", str(tmp_path / "o"), "-q")
+    assert res.exit_code == 0
+    assert (tmp_path / "o" / "big.txt").read_text(encoding="utf-8") == line
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "x" / "f.txt"
+
+    def boom(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"data")
+    assert list(target.parent.iterdir()) == []
+    stale = target.parent / f".g.txt.123{TMP_SUFFIX}"
+    stale.write_bytes(b"half")
+    assert clean_stale(target.parent) == 1 and not stale.exists()
+
+
+def test_library_run_and_streaming_helpers(tmp_path: Path) -> None:
+    result = seedclean.run([str(SEEDS)], tmp_path / "o")
+    assert result.report["totals"]["exact_duplicates_removed"] == 176
+    assert list(seedclean.normalize_records(["hoá", {"text": "khoẻ", "id": 1}])) == ["hóa", {"text": "khỏe", "id": 1}]
+    batch = seedclean.normalize_batch({"text": ["thuỷ", None], "n": [1, 2]})
+    assert batch == {"text": ["thủy", None], "n": [1, 2]}
+    with pytest.raises(seedclean.InputError):
+        seedclean.run([str(tmp_path / "missing")], tmp_path / "o2")
