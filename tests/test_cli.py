@@ -48,7 +48,10 @@ def test_run_seeds(tmp_path: Path) -> None:
 def test_same_input_byte_identical_outputs(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     assert invoke("run", str(SEEDS), "--out", str(a), "--granularity", "sentence").exit_code == 0
-    assert invoke("run", str(SEEDS), "--out", str(b), "--granularity", "sentence", "--workers", "2").exit_code == 0
+    assert (
+        invoke("run", str(SEEDS), "--out", str(b), "--granularity", "sentence", "--workers", "2").exit_code
+        == 0
+    )
     for p in a.iterdir():
         if p.name == "report.json":
             ra, rb = _report(a), _report(b)
@@ -69,12 +72,19 @@ def test_inputs_are_not_modified(tmp_path: Path) -> None:
 def test_jsonl_in_jsonl_out(tmp_path: Path) -> None:
     src = tmp_path / "in" / "data.jsonl.gz"
     src.parent.mkdir()
-    rows = [{"id": 1, "content": VI, "lang": "vi"}, {"id": 2, "content": VI.upper()}, {"id": 3, "content": "Khác hẳn."}]
+    rows = [
+        {"id": 1, "content": VI, "lang": "vi"},
+        {"id": 2, "content": VI.upper()},
+        {"id": 3, "content": "Khác hẳn."},
+    ]
     src.write_bytes(gzip.compress("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()))
     out = tmp_path / "out"
     res = invoke("run", str(src.parent), "--out", str(out), "--text-field", "content")
     assert res.exit_code == 0, res.output
-    got = [json.loads(line) for line in gzip.decompress((out / "data.jsonl.gz").read_bytes()).decode().splitlines()]
+    got = [
+        json.loads(line)
+        for line in gzip.decompress((out / "data.jsonl.gz").read_bytes()).decode().splitlines()
+    ]
     assert got == [{"id": 1, "content": VI, "lang": "vi"}, {"id": 3, "content": "Khác hẳn."}]
 
 
@@ -168,7 +178,10 @@ def _bad_folder(tmp_path: Path) -> Path:
     (d / "utf16.txt").write_bytes(("\ufeff" + VI).encode("utf-16-le"))
     (d / "badutf8.txt").write_bytes("Hà Nội ".encode() + b"\xff\xfe" + " là thủ đô.".encode())
     (d / "records.jsonl").write_text(
-        json.dumps({"text": "Bản ghi tốt."}, ensure_ascii=False) + "\n{not json\n" + json.dumps({"body": "x"}) + "\n",
+        json.dumps({"text": "Bản ghi tốt."}, ensure_ascii=False)
+        + "\n{not json\n"
+        + json.dumps({"body": "x"})
+        + "\n",
         encoding="utf-8",
     )
     return d
@@ -213,7 +226,9 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     res = invoke("run", str(d), "--out", str(tmp_path / "o"))
     assert res.exit_code == 0
     rep = _report(tmp_path / "o")
-    assert rep["warnings"] == [{"kind": "unreadable", "file": "locked.txt", "message": "cannot read: Permission denied"}]
+    assert rep["warnings"] == [
+        {"kind": "unreadable", "file": "locked.txt", "message": "cannot read: Permission denied"}
+    ]
 
 
 def test_output_folder_rules(tmp_path: Path) -> None:
@@ -260,7 +275,10 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path, monkeypatch: pyt
 def test_library_run_and_streaming_helpers(tmp_path: Path) -> None:
     result = seedclean.run([str(SEEDS)], tmp_path / "o")
     assert result.report["totals"]["exact_duplicates_removed"] == 176
-    assert list(seedclean.normalize_records(["hoá", {"text": "khoẻ", "id": 1}])) == ["hóa", {"text": "khỏe", "id": 1}]
+    assert list(seedclean.normalize_records(["hoá", {"text": "khoẻ", "id": 1}])) == [
+        "hóa",
+        {"text": "khỏe", "id": 1},
+    ]
     batch = seedclean.normalize_batch({"text": ["thuỷ", None], "n": [1, 2]})
     assert batch == {"text": ["thủy", None], "n": [1, 2]}
     with pytest.raises(seedclean.InputError):
