@@ -153,7 +153,7 @@ class _Progress:
 @click.option("--num-perm", type=click.IntRange(2, 1024), default=128, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="MinHash seed.")
 @click.option("--shingle", type=click.Choice(["word", "char"]), default="word", show_default=True)
-@click.option("--ngram", type=click.IntRange(1, 50), default=3, show_default=True, help="Shingle size.")
+@click.option("--ngram", type=click.IntRange(1, 50), default=2, show_default=True, help="Shingle size.")
 @click.option(
     "--short",
     type=click.Choice(["exact", "char"]),

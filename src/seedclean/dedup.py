@@ -78,7 +78,7 @@ class DedupOptions:
     num_perm: int = 128
     seed: int = 1
     shingle: str = "word"
-    ngram: int = 3
+    ngram: int = 2
     short: str = "exact"
     char_ngram: int = 5
     keep: str = "first"
@@ -438,33 +438,63 @@ class Deduplicator:
         d = self.unit_doc[u]
         return Member(d, self.docs[d].id, self.unit_index[u], self.unit_text[u], kind, similarity)
 
+    def _similar(self, center: int, u: int) -> float:
+        """Similarity of a unit to a cluster centre: 1.0 for the same key, else shingle Jaccard."""
+        if self.unit_hash[u] == self.unit_hash[center]:
+            return 1.0
+        if self.unit_kind[u] != self.unit_kind[center] or self.unit_kind[u] == 0:
+            return 0.0
+        return jaccard(self.unit_shingles[center], self.unit_shingles[u])
+
+    def _stars(self, members: list[int]) -> list[tuple[int, list[tuple[int, float]]]]:
+        """Split a connected component into stars around kept units.
+
+        Union-find chains A~B~C even when A and C are not alike; removing C for A's sake would
+        lose text. So the component is split greedily: the best remaining unit by the keep
+        policy is kept, every remaining unit at least ``threshold`` similar to it is removed
+        with it, and the rest repeat. Every removed unit is then a near (or exact) copy of the
+        unit kept in its place.
+        """
+        if self.options.keep == "longest":
+            order = sorted(members, key=lambda u: (-self.unit_len[u], u))
+        else:
+            order = sorted(members)
+        threshold = self.options.threshold
+        stars = []
+        remaining = order
+        while remaining:
+            center, rest = remaining[0], remaining[1:]
+            taken, left = [], []
+            for u in rest:
+                sim = self._similar(center, u)
+                (taken if sim >= threshold else left).append((u, sim))
+            stars.append((center, taken))
+            remaining = [u for u, _ in left]
+        return stars
+
     def _decide(self, uf: UnionFind, n: int) -> tuple[np.ndarray, list[Cluster]]:
         keep = np.ones(n, dtype=bool)
         groups: dict[int, list[int]] = {}
         for u in range(n):
             groups.setdefault(uf.find(u), []).append(u)
         clusters = []
-        for members in groups.values():
-            if len(members) < 2:
+        for component in groups.values():
+            if len(component) < 2:
                 continue
-            if self.options.keep == "longest":
-                kept = min(members, key=lambda u: (-self.unit_len[u], u))
-            else:
-                kept = members[0]
-            removed = []
-            for u in members:
-                if u == kept:
+            for kept, taken in self._stars(component):
+                if not taken:
                     continue
-                keep[u] = False
-                doc = self.docs[self.unit_doc[u]]
-                if self.unit_hash[u] == self.unit_hash[kept]:
-                    removed.append(self._member(u, "exact", 1.0))
-                    doc.exact_removed += 1
-                else:
-                    sim = jaccard(self.unit_shingles[kept], self.unit_shingles[u])
-                    removed.append(self._member(u, "near", round(sim, 4)))
-                    doc.near_removed += 1
-            clusters.append(Cluster(0, self._member(kept, "kept", 1.0), tuple(removed)))
+                removed = []
+                for u, sim in sorted(taken):
+                    keep[u] = False
+                    doc = self.docs[self.unit_doc[u]]
+                    if self.unit_hash[u] == self.unit_hash[kept]:
+                        removed.append(self._member(u, "exact", 1.0))
+                        doc.exact_removed += 1
+                    else:
+                        removed.append(self._member(u, "near", round(sim, 4)))
+                        doc.near_removed += 1
+                clusters.append(Cluster(0, self._member(kept, "kept", 1.0), tuple(removed)))
         clusters.sort(key=lambda c: (c.kept.doc, c.kept.index))
         clusters = [replace(c, id=i) for i, c in enumerate(clusters)]
         for d, stats in enumerate(self.docs):
