@@ -45,13 +45,15 @@ def test_seeds_sentences_name_the_shared_sentence() -> None:
     assert {m.doc_id[:3] for m in shared[0].removed} >= {"004"}
 
 
-def test_seeds_sentences_at_half_threshold_add_the_near_copy_only() -> None:
-    shared = _cross_doc(dedup(_seed_docs(), granularity="sentence", threshold=0.5))
+@pytest.mark.parametrize("ngram, low, high", [(2, 0.65, 0.70), (3, 0.60, 0.63)])
+def test_seeds_sentences_at_half_threshold_add_the_near_copy_only(ngram: int, low: float, high: float) -> None:
+    # word-trigram Jaccard of the two sentences is 21/34 = 0.6176 by hand count (issue 4: "about 0.6")
+    shared = _cross_doc(dedup(_seed_docs(), granularity="sentence", threshold=0.5, ngram=ngram))
     assert len(shared) == 2
     near = [m for c in shared for m in c.removed if m.kind == "near" and m.doc_id.startswith("004")]
     assert len(near) == 1
     assert "TPHCM và Moskva" in near[0].text
-    assert 0.55 < near[0].similarity < 0.65
+    assert low < near[0].similarity < high
 
 
 BASE = (
