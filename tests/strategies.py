@@ -71,9 +71,7 @@ def syllables() -> list[tuple[str, str]]:
 SYLLABLES = syllables()
 
 vietnamese_word = st.sampled_from(SYLLABLES).flatmap(
-    lambda pair: st.sampled_from(pair).flatmap(
-        lambda w: st.sampled_from([w, w.upper(), w[:1].upper() + w[1:]])
-    )
+    lambda pair: st.sampled_from(pair).flatmap(lambda w: st.sampled_from([w, w.upper(), w[:1].upper() + w[1:]]))
 )
 separator = st.sampled_from([" ", " ", " ", ", ", ". ", "\n", "\n\n", "\u00a0", "  ", "\t", "\u200b", "-"])
 

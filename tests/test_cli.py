@@ -48,10 +48,7 @@ def test_run_seeds(tmp_path: Path) -> None:
 def test_same_input_byte_identical_outputs(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     assert invoke("run", str(SEEDS), "--out", str(a), "--granularity", "sentence").exit_code == 0
-    assert (
-        invoke("run", str(SEEDS), "--out", str(b), "--granularity", "sentence", "--workers", "2").exit_code
-        == 0
-    )
+    assert invoke("run", str(SEEDS), "--out", str(b), "--granularity", "sentence", "--workers", "2").exit_code == 0
     for p in a.iterdir():
         if p.name == "report.json":
             ra, rb = _report(a), _report(b)
@@ -81,10 +78,7 @@ def test_jsonl_in_jsonl_out(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = invoke("run", str(src.parent), "--out", str(out), "--text-field", "content")
     assert res.exit_code == 0, res.output
-    got = [
-        json.loads(line)
-        for line in gzip.decompress((out / "data.jsonl.gz").read_bytes()).decode().splitlines()
-    ]
+    got = [json.loads(line) for line in gzip.decompress((out / "data.jsonl.gz").read_bytes()).decode().splitlines()]
     assert got == [{"id": 1, "content": VI, "lang": "vi"}, {"id": 3, "content": "Khác hẳn."}]
 
 
@@ -178,10 +172,7 @@ def _bad_folder(tmp_path: Path) -> Path:
     (d / "utf16.txt").write_bytes(("\ufeff" + VI).encode("utf-16-le"))
     (d / "badutf8.txt").write_bytes("Hà Nội ".encode() + b"\xff\xfe" + " là thủ đô.".encode())
     (d / "records.jsonl").write_text(
-        json.dumps({"text": "Bản ghi tốt."}, ensure_ascii=False)
-        + "\n{not json\n"
-        + json.dumps({"body": "x"})
-        + "\n",
+        json.dumps({"text": "Bản ghi tốt."}, ensure_ascii=False) + "\n{not json\n" + json.dumps({"body": "x"}) + "\n",
         encoding="utf-8",
     )
     return d

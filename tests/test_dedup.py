@@ -91,9 +91,7 @@ def test_dicts_keep_other_fields_and_short_units_are_exact_only() -> None:
 
 
 def test_dissimilar_paragraphs_are_never_merged() -> None:
-    paras = [
-        f"Đoạn số {i} nói về chủ đề riêng {i * 7919 % 1000} và không lặp lại điều gì {i}." for i in range(200)
-    ]
+    paras = [f"Đoạn số {i} nói về chủ đề riêng {i * 7919 % 1000} và không lặp lại điều gì {i}." for i in range(200)]
     result = dedup(["\n\n".join(paras)], threshold=0.9)
     for c in result.clusters:
         for m in c.removed:

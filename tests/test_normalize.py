@@ -22,10 +22,7 @@ CASES = json.loads((HERE / "cases" / "normalize.json").read_text(encoding="utf-8
 
 
 def _params(section: str, **marks: object) -> list[object]:
-    return [
-        pytest.param(c["input"], c["output"], c.get("options", {}), id=c["label"], **marks)
-        for c in CASES[section]
-    ]
+    return [pytest.param(c["input"], c["output"], c.get("options", {}), id=c["label"], **marks) for c in CASES[section]]
 
 
 @pytest.mark.parametrize(

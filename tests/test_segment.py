@@ -17,9 +17,7 @@ def _seed(prefix: str) -> str:
     return normalize(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(
-    "prefix, mode", [("000", "line"), ("001", "blank"), ("002", "line"), ("003", "blank")]
-)
+@pytest.mark.parametrize("prefix, mode", [("000", "line"), ("001", "blank"), ("002", "line"), ("003", "blank")])
 def test_detect_mode_on_seeds(prefix: str, mode: str) -> None:
     assert detect_mode(_seed(prefix)) == mode
 

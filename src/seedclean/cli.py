@@ -55,9 +55,7 @@ def _load_config(path: str | None) -> dict[str, Any]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="seedclean")
-@click.option(
-    "--config", type=click.Path(dir_okay=False), help="TOML file of options (default: ./seedclean.toml)."
-)
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML file of options (default: ./seedclean.toml).")
 @click.pass_context
 def main(ctx: click.Context, config: str | None) -> None:
     """Clean and deduplicate Vietnamese text corpora.
@@ -125,9 +123,7 @@ class _Progress:
     help=f"Glob of files to read in folders (default: {' '.join(DEFAULT_INCLUDE)}).",
 )
 @click.option("--exclude", multiple=True, help="Glob of files to skip in folders.")
-@click.option(
-    "--text-field", default="text", show_default=True, help="JSONL / Parquet field holding the text."
-)
+@click.option("--text-field", default="text", show_default=True, help="JSONL / Parquet field holding the text.")
 @click.option("--stdin-format", type=click.Choice(["txt", "jsonl"]), default="txt", show_default=True)
 @click.option(
     "--granularity",
@@ -224,9 +220,7 @@ def run_cmd(inputs: tuple[str, ...], out: str, **kw: Any) -> None:
         click.echo(render_text(rep))
         mb = rep["totals"]["bytes_in"] / 1e6
         click.echo(f"time       {seconds:>10.2f} s  ({mb / seconds if seconds else 0:.1f} MB/s)")
-        click.echo(
-            f"wrote      {out}/report.json, report.html" + ("" if options.dry_run else " and the corpus")
-        )
+        click.echo(f"wrote      {out}/report.json, report.html" + ("" if options.dry_run else " and the corpus"))
         shown = rep["warnings"] if verbose else rep["warnings"][:5]
         for w in shown:
             where = w["file"] + (f":{w['line']}" if "line" in w else "")

@@ -161,6 +161,7 @@ class DocStats:
     bytes_in: int = 0
     bytes_out: int = 0
     mode: str = ""
+    legacy: dict[str, int] = field(default_factory=dict)  # lines converted, per legacy encoding
 
 
 @dataclass
@@ -290,6 +291,7 @@ def prepare(
         result = normalize_and_explain(raw, normalize_options)
         text = result.text
         changes.update(result.changes)
+        stats.legacy = {k[7:]: v for k, v in sorted(result.changes.items()) if k.startswith("legacy_")}
     repairs = 0
     if options.repair_line_breaks:
         text, repairs = segment.repair_broken_numbers(text)

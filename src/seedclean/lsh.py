@@ -27,9 +27,7 @@ def _false_negative(threshold: float, b: int, r: int) -> float:
 
 
 @lru_cache(maxsize=64)
-def optimal_params(
-    threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5
-) -> tuple[int, int]:
+def optimal_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5) -> tuple[int, int]:
     """(bands, rows) minimising ``fp_weight * P(false positive) + fn_weight * P(false negative)``."""
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be strictly between 0 and 1, not {threshold}")

@@ -35,12 +35,8 @@ def _charclass(chars: str) -> str:
 
 
 # Continuation bytes 0x80-0xBF as the usual wrong code pages show them.
-_CONT = _charclass(
-    _decoded("latin-1", 0x80, 0xBF) + _decoded("cp1252", 0x80, 0xBF) + _decoded("cp1258", 0x80, 0xBF)
-)
-_LEAD = _charclass(
-    _decoded("latin-1", 0xC2, 0xF4) + _decoded("cp1252", 0xC2, 0xF4) + _decoded("cp1258", 0xC2, 0xF4)
-)
+_CONT = _charclass(_decoded("latin-1", 0x80, 0xBF) + _decoded("cp1252", 0x80, 0xBF) + _decoded("cp1258", 0x80, 0xBF))
+_LEAD = _charclass(_decoded("latin-1", 0xC2, 0xF4) + _decoded("cp1252", 0xC2, 0xF4) + _decoded("cp1258", 0xC2, 0xF4))
 SUSPECT_RE = re.compile(_LEAD + _CONT)
 
 _C = _charclass(_decoded("cp1258", 0x80, 0xBF))

@@ -4,6 +4,10 @@ Steps run in this order, each switchable in :class:`NormalizeOptions`:
 
 1. **NFC** (unicodedata2 tables) first, so that the later steps see one spelling of each
    character; a decomposed ``A`` + tilde must not turn into the mojibake lead ``Ã`` later.
+   Then **legacy encodings** (TCVN3, VNI, VIQR, VISCII, CP1258 seen through cp1252), per line
+   and only on a clear win (:mod:`seedclean.legacy`), before anything strips control
+   characters, because VISCII puts letters at control-code positions and TCVN3 uses the soft
+   hyphen for ư.
 2. **Mojibake** (ftfy for cp1252 / latin-1, our own pass for cp1258) before any whitespace work,
    because a mis-decoded ``à`` ends in a no-break space that the whitespace step would eat.
 3. **Whitespace and invisible characters**: space separators -> space, zero-width characters,
@@ -25,7 +29,8 @@ from dataclasses import dataclass, field, replace
 
 import unicodedata2 as ud
 
-from .mojibake import SUSPECT_RE, fix_mojibake, fix_surrogates
+from .legacy import fix_legacy
+from .mojibake import fix_mojibake, fix_surrogates
 from .tones import STYLES, fix_tones_counted
 
 __all__ = [
@@ -38,6 +43,11 @@ __all__ = [
 
 CHANGE_KINDS = (
     "surrogates",
+    "legacy_tcvn3",
+    "legacy_vni",
+    "legacy_viqr",
+    "legacy_viscii",
+    "legacy_cp1258",
     "mojibake",
     "nfc",
     "composition",
@@ -55,6 +65,7 @@ class NormalizeOptions:
     """Which normalisation steps run. Build once, pass to :func:`normalize` many times.
 
     Attributes:
+        legacy: detect and convert legacy encodings (TCVN3, VNI, VIQR, VISCII, CP1258), line by line.
         mojibake: repair UTF-8 mis-decoded as cp1252, latin-1 or cp1258.
         whitespace: unify spaces and line breaks, drop zero-width and control characters.
         nfc: compose to Unicode NFC with current tables, with Vietnamese-specific repairs.
@@ -63,6 +74,7 @@ class NormalizeOptions:
             (keep either, repair only placements no style allows).
     """
 
+    legacy: bool = True
     mojibake: bool = True
     whitespace: bool = True
     nfc: bool = True
@@ -86,16 +98,13 @@ DEFAULT_OPTIONS = NormalizeOptions()
 
 _NEWLINE_RE = re.compile("\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 _SPACE_RE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_INVISIBLE_RE = re.compile(
-    "[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e\u061c]"
-)
+_INVISIBLE_RE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e\u061c]")
 _JOINER_RE = re.compile("[\u200c\u200d]+")
 _CONTROL_RE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _TRAILING_RE = re.compile(" +(?=\n)| +$")
 _RUN_RE = re.compile(" {2,}")
 _WS_SUSPECT = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f"
-    "\u205f-\u206f\u3000\ufeff]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]"
 )
 _STROKE_RE = re.compile("([dD])[\u0335\u0336]")
 
@@ -151,8 +160,12 @@ def _run(text: str, options: NormalizeOptions, changes: Counter[str]) -> str:
     changes["surrogates"] += n
     if options.nfc:
         text = _nfc(text, changes)
-    for _ in range(4):  # removing an invisible character can join a mojibake pair: repeat
+    for _ in range(4):  # removing a character can join a mojibake pair or a legacy word: repeat
         before = text
+        if options.legacy:  # before anything strips control characters: VISCII letters live there
+            text, found = fix_legacy(text)
+            for enc, k in found.items():
+                changes[f"legacy_{enc}"] += k
         if options.mojibake:
             text, n = fix_mojibake(text)
             changes["mojibake"] += n
@@ -160,7 +173,7 @@ def _run(text: str, options: NormalizeOptions, changes: Counter[str]) -> str:
             text = _whitespace(text, changes)
         if options.nfc and text is not before:
             text = _nfc(text, changes)
-        if text == before or not (options.mojibake and SUSPECT_RE.search(text)):
+        if text == before:
             break
     if options.tones:
         text, n = fix_tones_counted(text, options.tone_style)
@@ -184,9 +197,7 @@ def normalize(text: str, options: NormalizeOptions | None = None, **overrides: o
     return _run(text, opts, Counter())
 
 
-def normalize_and_explain(
-    text: str, options: NormalizeOptions | None = None, **overrides: object
-) -> NormalizeResult:
+def normalize_and_explain(text: str, options: NormalizeOptions | None = None, **overrides: object) -> NormalizeResult:
     """Like :func:`normalize`, and also count the fixes made, per kind (for reports)."""
     opts = _options(options, overrides)
     changes: Counter[str] = Counter()

@@ -173,9 +173,7 @@ def read_documents(files: list[InputFile], text_field: str, warnings: Warnings) 
         yield Document(f.rel, text, {"file": number})
 
 
-def _read_jsonl(
-    number: int, f: InputFile, text: str, text_field: str, warnings: Warnings
-) -> Iterator[Document]:
+def _read_jsonl(number: int, f: InputFile, text: str, text_field: str, warnings: Warnings) -> Iterator[Document]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -211,8 +209,7 @@ def _read_parquet(number: int, f: InputFile, text_field: str, warnings: Warnings
         return
     if text_field not in table.schema_arrow.names:
         raise InputError(
-            f"{f.rel}: no column {text_field!r} (columns: {', '.join(table.schema_arrow.names)}); "
-            "use --text-field"
+            f"{f.rel}: no column {text_field!r} (columns: {', '.join(table.schema_arrow.names)}); use --text-field"
         )
     row = 0
     for batch in table.iter_batches(batch_size=4096):

@@ -192,9 +192,7 @@ def render_html(report: dict[str, Any]) -> str:
     out.append(f"<h2>Top clusters</h2><p>{t['clusters']:,} clusters; the largest first.</p>")
     for c in report["clusters"][:TOP_CLUSTERS_HTML]:
         kept = c["kept"]
-        out.append(
-            f"<h3>Cluster {c['id']} · {c['size']} members · kept {esc(kept['doc'])} #{kept['index']}</h3>"
-        )
+        out.append(f"<h3>Cluster {c['id']} · {c['size']} members · kept {esc(kept['doc'])} #{kept['index']}</h3>")
         near = [m for m in c["removed"] if m["kind"] == "near"][:3]
         exact = [m for m in c["removed"] if m["kind"] == "exact"]
         if exact:

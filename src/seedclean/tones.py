@@ -16,6 +16,7 @@ returned unchanged, so the step is safe on mixed text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import unicodedata2 as ud
 
@@ -57,8 +58,7 @@ _STOP_TONES = {None, "\u0301", "\u0323"}
 
 # Vowel nuclei (medial glide included) and whether they may end a syllable / take a final.
 _OPEN_ONLY = set(
-    "ai ao au ay âu ây eo êu ia iu oi ôi ơi ua ui ưa ưi ưu ươu "
-    "iêu yêu oai oay oeo uây uôi ươi uya uyu".split()
+    "ai ao au ay âu ây eo êu ia iu oi ôi ơi ua ui ưa ưi ưu ươu iêu yêu oai oay oeo uây uôi ươi uya uyu".split()
 )
 _CLOSED_ONLY = set("ă â iê yê uô ươ oă uâ uyê oo".split())
 _BOTH = set("a e ê i o ô ơ u ư y oa oe uê uy uơ".split())
@@ -187,6 +187,17 @@ def place_tone(word: str, style: str = "hòa") -> str:
         ch = ud.normalize("NFC", letter + tone) if k == at else letter
         out.append(ch.upper() if up else ch)
     return "".join(out)
+
+
+@lru_cache(maxsize=1 << 18)
+def is_vietnamese(word: str) -> bool:
+    """True if ``word`` parses as one Vietnamese syllable (any tone placement, any case)."""
+    split = _split(word)
+    if split is None:
+        return False
+    letters, _upper, tone, _at = split
+    parsed = _parse(letters)
+    return parsed is not None and not (parsed[2] in _STOP_FINALS and tone not in _STOP_TONES)
 
 
 _CACHE_LIMIT = 500_000

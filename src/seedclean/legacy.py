@@ -1,0 +1,386 @@
+"""Legacy Vietnamese encodings: decode, encode and detect TCVN3, VNI, VIQR, VISCII and CP1258.
+
+Pre-Unicode Vietnamese text usually reaches us already mis-decoded as cp1252 or latin-1:
+``TiÕng ViÖt`` (TCVN3), ``Vieät Nam`` (VNI-Windows), ``Vie^.t Nam`` (VIQR), ``ngýõÌi`` (CP1258).
+Decoders here take such a string (or the raw bytes), encoders go back, and :func:`detect`
+scores every hypothesis by how much of the result reads as Vietnamese syllables and converts
+only when one hypothesis clearly wins. :func:`fix_legacy` applies that per line, with the
+document's dominant encoding as a tie-breaker for lines too short to decide alone.
+
+VPS is not supported: no listing of it could be checked against an independent source.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+import unicodedata2 as ud
+
+from .legacy_tables import TCVN3, VISCII
+from .tones import is_vietnamese
+
+__all__ = ["ENCODINGS", "decode", "encode", "detect", "fix_legacy", "Detection"]
+
+ENCODINGS = ("tcvn3", "vni", "viqr", "viscii", "cp1258")
+
+
+def _byte_char(b: int) -> list[str]:
+    """How byte ``b`` looks in a string decoded as cp1252 and as latin-1."""
+    forms = {chr(b)}
+    try:
+        forms.add(bytes([b]).decode("cp1252"))
+    except UnicodeDecodeError:
+        pass
+    return sorted(forms)
+
+
+def _translation(table: dict[int, str]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for b, ch in table.items():
+        for form in _byte_char(b):
+            out[ord(form)] = ch
+    return out
+
+
+_TCVN3_IN = _translation(TCVN3)
+_VISCII_IN = _translation(VISCII)
+_TCVN3_OUT = {ch: bytes([b]) for b, ch in TCVN3.items()}
+_VISCII_OUT = {ch: bytes([b]) for b, ch in VISCII.items()}
+
+# VNI-Windows: base letter + one mark byte; i, y, ơ, ư, đ partly single bytes. Lower-case marks
+# sit at 0xE0-0xFF, upper-case ones 0x20 lower.
+_TONES = {"\u0300": 0xF8, "\u0301": 0xF9, "\u0309": 0xFB, "\u0303": 0xF5, "\u0323": 0xEF}
+_CIRCUMFLEX = {"": 0xE2, "\u0300": 0xE0, "\u0301": 0xE1, "\u0309": 0xE5, "\u0303": 0xE3, "\u0323": 0xE4}
+_BREVE = {"": 0xEA, "\u0300": 0xE8, "\u0301": 0xE9, "\u0309": 0xFA, "\u0303": 0xFC, "\u0323": 0xEB}
+_VNI_SINGLE = {
+    "đ": 0xF1,
+    "ơ": 0xF4,
+    "ư": 0xF6,
+    "ì": 0xEC,
+    "í": 0xED,
+    "ỉ": 0xE6,
+    "ĩ": 0xF3,
+    "ị": 0xF2,
+    "ỵ": 0xEE,
+}
+
+
+def _vni_table() -> dict[str, bytes]:
+    """Unicode letter -> VNI bytes, for every Vietnamese letter in both cases."""
+    out: dict[str, bytes] = {}
+    for upper in (False, True):
+        shift = 0x20 if upper else 0
+
+        def put(letter: str, data: bytes, up: bool = upper) -> None:
+            out[letter.upper() if up else letter] = data
+
+        for ch, b in _VNI_SINGLE.items():
+            put(ch, bytes([b - shift]))
+        for base in "aeiouy":
+            b0 = base.upper().encode() if upper else base.encode()
+            for tone, b in _TONES.items():
+                letter = ud.normalize("NFC", base + tone)
+                if letter not in _VNI_SINGLE:
+                    put(letter, b0 + bytes([b - shift]))
+        for base, quality in (("a", "\u0302"), ("e", "\u0302"), ("o", "\u0302")):
+            b0 = base.upper().encode() if upper else base.encode()
+            for tone, b in _CIRCUMFLEX.items():
+                put(ud.normalize("NFC", base + quality + tone), b0 + bytes([b - shift]))
+        b0 = b"A" if upper else b"a"
+        for tone, b in _BREVE.items():
+            put(ud.normalize("NFC", "a\u0306" + tone), b0 + bytes([b - shift]))
+        for horn in ("ơ", "ư"):
+            single = bytes([_VNI_SINGLE[horn] - shift])
+            for tone, b in _TONES.items():
+                put(ud.normalize("NFC", horn + tone), single + bytes([b - shift]))
+    return out
+
+
+_VNI_OUT = _vni_table()
+_VNI_IN: dict[str, str] = {}
+
+
+def _forms(data: bytes) -> list[str]:
+    """Every string a byte sequence can look like after cp1252 / latin-1 decoding."""
+    out = [""]
+    for b in data:
+        out = [prefix + f for prefix in out for f in _byte_char(b)]
+    return out
+
+
+for _letter, _data in _VNI_OUT.items():
+    for _form in _forms(_data):
+        _VNI_IN[_form] = _letter
+_VNI_RE = re.compile("|".join(re.escape(k) for k in sorted(_VNI_IN, key=len, reverse=True)))
+
+# VIQR (RFC 1456): vowel, then ^ ( + for quality, then ` ' ? ~ . for tone; dd for đ.
+_VIQR_QUALITY = {"^": "\u0302", "(": "\u0306", "+": "\u031b"}
+_VIQR_TONE = {"`": "\u0300", "'": "\u0301", "?": "\u0309", "~": "\u0303", ".": "\u0323"}
+_VIQR_QUALITY_OK = {("a", "^"), ("e", "^"), ("o", "^"), ("a", "("), ("o", "+"), ("u", "+")}
+_VIQR_RE = re.compile(r"\\([`'?~.^(+])|\b([dD][dD])|([aeiouyAEIOUY])([\^(+]?)([`'?~.]?)(?=(.?)(.?))", re.S)
+_VIQR_SUSPECT = re.compile(r"[aeiouyAEIOUY](?:[\^(+][`'?~.]?|[`'~][a-zA-Z]|[.?][a-zA-Z])|\b[dD][dD][aeiouyAEIOUY]")
+
+
+def _viqr_sub(m: re.Match[str]) -> str:
+    if m.group(1):
+        return m.group(1)
+    if m.group(2):
+        return "Đ" if m.group(2)[0] == "D" else "đ"
+    vowel, quality, tone, nxt, nxt2 = m.group(3), m.group(4), m.group(5), m.group(6), m.group(7)
+    if quality and (vowel.lower(), quality) not in _VIQR_QUALITY_OK:
+        return m.group(0)
+    if tone in ".?" and tone and not (nxt.isalpha() or nxt == " " and nxt2.islower()):
+        # "." / "?" ending a word before a capital, a line end or punctuation is punctuation: the
+        # one ambiguity VIQR leaves open (mid-sentence, before a lower-case word, it is a tone)
+        return ud.normalize("NFC", vowel + _VIQR_QUALITY.get(quality, "")) + tone
+    return ud.normalize("NFC", vowel + _VIQR_QUALITY.get(quality, "") + _VIQR_TONE.get(tone, ""))
+
+
+def _to_bytes(text: str) -> bytes | None:
+    try:
+        return text.encode("cp1252")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("latin-1")
+        except UnicodeEncodeError:
+            return None
+
+
+def decode(text: str, encoding: str) -> str:
+    """Read ``text`` (legacy bytes seen through cp1252 / latin-1) as ``encoding``; return NFC."""
+    if encoding == "tcvn3":
+        out = text.translate(_TCVN3_IN)
+    elif encoding == "viscii":
+        out = text.translate(_VISCII_IN)
+    elif encoding == "vni":
+        out = _VNI_RE.sub(lambda m: _VNI_IN[m.group()], text)
+    elif encoding == "viqr":
+        out = _VIQR_RE.sub(_viqr_sub, text)
+    elif encoding == "cp1258":
+        out = "".join(
+            _cp1258_piece(piece)
+            for piece in re.split(
+                r"([^\x00-\xff\u0152\u0153\u0160\u0161\u0178"
+                r"\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a"
+                r"\u20ac\u2122]+)",
+                text,
+            )
+        )
+    else:
+        raise ValueError(f"unknown legacy encoding {encoding!r}; expected one of {ENCODINGS}")
+    return ud.normalize("NFC", out)
+
+
+def _cp1258_piece(piece: str) -> str:
+    data = _to_bytes(piece)
+    if data is None:
+        return piece
+    try:
+        return data.decode("cp1258")
+    except UnicodeDecodeError:
+        return piece
+
+
+def decode_bytes(data: bytes, encoding: str) -> str:
+    """Decode raw legacy bytes."""
+    if encoding == "cp1258":
+        return ud.normalize("NFC", data.decode("cp1258", errors="replace"))
+    return decode(data.decode("latin-1"), encoding)
+
+
+def encode(text: str, encoding: str) -> bytes:
+    """Encode Unicode Vietnamese text; raise ValueError for what the encoding cannot hold."""
+    text = ud.normalize("NFC", text)
+    if encoding == "cp1258":
+        # cp1258 has precomposed â ê ô ơ ư ă đ and some toned letters; the rest is base + tone
+        composed = ""
+        for ch in text:
+            try:
+                composed += ch.encode("cp1258").decode("cp1258")
+                continue
+            except UnicodeEncodeError:
+                pass
+            nfd = unicodedata.normalize("NFD", ch)
+            tones = "".join(c for c in nfd if c in _VIQR_TONE.values())
+            composed += ud.normalize("NFC", "".join(c for c in nfd if c not in tones)) + tones
+        try:
+            return composed.encode("cp1258")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"cp1258 cannot encode {exc.object[exc.start]!r}") from exc
+    if encoding == "viqr":
+        return _encode_viqr(text).encode("ascii")
+    tables = {"tcvn3": _TCVN3_OUT, "viscii": _VISCII_OUT, "vni": _VNI_OUT}
+    if encoding not in tables:
+        raise ValueError(f"unknown legacy encoding {encoding!r}; expected one of {ENCODINGS}")
+    table = tables[encoding]
+    out = bytearray()
+    for ch in text:
+        if ch in table:
+            out += table[ch]
+        elif ord(ch) < 0x80 and (encoding != "viscii" or ch not in "\x02\x05\x06\x14\x19\x1e"):
+            out.append(ord(ch))
+        else:
+            raise ValueError(f"{encoding} cannot encode {ch!r}")
+    return bytes(out)
+
+
+def _encode_viqr(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in "đĐ":
+            out.append("dd" if ch == "đ" else "DD")
+            continue
+        if ord(ch) < 0x80:
+            if ch in "`'?~.^(+\\" and out and out[-1][-1:].lower() in "aeiouy`'?~.^(+":
+                out.append("\\" + ch)
+            else:
+                out.append(ch)
+            continue
+        nfd = unicodedata.normalize("NFD", ch)
+        base, marks = nfd[0], nfd[1:]
+        if base not in "aeiouyAEIOUY" or not marks:
+            raise ValueError(f"viqr cannot encode {ch!r}")
+        q = "".join(k for k, v in _VIQR_QUALITY.items() if v in marks)
+        t = "".join(k for k, v in _VIQR_TONE.items() if v in marks)
+        out.append(base + q + t)
+    return "".join(out)
+
+
+_WORD = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF\u0300-\u036F]+")
+
+
+_STRIP = ".,;:!?()[]{}\"'“”‘’«»-–—…/"
+_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+_SYMBOL_IN_WORD = re.compile(
+    r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF][\x80-\xbf\xd7\xf7\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    r"\u2013-\u203a\u20ac\u2122]+[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]"
+)
+
+
+def _score(text: str) -> tuple[int, int, int]:
+    """(valid Vietnamese words with marks, marked words that are not Vietnamese, words).
+
+    A legacy-looking symbol between two letters (``Vi®t``) or a control character counts
+    as a bad word too.
+    """
+    good = bad = total = 0
+    for token in text.split():
+        if token.isascii() and not _CTRL.search(token):
+            total += 1
+            continue
+        if _CTRL.search(token) or _SYMBOL_IN_WORD.search(token):
+            bad += 1
+        for word in _WORD.findall(token):
+            total += 1
+            if word.isascii():
+                continue
+            if is_vietnamese(word):
+                good += 1
+            else:
+                bad += 1
+    return good, bad, total
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The verdict on one piece of text: which encoding (or None) and the decoded text."""
+
+    encoding: str | None
+    text: str
+    scores: dict[str, tuple[int, int, int]]
+
+
+_HIGH = re.compile(
+    r"[\x00-\x08\x0e-\x1f\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    r"\u2013-\u203a\u20ac\u2122]"
+)
+
+
+def detect(text: str, prior: str | None = None) -> Detection:
+    """Decide whether ``text`` is legacy-encoded; convert only on a clear win.
+
+    A hypothesis wins when its decoding has at least two more valid Vietnamese syllables with
+    marks than the text as it stands, fewer non-Vietnamese words with marks, few such words
+    left, and beats the runner-up clearly. ``prior`` (the document's dominant encoding) lowers
+    the bar to one more syllable for that encoding alone.
+    """
+    base = _score(text)
+    scores = {"unicode": base}
+    viqr_suspect = bool(_VIQR_SUSPECT.search(text))
+    if base[1] == 0 and not viqr_suspect:
+        return Detection(None, text, scores)
+    candidates = []
+    for enc in ENCODINGS:
+        if enc == "viqr" and not viqr_suspect:
+            continue
+        if enc != "viqr" and not _HIGH.search(text):
+            continue
+        decoded = decode(text, enc)
+        if decoded == text:
+            continue
+        s = _score(decoded)
+        scores[enc] = s
+        need = 1 if enc == prior else 2
+        repairs_all = enc != "viqr" and base[1] > 0 and s[1] == 0 and s[0] > base[0] and s[2] >= 2
+        if (repairs_all or s[0] >= base[0] + need) and s[1] <= base[1] and s[1] * 10 <= s[0] and s[0] * 4 >= s[2]:
+            if enc == "viqr" and s[1] > 0:
+                continue
+            candidates.append((s[0] - 3 * s[1], enc, decoded))
+    if not candidates:
+        return Detection(None, text, scores)
+    candidates.sort(key=lambda c: (-c[0], ENCODINGS.index(c[1])))
+    best = candidates[0]
+    if len(candidates) > 1 and candidates[1][2] != best[2] and candidates[1][0] > best[0] - 2:
+        return Detection(None, text, scores)  # two readings too close to call
+    if prior is None and detect(best[2], best[1]).encoding is not None:
+        return Detection(None, text, scores)  # decoding again would change it again: not a clear reading
+    return Detection(best[1], best[2], scores)
+
+
+_clean_tokens: set[str] = set()
+# Removed later by the whitespace step anyway; dropped before detection so that a second
+# pass over the output sees what the first saw (VISCII's six letter positions are kept).
+_NOISE = re.compile(
+    "[\x00\x01\x03\x04\x07\x08\x0b-\x13\x15-\x18\x1a-\x1d\x1f\x7f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u180e\u061c]"
+)
+
+
+def _looks_clean(text: str) -> bool:
+    """True if every whitespace token is ASCII or made of valid Vietnamese words (cached)."""
+    unknown = set(text.split()).difference(_clean_tokens)
+    for token in unknown:
+        if _score(token)[1]:
+            return False
+        if len(_clean_tokens) > 2_000_000:
+            _clean_tokens.clear()
+        _clean_tokens.add(token)
+    return True
+
+
+def fix_legacy(text: str) -> tuple[str, Counter[str]]:
+    """Convert legacy-encoded lines of ``text`` to Unicode; return text and counts per encoding."""
+    counts: Counter[str] = Counter()
+    if not _VIQR_SUSPECT.search(text) and _looks_clean(text):
+        return text, counts
+    lines = [_NOISE.sub("", line) for line in text.split("\n")]
+    verdicts = [detect(line) for line in lines]
+    found = Counter(v.encoding for v in verdicts if v.encoding)
+    prior = found.most_common(1)[0][0] if found else None
+    out = []
+    for line, v in zip(lines, verdicts):
+        if v.encoding is None and prior is not None:
+            v = detect(line, prior)
+            if v.encoding != prior:
+                v = Detection(None, line, v.scores)
+        if v.encoding:
+            counts[v.encoding] += 1
+        out.append(v.text)
+    if not counts:
+        return text, counts
+    return "\n".join(out), counts
