@@ -245,9 +245,13 @@ def _fail(message: str, code: int) -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @_normalize_flags
 @click.option("--explain", is_flag=True, help="Print the count of each kind of fix to stderr.")
-def normalize_cmd(files: tuple[str, ...], explain: bool, **kw: Any) -> None:
+@click.option("--detect", is_flag=True, help="Only list legacy encodings found, per file and line (no text out).")
+def normalize_cmd(files: tuple[str, ...], explain: bool, detect: bool, **kw: Any) -> None:
     """Normalise FILES (or stdin) to stdout: a Unix filter."""
     opts = _normalize_options(kw)
+    if detect:
+        _detect_files(list(files) or ["-"])
+        return
     sources = list(files) or ["-"]
     totals: dict[str, int] = {}
     for src in sources:
@@ -267,6 +271,28 @@ def normalize_cmd(files: tuple[str, ...], explain: bool, **kw: Any) -> None:
     sys.stdout.flush()
     if explain:
         click.echo(json.dumps(totals, ensure_ascii=False, sort_keys=True), err=True)
+
+
+def _detect_files(sources: list[str]) -> None:
+    from .legacy import detect as detect_line
+
+    for src in sources:
+        try:
+            data = sys.stdin.buffer.read() if src == "-" else Path(src).read_bytes()
+        except OSError as exc:
+            _fail(f"cannot read {src}: {exc.strerror or exc}", EXIT_INPUT)
+        text, _kind, message = decode_bytes(data)
+        if text is None:
+            click.echo(f"{src}: skipped ({message})")
+            continue
+        found: dict[str, int] = {}
+        for number, line in enumerate(text.split("\n"), 1):
+            verdict = detect_line(line)
+            if verdict.encoding:
+                found[verdict.encoding] = found.get(verdict.encoding, 0) + 1
+                click.echo(f"{src}:{number}: {verdict.encoding}: {line[:60]!r} -> {verdict.text[:60]!r}")
+        summary = ", ".join(f"{k} {v} lines" for k, v in sorted(found.items())) or "no legacy encoding found"
+        click.echo(f"{src}: {summary}")
 
 
 @main.command("report")
