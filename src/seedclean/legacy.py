@@ -326,7 +326,7 @@ def detect(text: str, prior: str | None = None) -> Detection:
     """
     base = _score(text)
     scores = {"unicode": base}
-    viqr_suspect = bool(_VIQR_SUSPECT.search(text))
+    viqr_suspect = _maybe_viqr(text)
     if base[1] == 0 and not viqr_suspect:
         return Detection(None, text, scores)
     candidates = []
@@ -378,10 +378,15 @@ def _looks_clean(text: str) -> bool:
     return True
 
 
+def _maybe_viqr(text: str) -> bool:
+    """VIQR is ASCII: skip its regex on text where letters outside ASCII are common."""
+    return len(text.encode("utf-8")) - len(text) < len(text) // 20 + 8 and bool(_VIQR_SUSPECT.search(text))
+
+
 def fix_legacy(text: str) -> tuple[str, Counter[str]]:
     """Convert legacy-encoded lines of ``text`` to Unicode; return text and counts per encoding."""
     counts: Counter[str] = Counter()
-    if not _VIQR_SUSPECT.search(text) and _looks_clean(text):
+    if not _maybe_viqr(text) and _looks_clean(text):
         return text, counts
     lines = [_NOISE.sub("", line) for line in text.split("\n")]
     verdicts = [detect(line) for line in lines]
