@@ -220,7 +220,8 @@ def run_cmd(inputs: tuple[str, ...], out: str, **kw: Any) -> None:
         click.echo(render_text(rep))
         mb = rep["totals"]["bytes_in"] / 1e6
         click.echo(f"time       {seconds:>10.2f} s  ({mb / seconds if seconds else 0:.1f} MB/s)")
-        click.echo(f"wrote      {out}/report.json, report.html" + ("" if options.dry_run else " and the corpus"))
+        corpus = "" if options.dry_run else " and the corpus"
+        click.echo(f"wrote      {Path(out) / 'report.json'}, report.html{corpus}")
         shown = rep["warnings"] if verbose else rep["warnings"][:5]
         for w in shown:
             where = w["file"] + (f":{w['line']}" if "line" in w else "")
