@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import vietnamese_text
 
-from seedclean.lsh import band_keys, buckets, optimal_params
+from seedclean.lsh import band_keys, candidate_pairs, optimal_params
 from seedclean.minhash import fmix32, permutations, signatures
 from seedclean.shingle import (
     char_shingle_hash,
@@ -89,8 +89,11 @@ def test_lsh_params_match_datasketch(threshold: float, num_perm: int) -> None:
     assert optimal_params(threshold, num_perm) == (lsh.b, lsh.r)
 
 
-def test_buckets_group_equal_bands() -> None:
+def test_candidate_pairs_from_shared_bands() -> None:
     sigs = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 3, 4], [0, 0, 0, 0]], dtype=np.uint32)
     keys = band_keys(sigs, 2, 2)
-    groups = sorted(tuple(int(x) for x in g) for g in buckets(keys))
-    assert groups == [(0, 1), (0, 2)]
+    i, j = candidate_pairs(keys)
+    assert list(zip(i.tolist(), j.tolist())) == [(0, 1), (0, 2)]
+    many = np.zeros((5, 1), dtype=np.uint64)  # one bucket of five: star from 0 and chain
+    i, j = candidate_pairs(many)
+    assert list(zip(i.tolist(), j.tolist())) == [(0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (2, 3), (3, 4)]

@@ -4,8 +4,9 @@ Data flow: each document is normalised, split into units (:mod:`seedclean.segmen
 unit gets a dedup key, a 128-bit exact hash and a set of shingle hashes (:mod:`seedclean.shingle`).
 Units with the same exact hash form exact groups; one representative per group is signed with
 MinHash (:mod:`seedclean.minhash`) and banded (:mod:`seedclean.lsh`); candidate pairs from
-shared buckets are verified (exact Jaccard by default) before union-find joins them
-(:mod:`seedclean.cluster`). In each cluster one unit survives by the keep policy.
+shared buckets are verified (exact Jaccard by default); connected components of the verified
+edges are split into stars around the unit the keep policy prefers, so that every removed unit
+is a near copy of the unit kept in its place.
 
 Documents are spooled to a temporary file while fingerprints are collected, so a one-shot
 iterable of any size can be deduplicated and then read back, in input order, with the
@@ -23,13 +24,14 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from . import segment
-from .cluster import UnionFind
-from .lsh import band_keys, buckets, optimal_params
-from .minhash import signatures
+from .kernels import intersections, signatures_flat, word_shingles
+from .lsh import band_keys, candidate_pairs, optimal_params
 from .normalize import NormalizeOptions, normalize_and_explain
-from .shingle import dedup_key, exact_hash, jaccard, shingle_hashes
+from .shingle import dedup_key, exact_hash, shingle_hashes
 
 __all__ = [
     "DedupOptions",
@@ -259,18 +261,47 @@ def _with_text(record: Any, text: str) -> Any:
 @dataclass
 class Prepared:
     """One document normalised, split and fingerprinted: what :meth:`Deduplicator.add_prepared`
-    needs. Plain data, so it can be computed in a worker process."""
+    needs. Plain data (numpy arrays, no object per unit but the segments), so it can be
+    computed in a worker process and shipped cheaply."""
 
     stats: DocStats
     stored: Any
     segments: list[segment.Segment]
     trailer: str
-    hashes: list[bytes]
-    shingles: list[np.ndarray]
-    kinds: list[int]  # 0: exact match only, 1: main shingles, 2: char shingles (short units)
+    hashes: bytes  # 16 bytes per unit
+    shingles: np.ndarray  # uint32, sorted unique per unit, concatenated
+    counts: np.ndarray  # int32 shingles per unit
+    kinds: np.ndarray  # int8 per unit: 0 exact match only, 1 main shingles, 2 char shingles
+    lengths: np.ndarray  # int32 characters per unit (for keep="longest")
     changes: Counter[str]
     repairs: int
     timings: Counter[str]
+
+
+def fingerprint(keys: list[str], options: DedupOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(flat shingles, shingles per unit, kind per unit) for a batch of dedup keys."""
+    if options.shingle == "word":
+        flat, offsets = word_shingles(keys, options.ngram)
+        counts = np.diff(offsets).astype(np.int32)
+    else:
+        sets = [shingle_hashes(k, "char", options.ngram) for k in keys]
+        counts = np.array([len(x) for x in sets], dtype=np.int32)
+        flat = np.concatenate(sets).astype(np.uint32) if sets else np.empty(0, dtype=np.uint32)
+    kinds = (counts > 0).astype(np.int8)
+    if options.short == "char" and not kinds.all():
+        parts, new_counts = [], counts.copy()
+        offsets = np.concatenate(([0], np.cumsum(counts)))
+        for i, key in enumerate(keys):
+            if kinds[i]:
+                parts.append(flat[offsets[i] : offsets[i + 1]])
+                continue
+            short = shingle_hashes(key, "char", options.char_ngram)
+            parts.append(short)
+            new_counts[i] = len(short)
+            kinds[i] = 2 if len(short) else 0
+        flat = np.concatenate(parts).astype(np.uint32) if parts else flat
+        counts = new_counts
+    return flat, counts, kinds
 
 
 def prepare(
@@ -302,29 +333,44 @@ def prepare(
     segs = segment.split(body, mode, options.granularity)
     t1 = time.perf_counter()
     timings["normalize+segment"] += t1 - t0
-    hashes, shingle_sets, kinds = [], [], []
-    for seg in segs:
-        key = dedup_key(seg.text, ignore_punctuation=options.ignore_punctuation)
-        shingles = shingle_hashes(key, options.shingle, options.ngram)
-        kind = 1
-        if len(shingles) == 0:
-            kind = 0
-            if options.short == "char":
-                shingles = shingle_hashes(key, "char", options.char_ngram)
-                kind = 2 if len(shingles) else 0
-        hashes.append(exact_hash(key))
-        shingle_sets.append(shingles)
-        kinds.append(kind)
+    keys = [dedup_key(seg.text, ignore_punctuation=options.ignore_punctuation) for seg in segs]
+    hashes = b"".join(exact_hash(k) for k in keys)
+    flat, counts, kinds = fingerprint(keys, options)
+    lengths = np.array([len(seg.text) for seg in segs], dtype=np.int32)
     stats.units_in = len(segs)
     stored = record if not isinstance(record, dict) else (record, text_field)
     timings["fingerprint"] += time.perf_counter() - t1
-    return Prepared(stats, stored, segs, trailer, hashes, shingle_sets, kinds, changes, repairs, timings)
+    return Prepared(stats, stored, segs, trailer, hashes, flat, counts, kinds, lengths, changes, repairs, timings)
+
+
+class _Growing:
+    """A numpy array that grows by doubling: compact storage for millions of units."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.data = np.empty(1024, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        need = self.size + len(values)
+        if need > len(self.data):
+            grown = np.empty(max(need, 2 * len(self.data)), dtype=self.data.dtype)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : need] = values
+        self.size = need
+
+    def view(self) -> np.ndarray:
+        return self.data[: self.size]
+
+
+_HASH_DTYPE = np.dtype([("hi", "<u8"), ("lo", "<u8")])
 
 
 class Deduplicator:
     """Collect documents with :meth:`add`, then :meth:`finish` to cluster and decide.
 
-    The same object runs inside :func:`dedup`, the CLI and the distributed engine's driver.
+    Per unit it keeps about 30 bytes plus 4 bytes per shingle, all in numpy arrays; the text
+    itself waits in a temporary spool file. The same object runs inside :func:`dedup` and the CLI.
     """
 
     def __init__(
@@ -337,13 +383,13 @@ class Deduplicator:
         self.bands, self.rows = self.options.lsh_params()
         self.docs: list[DocStats] = []
         self.unit_start: list[int] = []
-        self.unit_doc: list[int] = []
-        self.unit_index: list[int] = []
-        self.unit_len: list[int] = []
-        self.unit_text: list[str] = []
-        self.unit_hash: list[bytes] = []
-        self.unit_shingles: list[np.ndarray] = []
-        self.unit_kind: list[int] = []  # 0: exact only, 1: main shingles, 2: char shingles
+        self.unit_doc = _Growing(np.int32)
+        self.unit_index = _Growing(np.int32)
+        self.unit_len = _Growing(np.int32)
+        self.unit_kind = _Growing(np.int8)
+        self.unit_count = _Growing(np.int32)
+        self.unit_hash = bytearray()
+        self.shingles = _Growing(np.uint32)
         self.changes: Counter[str] = Counter()
         self.repairs = 0
         self.timings: Counter[str] = Counter()
@@ -359,14 +405,15 @@ class Deduplicator:
         number = len(self.docs)
         if not p.stats.id:
             p.stats.id = str(number)
-        self.unit_start.append(len(self.unit_doc))
-        self.unit_doc.extend([number] * len(p.segments))
-        self.unit_index.extend(range(len(p.segments)))
-        self.unit_len.extend(len(s.text) for s in p.segments)
-        self.unit_text.extend(s.text for s in p.segments)
-        self.unit_hash.extend(p.hashes)
-        self.unit_shingles.extend(p.shingles)
+        units = len(p.segments)
+        self.unit_start.append(self.unit_doc.size)
+        self.unit_doc.extend(np.full(units, number, dtype=np.int32))
+        self.unit_index.extend(np.arange(units, dtype=np.int32))
+        self.unit_len.extend(p.lengths)
         self.unit_kind.extend(p.kinds)
+        self.unit_count.extend(p.counts)
+        self.unit_hash += p.hashes
+        self.shingles.extend(p.shingles)
         self.changes.update(p.changes)
         self.repairs += p.repairs
         self.timings.update(p.timings)
@@ -374,55 +421,77 @@ class Deduplicator:
         self._pickler.dump((p.stored, p.segments, p.trailer))
         self._pickler.clear_memo()
 
-    def _near_pairs(self, reps: np.ndarray, uf: UnionFind, kind: int) -> None:
-        """Union representatives of one shingle kind whose similarity passes verification."""
-        members = np.array([u for u in reps if self.unit_kind[u] == kind], dtype=np.int64)
-        if len(members) < 2:
-            return
+    # ---- clustering -------------------------------------------------------------------------
+
+    def _candidates(self, reps: np.ndarray, offsets: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Candidate pairs (rep ids) from shared LSH buckets: star to each bucket's first member
+        plus chains between neighbours, deduplicated; and their signature agreement if kept."""
         opts = self.options
-        sets = [self.unit_shingles[u] for u in members]
-        sigs = signatures(sets, opts.num_perm, opts.seed)
-        keys = band_keys(sigs, self.bands, self.rows)
-        checked: set[tuple[int, int]] = set()
-        for bucket in buckets(keys):
-            for j_pos in range(1, len(bucket)):
-                j = int(bucket[j_pos])
-                for i in bucket[: min(j_pos, 64)]:  # bounded: buckets of near-copies are small
-                    i = int(i)
-                    a, b = int(members[i]), int(members[j])
-                    if uf.find(a) == uf.find(b) or (i, j) in checked:
-                        continue
-                    checked.add((i, j))
-                    if opts.verify == "jaccard":
-                        sim = jaccard(sets[i], sets[j])
-                    else:
-                        sim = float(np.mean(sigs[i] == sigs[j]))
-                    if sim >= opts.threshold:
-                        uf.union(a, b)
+        n = len(reps)
+        keys = np.empty((n, self.bands), dtype=np.uint64)
+        keep_sigs = opts.verify == "signature"
+        sigs = np.empty((n, opts.num_perm), dtype=np.uint32) if keep_sigs else None
+        step = 1 << 15
+        for lo in range(0, n, step):
+            sub = reps[lo : lo + step]
+            sub_off = np.concatenate(([0], np.cumsum(offsets[sub + 1] - offsets[sub])))
+            sub_flat = np.concatenate([flat[offsets[u] : offsets[u + 1]] for u in sub]) if len(sub) else flat[:0]
+            block = signatures_flat(sub_flat.astype(np.uint32), sub_off.astype(np.int64), opts.num_perm, opts.seed)
+            keys[lo : lo + len(sub)] = band_keys(block, self.bands, self.rows)
+            if sigs is not None:
+                sigs[lo : lo + len(sub)] = block
+        i, j = candidate_pairs(keys)
+        return i, j, sigs
 
     def finish(self) -> DedupResult:
         """Cluster all units and decide which survive; returns the result (iterate it)."""
         t0 = time.perf_counter()
-        n = len(self.unit_doc)
-        uf = UnionFind(n)
-        first_of: dict[bytes, int] = {}
-        for u, h in enumerate(self.unit_hash):
-            root = first_of.setdefault(h, u)
-            if root != u:
-                uf.union(root, u)
-        reps = np.array(sorted(first_of.values()), dtype=np.int64)
+        opts = self.options
+        n = self.unit_doc.size
+        hashes = np.frombuffer(bytes(self.unit_hash), dtype=_HASH_DTYPE) if n else np.empty(0, _HASH_DTYPE)
+        _, first, group = np.unique(hashes, return_index=True, return_inverse=True)
+        group = group.reshape(-1)
+        lengths = self.unit_len.view()
+        # each exact group is represented by its champion under the keep policy
+        if opts.keep == "longest":
+            order = np.lexsort((np.arange(n), -lengths.astype(np.int64), group))
+        else:
+            order = np.lexsort((np.arange(n), group))
+        champ_pos = np.searchsorted(group[order], np.arange(len(first)))
+        champion = order[champ_pos] if n else np.empty(0, dtype=np.int64)
+        counts = self.unit_count.view().astype(np.int64)
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        flat = self.shingles.view()
+        kinds = self.unit_kind.view()
         self.timings["exact"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        self._near_pairs(reps, uf, 1)
-        if self.options.short == "char":
-            self._near_pairs(reps, uf, 2)
+        # near duplicates among champions, per shingle kind
+        edges_a, edges_b, edges_sim = [], [], []
+        for kind in (1, 2):
+            reps = np.sort(champion[kinds[champion] == kind])
+            if len(reps) < 2:
+                continue
+            i, j, sigs = self._candidates(reps, offsets, flat)
+            if not len(i):
+                continue
+            ua, ub = reps[i], reps[j]
+            inter = intersections(flat, offsets, ua, ub).astype(np.float64)
+            jac = inter / (counts[ua] + counts[ub] - inter)
+            if sigs is not None:
+                ok = (sigs[i] == sigs[j]).mean(axis=1) >= opts.threshold
+            else:
+                ok = jac >= opts.threshold
+            edges_a.append(ua[ok])
+            edges_b.append(ub[ok])
+            edges_sim.append(jac[ok])
         self.timings["near"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        keep, clusters = self._decide(uf, n)
+        keep, clusters = self._decide(n, group, champion, offsets, flat, edges_a, edges_b, edges_sim)
         self.timings["decide"] += time.perf_counter() - t0
         self._spool.flush()
-        return DedupResult(
-            options=self.options,
+        result = DedupResult(
+            options=opts,
             normalize_options=self.normalize_options,
             bands=self.bands,
             rows=self.rows,
@@ -435,74 +504,106 @@ class Deduplicator:
             _keep=keep,
             _unit_start=self.unit_start,
         )
+        self._fill_texts(result)
+        return result
 
-    def _member(self, u: int, kind: str, similarity: float) -> Member:
-        d = self.unit_doc[u]
-        return Member(d, self.docs[d].id, self.unit_index[u], self.unit_text[u], kind, similarity)
-
-    def _similar(self, center: int, u: int) -> float:
-        """Similarity of a unit to a cluster centre: 1.0 for the same key, else shingle Jaccard."""
-        if self.unit_hash[u] == self.unit_hash[center]:
-            return 1.0
-        if self.unit_kind[u] != self.unit_kind[center] or self.unit_kind[u] == 0:
-            return 0.0
-        return jaccard(self.unit_shingles[center], self.unit_shingles[u])
-
-    def _stars(self, members: list[int]) -> list[tuple[int, list[tuple[int, float]]]]:
-        """Split a connected component into stars around kept units.
-
-        Union-find chains A~B~C even when A and C are not alike; removing C for A's sake would
-        lose text. So the component is split greedily: the best remaining unit by the keep
-        policy is kept, every remaining unit at least ``threshold`` similar to it is removed
-        with it, and the rest repeat. Every removed unit is then a near (or exact) copy of the
-        unit kept in its place.
-        """
-        if self.options.keep == "longest":
-            order = sorted(members, key=lambda u: (-self.unit_len[u], u))
-        else:
-            order = sorted(members)
-        threshold = self.options.threshold
-        stars = []
-        remaining = order
-        while remaining:
-            center, rest = remaining[0], remaining[1:]
-            taken, left = [], []
-            for u in rest:
-                sim = self._similar(center, u)
-                (taken if sim >= threshold else left).append((u, sim))
-            stars.append((center, taken))
-            remaining = [u for u, _ in left]
-        return stars
-
-    def _decide(self, uf: UnionFind, n: int) -> tuple[np.ndarray, list[Cluster]]:
+    def _decide(self, n, group, champion, offsets, flat, edges_a, edges_b, edges_sim):
+        """Connected components over near edges between champions, split into stars; exact
+        copies follow their champion. Returns the keep mask and the clusters (texts empty)."""
+        opts = self.options
         keep = np.ones(n, dtype=bool)
-        groups: dict[int, list[int]] = {}
-        for u in range(n):
-            groups.setdefault(uf.find(u), []).append(u)
+        counts = np.diff(offsets)
+        lengths = self.unit_len.view()
+        m = len(champion)
+        a = np.concatenate(edges_a) if edges_a else np.empty(0, dtype=np.int64)
+        b = np.concatenate(edges_b) if edges_b else np.empty(0, dtype=np.int64)
+        # components over champions (indexed by exact group)
+        ga, gb = group[a], group[b]
+        graph = coo_matrix((np.ones(len(ga), dtype=np.int8), (ga, gb)), shape=(m, m))
+        _ncomp, comp = connected_components(graph, directed=False)
+        if opts.keep == "longest":
+            prio = np.lexsort((champion, -lengths[champion].astype(np.int64)))
+        else:
+            prio = np.argsort(champion, kind="stable")
+        rank = np.empty(m, dtype=np.int64)
+        rank[prio] = np.arange(m)
+        # stars inside components that have more than one group
+        comp_size = np.bincount(comp, minlength=m)
+        center_of = np.arange(m)  # group -> group of the unit kept in its place
+        sim_of = np.ones(m)
+        multi = np.flatnonzero(comp_size[comp] > 1)
+        if len(multi):
+            order = multi[np.lexsort((rank[multi], comp[multi]))]
+            bounds = np.flatnonzero(np.diff(comp[order])) + 1
+            for members in np.split(order, bounds):
+                remaining = list(members)
+                while remaining:
+                    c = remaining[0]
+                    rest = np.array(remaining[1:], dtype=np.int64)
+                    if not len(rest):
+                        break
+                    cu = np.full(len(rest), champion[c], dtype=np.int64)
+                    inter = intersections(flat, offsets, cu, champion[rest]).astype(np.float64)
+                    jac = inter / (counts[cu] + counts[champion[rest]] - inter)
+                    taken = jac >= opts.threshold
+                    center_of[rest[taken]] = c
+                    sim_of[rest[taken]] = jac[taken]
+                    remaining = list(rest[~taken])
+        # every unit: removed unless it is the champion of a group that is its own centre
+        unit_center_group = center_of[group]
+        kept_unit = champion[unit_center_group]
+        keep = kept_unit == np.arange(n)
+        removed = np.flatnonzero(~keep)
+        clusters_of: dict[int, list[Member]] = {}
+        docs = self.unit_doc.view()
+        index = self.unit_index.view()
+        for u in removed:
+            k = int(kept_unit[u])
+            same = group[u] == group[k]
+            kind = "exact" if same else "near"
+            sim = 1.0 if same else round(float(sim_of[group[u]]), 4)
+            d = int(docs[u])
+            stats = self.docs[d]
+            if same:
+                stats.exact_removed += 1
+            else:
+                stats.near_removed += 1
+            clusters_of.setdefault(k, []).append(Member(d, stats.id, int(index[u]), "", kind, sim))
         clusters = []
-        for component in groups.values():
-            if len(component) < 2:
-                continue
-            for kept, taken in self._stars(component):
-                if not taken:
-                    continue
-                removed = []
-                for u, sim in sorted(taken):
-                    keep[u] = False
-                    doc = self.docs[self.unit_doc[u]]
-                    if self.unit_hash[u] == self.unit_hash[kept]:
-                        removed.append(self._member(u, "exact", 1.0))
-                        doc.exact_removed += 1
-                    else:
-                        removed.append(self._member(u, "near", round(sim, 4)))
-                        doc.near_removed += 1
-                clusters.append(Cluster(0, self._member(kept, "kept", 1.0), tuple(removed)))
-        clusters.sort(key=lambda c: (c.kept.doc, c.kept.index))
-        clusters = [replace(c, id=i) for i, c in enumerate(clusters)]
+        for k in sorted(clusters_of, key=lambda k: (int(docs[k]), int(index[k]))):
+            kd = int(docs[k])
+            kept = Member(kd, self.docs[kd].id, int(index[k]), "", "kept", 1.0)
+            clusters.append(Cluster(len(clusters), kept, tuple(clusters_of[k])))
         for d, stats in enumerate(self.docs):
             start = self.unit_start[d]
             stats.units_out = int(keep[start : start + stats.units_in].sum())
         return keep, clusters
+
+    def _fill_texts(self, result: DedupResult) -> None:
+        """Put the text of every clustered unit into the clusters (one pass over the spool)."""
+        wanted: dict[tuple[int, int], str] = {}
+        for c in result.clusters:
+            for m in (c.kept, *c.removed):
+                wanted[(m.doc, m.index)] = ""
+        if not wanted:
+            return
+        docs_needed = {d for d, _ in wanted}
+        self._spool.seek(0)
+        unpickler = pickle.Unpickler(self._spool)
+        for d in range(len(self.docs)):
+            _record, segments, _trailer = unpickler.load()
+            if d in docs_needed:
+                for k, seg in enumerate(segments):
+                    if (d, k) in wanted:
+                        wanted[(d, k)] = seg.text
+        self._spool.seek(0, 2)
+
+        def fill(m: Member) -> Member:
+            return replace(m, text=wanted[(m.doc, m.index)])
+
+        result.clusters = [
+            replace(c, kept=fill(c.kept), removed=tuple(fill(m) for m in c.removed)) for c in result.clusters
+        ]
 
     def result_with_bytes(self, result: DedupResult) -> DedupResult:
         """Fill in ``bytes_out`` per document (needs one pass over the spool)."""

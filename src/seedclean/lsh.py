@@ -9,13 +9,12 @@ irrelevant to the result.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
 from scipy.integrate import quad
 
-__all__ = ["optimal_params", "band_keys", "buckets"]
+__all__ = ["optimal_params", "band_keys", "candidate_pairs"]
 
 
 def _false_positive(threshold: float, b: int, r: int) -> float:
@@ -58,15 +57,27 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return h
 
 
-def buckets(keys: np.ndarray) -> Iterator[np.ndarray]:
-    """Yield, for each band, each group (size >= 2) of unit ids sharing a band key, ids sorted."""
+def candidate_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) of rows sharing a key in some band: each bucket contributes a star to its
+    first member and a chain between neighbours (ids ascending), so that every member meets
+    both the bucket's oldest unit and its nearest ones; pairs are deduplicated and sorted."""
     n = keys.shape[0]
+    left, right = [], []
     for band in range(keys.shape[1]):
         col = keys[:, band]
         order = np.argsort(col, kind="stable")
-        sorted_keys = col[order]
-        boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        starts = np.concatenate(([0], boundaries))
-        ends = np.concatenate((boundaries, [n]))
-        for s, e in zip(starts[(ends - starts) > 1], ends[(ends - starts) > 1]):
-            yield np.sort(order[s:e])
+        same = col[order][1:] == col[order][:-1]
+        if not same.any():
+            continue
+        starts = np.maximum.accumulate(np.where(np.concatenate(([False], same)), 0, np.arange(n)))
+        k = np.arange(1, n)[same]
+        left += [order[starts[k]], order[k - 1]]
+        right += [order[k], order[k]]
+    if not left:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    a = np.concatenate(left).astype(np.int64)
+    b = np.concatenate(right).astype(np.int64)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    pair = np.unique(lo[lo != hi] * n + hi[lo != hi])
+    return pair // n, pair % n

@@ -1,0 +1,80 @@
+"""Compiled kernels agree bit for bit with their reference twins, and the package works without numba."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import mixed_text, vietnamese_text
+
+from seedclean import kernels
+from seedclean.shingle import dedup_key
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+requires_numba = pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba is part of the test extra")
+
+
+@requires_numba
+@given(st.lists(st.one_of(vietnamese_text(20), mixed_text), max_size=8), st.integers(1, 5))
+def test_word_shingles_match_reference(texts: list[str], n: int) -> None:
+    keys = [dedup_key(t) for t in texts]
+    flat, offsets = kernels.word_shingles(keys, n)
+    ref_flat, ref_offsets = kernels.word_shingles_reference(keys, n)
+    assert np.array_equal(offsets, ref_offsets)
+    assert np.array_equal(flat, ref_flat)
+
+
+@requires_numba
+@given(st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=30, unique=True), max_size=10), st.integers(0, 99))
+def test_signatures_and_intersections_match_reference(sets: list[list[int]], seed: int) -> None:
+    arrays = [np.array(sorted(s), dtype=np.uint32) for s in sets]
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum([len(a) for a in arrays], out=offsets[1:])
+    flat = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint32)
+    assert np.array_equal(
+        kernels.signatures_flat(flat, offsets, 32, seed), kernels.signatures_flat_reference(flat, offsets, 32, seed)
+    )
+    if len(arrays) >= 2:
+        left = np.arange(len(arrays) - 1)
+        right = np.arange(1, len(arrays))
+        assert np.array_equal(
+            kernels.intersections(flat, offsets, left, right),
+            kernels.intersections_reference(flat, offsets, left, right),
+        )
+
+
+def test_word_char_table_is_python_word_class() -> None:
+    table = kernels.word_char_table()
+    for ch in "aZ09_ệĐ漢ก":
+        assert table[ord(ch)] == 1, ch
+    for ch in " .,-–“\x01\u0301\u200b":
+        assert table[ord(ch)] == 0, repr(ch)
+
+
+def _run_seeds(out: Path, env: dict[str, str]) -> dict[str, bytes]:
+    code = (
+        "import seedclean, sys; seedclean.run([sys.argv[1]], sys.argv[2],"
+        " seedclean.RunOptions(dedup=seedclean.DedupOptions(granularity='sentence', threshold=0.5)))"
+    )
+    subprocess.run([sys.executable, "-c", code, str(SEEDS), str(out)], check=True, env=env)
+    files = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".txt"}
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    report.pop("timings")
+    files["report"] = json.dumps(report).encode()
+    return files
+
+
+def test_same_output_with_and_without_numba(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    fast = _run_seeds(tmp_path / "fast", env)
+    env["SEEDCLEAN_NO_NUMBA"] = "1"
+    slow = _run_seeds(tmp_path / "slow", env)
+    assert fast == slow
