@@ -262,7 +262,7 @@ _SYMBOL_IN_WORD = re.compile(
 )
 
 
-def _score(text: str) -> tuple[int, int, int]:
+def score_text(text: str) -> tuple[int, int, int]:
     """(valid Vietnamese words with marks, marked words that are not Vietnamese, words).
 
     A legacy-looking symbol between two letters (``Vi®t``) or a control character counts
@@ -324,9 +324,9 @@ def detect(text: str, prior: str | None = None) -> Detection:
     left, and beats the runner-up clearly. ``prior`` (the document's dominant encoding) lowers
     the bar to one more syllable for that encoding alone.
     """
-    base = _score(text)
+    base = score_text(text)
     scores = {"unicode": base}
-    viqr_suspect = _maybe_viqr(text)
+    viqr_suspect = maybe_viqr(text)
     if base[1] == 0 and not viqr_suspect:
         return Detection(None, text, scores)
     candidates = []
@@ -338,7 +338,7 @@ def detect(text: str, prior: str | None = None) -> Detection:
         decoded = decode(text, enc)
         if decoded == text:
             continue
-        s = _score(decoded)
+        s = score_text(decoded)
         scores[enc] = s
         need = 1 if enc == prior else 2
         repairs_all = enc != "viqr" and base[1] > 0 and s[1] == 0 and s[0] > base[0] and s[2] >= 2
@@ -370,7 +370,7 @@ def _looks_clean(text: str) -> bool:
     """True if every whitespace token is ASCII or made of valid Vietnamese words (cached)."""
     unknown = set(text.split()).difference(_clean_tokens)
     for token in unknown:
-        if _score(token)[1]:
+        if score_text(token)[1]:
             return False
         if len(_clean_tokens) > 2_000_000:
             _clean_tokens.clear()
@@ -378,7 +378,7 @@ def _looks_clean(text: str) -> bool:
     return True
 
 
-def _maybe_viqr(text: str) -> bool:
+def maybe_viqr(text: str) -> bool:
     """VIQR is ASCII: skip its regex on text where letters outside ASCII are common."""
     return len(text.encode("utf-8")) - len(text) < len(text) // 20 + 8 and bool(_VIQR_SUSPECT.search(text))
 
@@ -386,7 +386,7 @@ def _maybe_viqr(text: str) -> bool:
 def fix_legacy(text: str) -> tuple[str, Counter[str]]:
     """Convert legacy-encoded lines of ``text`` to Unicode; return text and counts per encoding."""
     counts: Counter[str] = Counter()
-    if not _maybe_viqr(text) and _looks_clean(text):
+    if not maybe_viqr(text) and _looks_clean(text):
         return text, counts
     lines = [_NOISE.sub("", line) for line in text.split("\n")]
     verdicts = [detect(line) for line in lines]

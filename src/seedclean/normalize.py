@@ -29,8 +29,9 @@ from dataclasses import dataclass, field, replace
 
 import unicodedata2 as ud
 
-from .legacy import fix_legacy
-from .mojibake import fix_mojibake, fix_surrogates
+from .legacy import fix_legacy, maybe_viqr
+from .legacy import score_text as legacy_score
+from .mojibake import SUSPECT_RE, fix_mojibake, fix_surrogates
 from .tones import STYLES, fix_tones_counted
 
 __all__ = [
@@ -153,9 +154,48 @@ def _nfc(text: str, changes: Counter[str]) -> str:
     return out
 
 
+# Per options: whitespace-separated tokens that no step would change or react to, learnt from
+# outputs. A paragraph made only of such tokens, with plain spaces and newlines between them,
+# is already normal: one split and one subset test instead of six passes.
+_SETTLED: dict[NormalizeOptions, set[str]] = {}
+_SETTLED_LIMIT = 2_000_000
+
+
+def _settled(text: str, options: NormalizeOptions) -> bool:
+    known = _SETTLED.get(options)
+    if not known or not options.whitespace:
+        return False
+    tokens = text.split()
+    if not known.issuperset(tokens):
+        # printable ASCII tokens (numbers, dates, Latin words) are settled by nature
+        if not all(t.isascii() and t.isprintable() for t in set(tokens).difference(known)):
+            return False
+    if _WS_SUSPECT.search(text) or "  " in text or " \n" in text or text.endswith(" ") or "\r" in text:
+        return False
+    return not (options.legacy and maybe_viqr(text))
+
+
+def _learn(text: str, options: NormalizeOptions) -> None:
+    known = _SETTLED.setdefault(options, set())
+    if len(known) > _SETTLED_LIMIT:
+        known.clear()
+    for token in set(text.split()).difference(known):
+        if not (SUSPECT_RE.search(token) or _WS_SUSPECT.search(token) or legacy_score(token)[1]):
+            known.add(token)
+
+
 def _run(text: str, options: NormalizeOptions, changes: Counter[str]) -> str:
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
+    if _settled(text, options):
+        return text
+    out = _run_steps(text, options, changes)
+    if options.whitespace:
+        _learn(out, options)
+    return out
+
+
+def _run_steps(text: str, options: NormalizeOptions, changes: Counter[str]) -> str:
     text, n = fix_surrogates(text)
     changes["surrogates"] += n
     if options.nfc:

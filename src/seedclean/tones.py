@@ -205,6 +205,7 @@ _caches: dict[str, dict[str, str]] = {style: {} for style in STYLES}
 # Whitespace-separated tokens already known to need no change, per style: a corpus reuses a few
 # hundred thousand tokens, so most paragraphs are settled by one set difference at C speed.
 _good: dict[str, set[str]] = {style: set() for style in STYLES}
+_SPACES = re.compile(r"(\s+)")
 
 
 def _fix_word(word: str, style: str) -> str:
@@ -225,26 +226,34 @@ def fix_tones_counted(text: str, style: str = "hòa") -> tuple[str, int]:
     unknown = set(text.split()).difference(good)
     if not unknown:
         return text, 0
-    dirty = False
+    fixed: dict[str, tuple[str, int]] = {}
     for token in unknown:
-        if any(_fix_word(w, style) != w for w in WORD_RE.findall(token)):
-            dirty = True
+        changed = 0
+
+        def repl(m: re.Match[str]) -> str:
+            nonlocal changed
+            word = m.group()
+            out = _fix_word(word, style)
+            changed += out != word
+            return out
+
+        new = WORD_RE.sub(repl, token)
+        if changed:
+            fixed[token] = (new, changed)
         else:
             if len(good) >= 4 * _CACHE_LIMIT:
                 good.clear()
             good.add(token)
-    if not dirty:
+    if not fixed:
         return text, 0
+    parts = _SPACES.split(text)  # tokens at even positions, whitespace runs at odd ones
     count = 0
-
-    def repl(m: re.Match[str]) -> str:
-        nonlocal count
-        word = m.group()
-        fixed = _fix_word(word, style)
-        count += fixed != word
-        return fixed
-
-    return WORD_RE.sub(repl, text), count
+    for k in range(0, len(parts), 2):
+        hit = fixed.get(parts[k])
+        if hit is not None:
+            parts[k] = hit[0]
+            count += hit[1]
+    return "".join(parts), count
 
 
 def fix_tones(text: str, style: str = "hòa") -> str:
