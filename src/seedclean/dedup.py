@@ -333,7 +333,8 @@ def prepare(
     segs = segment.split(body, mode, options.granularity)
     t1 = time.perf_counter()
     timings["normalize+segment"] += t1 - t0
-    keys = [dedup_key(seg.text, ignore_punctuation=options.ignore_punctuation) for seg in segs]
+    placed = normalize_options is not None and normalize_options.tones and normalize_options.tone_style == "hòa"
+    keys = [dedup_key(seg.text, ignore_punctuation=options.ignore_punctuation, tones_placed=placed) for seg in segs]
     hashes = b"".join(exact_hash(k) for k in keys)
     flat, counts, kinds = fingerprint(keys, options)
     lengths = np.array([len(seg.text) for seg in segs], dtype=np.int32)

@@ -131,11 +131,11 @@ if HAVE_NUMBA:
                         pos += 1
                 i += length
             if pos > start:  # sort and drop repeats in place
-                seg = np.sort(flat[start:pos])
-                w = start
-                for k in range(len(seg)):
-                    if k == 0 or seg[k] != seg[k - 1]:
-                        flat[w] = seg[k]
+                flat[start:pos].sort()
+                w = start + 1
+                for k in range(start + 1, pos):
+                    if flat[k] != flat[w - 1]:
+                        flat[w] = flat[k]
                         w += 1
                 pos = w
             offsets[u + 1] = pos

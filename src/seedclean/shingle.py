@@ -35,9 +35,13 @@ _PUNCT = re.compile(r"[^\w\s]+")
 _TOKEN = re.compile(r"\w+")
 
 
-def dedup_key(text: str, *, ignore_punctuation: bool = False) -> str:
-    """The string two units must share to be exact duplicates (case, tone style, spaces ignored)."""
-    key = fix_tones(text, "hòa").casefold()
+def dedup_key(text: str, *, ignore_punctuation: bool = False, tones_placed: bool = False) -> str:
+    """The string two units must share to be exact duplicates (case, tone style, spaces ignored).
+
+    ``tones_placed`` says the text already went through the normaliser in "hòa" style, so the
+    tone pass can be skipped (the result is the same).
+    """
+    key = (text if tones_placed else fix_tones(text, "hòa")).casefold()
     if ignore_punctuation:
         key = _PUNCT.sub(" ", key)
     return _WS.sub(" ", key).strip()
