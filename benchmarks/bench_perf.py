@@ -98,8 +98,10 @@ def main() -> None:
     data_dir.mkdir(exist_ok=True)
     path = data_dir / f"corpus-{args.paragraphs}.jsonl"
     if not path.exists():
-        subprocess.run([sys.executable, str(HERE / "corpus.py"), "--paragraphs", str(args.paragraphs),
-                        "--out", str(path)], check=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "corpus.py"), "--paragraphs", str(args.paragraphs), "--out", str(path)],
+            check=True,
+        )
     mb_total = path.stat().st_size / 1e6
     paras = [p for line in open(path, encoding="utf-8") for p in json.loads(line)["text"].split("\n\n")]
     keys = [dedup_key(seedclean.normalize(p)) for p in paras]
@@ -123,16 +125,30 @@ def main() -> None:
 
     rows.append(("datasketch.MinHash, one update per shingle (SHA-1)", len(sub), _timed(per_shingle)[1]))
     bulk_in = [[x.encode() for x in s] for s in shingles]
-    rows.append(("datasketch.MinHash.bulk", len(bulk_in),
-                 _timed(lambda: datasketch.MinHash.bulk(bulk_in, num_perm=NUM_PERM))[1]))
+    rows.append(
+        (
+            "datasketch.MinHash.bulk",
+            len(bulk_in),
+            _timed(lambda: datasketch.MinHash.bulk(bulk_in, num_perm=NUM_PERM))[1],
+        )
+    )
     try:
         import rensa
 
-        rows.append(("rensa RMinHash, update per paragraph", len(shingles),
-                     _timed(lambda: [rensa.RMinHash(num_perm=NUM_PERM, seed=1).update(s) for s in shingles])[1]))
-        rows.append(("rensa digest_matrix_from_token_sets (batch)", len(shingles),
-                     _timed(lambda: rensa.RMinHash.digest_matrix_from_token_sets(shingles, num_perm=NUM_PERM,
-                                                                                  seed=1))[1]))
+        rows.append(
+            (
+                "rensa RMinHash, update per paragraph",
+                len(shingles),
+                _timed(lambda: [rensa.RMinHash(num_perm=NUM_PERM, seed=1).update(s) for s in shingles])[1],
+            )
+        )
+        rows.append(
+            (
+                "rensa digest_matrix_from_token_sets (batch)",
+                len(shingles),
+                _timed(lambda: rensa.RMinHash.digest_matrix_from_token_sets(shingles, num_perm=NUM_PERM, seed=1))[1],
+            )
+        )
     except ImportError:
         rows.append(("rensa (not installed)", 0, float("nan")))
 
@@ -142,8 +158,9 @@ def main() -> None:
 
     ours(keys[:100])  # compile / load the cache outside the timing
     sigs, secs = _timed(ours, keys)
-    rows.append((f"seedclean signatures from the key text ({'numba' if kernels.HAVE_NUMBA else 'numpy'})",
-                 len(keys), secs))
+    rows.append(
+        (f"seedclean signatures from the key text ({'numba' if kernels.HAVE_NUMBA else 'numpy'})", len(keys), secs)
+    )
     ref_keys = keys[:20_000]
 
     def reference() -> np.ndarray:
@@ -164,16 +181,22 @@ def main() -> None:
     bk = band_keys(sigs, bands, rows_per)
     ci, _cj = candidate_pairs(bk)
     t_ours = time.perf_counter() - t0
-    lsh_rows = [("seedclean band keys + sort-based candidate pairs", len(keys), t_ours,
-                 bk.nbytes / 1e6, len(ci))]
+    lsh_rows = [("seedclean band keys + sort-based candidate pairs", len(keys), t_ours, bk.nbytes / 1e6, len(ci))]
     lean_n = min(len(keys), 100_000)
     lsh = datasketch.MinHashLSH(threshold=0.8, num_perm=NUM_PERM)
     t0 = time.perf_counter()
     with lsh.insertion_session() as session:
         for i in range(lean_n):
             session.insert(i, datasketch.LeanMinHash(seed=1, hashvalues=sigs[i], scheme="affine32"))
-    lsh_rows.append(("datasketch MinHashLSH insert (LeanMinHash from our signatures)", lean_n,
-                     time.perf_counter() - t0, float("nan"), 0))
+    lsh_rows.append(
+        (
+            "datasketch MinHashLSH insert (LeanMinHash from our signatures)",
+            lean_n,
+            time.perf_counter() - t0,
+            float("nan"),
+            0,
+        )
+    )
 
     lines = [
         f"# Performance ({len(paras):,} paragraphs, {mb_total:.1f} MB JSONL, {mb_keys / len(keys) * 1e6:.0f} bytes"
@@ -192,23 +215,52 @@ def main() -> None:
     for name, n, s in rows:
         rate = n / s if n else float("nan")
         lines.append(f"| {name} | {n:,} | {s:.2f} | {rate:,.0f} | {rate * per_para_mb:.1f} | {ours_rate / rate:.1f} |")
-    lines += ["", "## LSH index (threshold 0.8)", "",
-              "| what | paragraphs | seconds | index MB | candidate pairs |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## LSH index (threshold 0.8)",
+        "",
+        "| what | paragraphs | seconds | index MB | candidate pairs |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name, n, s, mb, pairs in lsh_rows:
         lines.append(f"| {name} | {n:,} | {s:.2f} | {mb:.0f} | {pairs:,} |")
 
     # end to end
-    lines += ["", "## End to end on the JSONL file", "",
-              "| what | seconds | MB/s | peak RSS MB | vs datasketch pipeline |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## End to end on the JSONL file",
+        "",
+        "| what | seconds | MB/s | peak RSS MB | vs datasketch pipeline |",
+        "|---|---:|---:|---:|---:|",
+    ]
     e2e = []
     for workers in (1, 2):
         out = data_dir / f"out-{workers}"
         shutil.rmtree(out, ignore_errors=True)
-        s, rss, _ = _child([sys.executable, "-m", "seedclean.cli", "run", str(path), "--out", str(out), "-q", "--workers", str(workers)])
+        s, rss, _ = _child(
+            [
+                sys.executable,
+                "-m",
+                "seedclean.cli",
+                "run",
+                str(path),
+                "--out",
+                str(out),
+                "-q",
+                "--workers",
+                str(workers),
+            ]
+        )
         e2e.append((f"seedclean run, {workers} worker{'s' if workers > 1 else ''}", s, rss))
     if not args.skip_datasketch_pipeline:
-        s, rss, _ = _child([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); "
-                            f"import bench_perf; bench_perf.datasketch_pipeline({str(path)!r})"])
+        s, rss, _ = _child(
+            [
+                sys.executable,
+                "-c",
+                f"import sys; sys.path.insert(0, {str(HERE)!r}); "
+                f"import bench_perf; bench_perf.datasketch_pipeline({str(path)!r})",
+            ]
+        )
         e2e.append(("datasketch pipeline (NFC, MinHash.bulk, MinHashLSH, union-find)", s, rss))
     base = e2e[-1][1] if not args.skip_datasketch_pipeline else float("nan")
     for name, s, rss in e2e:

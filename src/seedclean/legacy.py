@@ -333,8 +333,8 @@ def detect(text: str, prior: str | None = None) -> Detection:
     for enc in ENCODINGS:
         if enc == "viqr" and not viqr_suspect:
             continue
-        if enc != "viqr" and not _HIGH.search(text):
-            continue
+        if enc != "viqr" and (not _HIGH.search(text) or _to_bytes(text) is None):
+            continue  # legacy bytes seen through cp1252 / latin-1 hold nothing outside them
         decoded = decode(text, enc)
         if decoded == text:
             continue

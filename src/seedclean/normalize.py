@@ -184,15 +184,38 @@ def _learn(text: str, options: NormalizeOptions) -> None:
             known.add(token)
 
 
+_LINEBREAK = re.compile("(\r\n|[\n\r\u2028\u2029\x85\x0b\x0c])")
+
+
 def _run(text: str, options: NormalizeOptions, changes: Counter[str]) -> str:
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
-    if _settled(text, options):
-        return text
-    out = _run_steps(text, options, changes)
+    # every step but legacy detection is line-local: work line by line, so that a settled line
+    # costs one set test and only the other lines pay for the full pass
+    parts = _LINEBREAK.split(text)
+    todo = [k for k in range(0, len(parts), 2) if not _settled(parts[k], options)]
+    if todo and options.legacy:
+        # the unsettled lines together: a document's dominant encoding helps its short lines
+        block, n = fix_surrogates("\n".join(parts[k] for k in todo))
+        changes["surrogates"] += n
+        if options.nfc:
+            block = _nfc(block, changes)
+        block, found = fix_legacy(block)
+        for enc, count in found.items():
+            changes[f"legacy_{enc}"] += count
+        for k, line in zip(todo, block.split("\n")):
+            parts[k] = line
+    for k in todo:
+        line = _run_steps(parts[k], options, changes)
+        if options.whitespace:
+            _learn(line, options)
+        parts[k] = line
+    if len(parts) == 1:
+        return parts[0]
     if options.whitespace:
-        _learn(out, options)
-    return out
+        changes["newlines"] += sum(1 for sep in parts[1::2] if sep != "\n")
+        return "\n".join(parts[0::2])
+    return "".join(parts)
 
 
 def _run_steps(text: str, options: NormalizeOptions, changes: Counter[str]) -> str:
