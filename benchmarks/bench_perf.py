@@ -23,7 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-import corpus
 import numpy as np
 
 import seedclean
