@@ -380,7 +380,13 @@ def _looks_clean(text: str) -> bool:
 
 def maybe_viqr(text: str) -> bool:
     """VIQR is ASCII: skip its regex on text where letters outside ASCII are common."""
-    return len(text.encode("utf-8")) - len(text) < len(text) // 20 + 8 and bool(_VIQR_SUSPECT.search(text))
+    if not text.isascii():
+        head = text[:400]
+        if len(head.encode("utf-8")) - len(head) >= len(head) // 20 + 8:
+            return False
+        if len(text.encode("utf-8")) - len(text) >= len(text) // 20 + 8:
+            return False
+    return bool(_VIQR_SUSPECT.search(text))
 
 
 def fix_legacy(text: str) -> tuple[str, Counter[str]]:

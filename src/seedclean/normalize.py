@@ -185,6 +185,14 @@ def _learn(text: str, options: NormalizeOptions) -> None:
 
 
 _LINEBREAK = re.compile("(\r\n|[\n\r\u2028\u2029\x85\x0b\x0c])")
+_ODD_BREAK = re.compile("[\r\u2028\u2029\x85\x0b\x0c]")
+
+
+def _interleave(lines: list[str]) -> list[str]:
+    """``_LINEBREAK.split`` output for text whose only line breaks are ``\\n``."""
+    parts = ["\n"] * (2 * len(lines) - 1)
+    parts[0::2] = lines
+    return parts
 
 
 def _run(text: str, options: NormalizeOptions, changes: Counter[str]) -> str:
@@ -192,7 +200,7 @@ def _run(text: str, options: NormalizeOptions, changes: Counter[str]) -> str:
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
     # every step but legacy detection is line-local: work line by line, so that a settled line
     # costs one set test and only the other lines pay for the full pass
-    parts = _LINEBREAK.split(text)
+    parts = _LINEBREAK.split(text) if _ODD_BREAK.search(text) else _interleave(text.split("\n"))
     todo = [k for k in range(0, len(parts), 2) if not _settled(parts[k], options)]
     if todo and options.legacy:
         # the unsettled lines together: a document's dominant encoding helps its short lines
