@@ -265,9 +265,7 @@ class Prepared:
     computed in a worker process and shipped cheaply."""
 
     stats: DocStats
-    stored: Any
-    segments: list[segment.Segment]
-    trailer: str
+    payload: bytes  # the pickled (record, segments, trailer) for the spool, made by the worker
     hashes: bytes  # 16 bytes per unit
     shingles: np.ndarray  # uint32, sorted unique per unit, concatenated
     counts: np.ndarray  # int32 shingles per unit
@@ -341,7 +339,8 @@ def prepare(
     stats.units_in = len(segs)
     stored = record if not isinstance(record, dict) else (record, text_field)
     timings["fingerprint"] += time.perf_counter() - t1
-    return Prepared(stats, stored, segs, trailer, hashes, flat, counts, kinds, lengths, changes, repairs, timings)
+    payload = pickle.dumps((stored, segs, trailer), protocol=pickle.HIGHEST_PROTOCOL)
+    return Prepared(stats, payload, hashes, flat, counts, kinds, lengths, changes, repairs, timings)
 
 
 class _Growing:
@@ -395,7 +394,6 @@ class Deduplicator:
         self.repairs = 0
         self.timings: Counter[str] = Counter()
         self._spool = tempfile.TemporaryFile()
-        self._pickler = pickle.Pickler(self._spool, protocol=pickle.HIGHEST_PROTOCOL)
 
     def add(self, record: Any, *, text_field: str = "text", doc_id: str | None = None) -> None:
         """Normalise, split and fingerprint one document (str, dict with ``text_field``, Document)."""
@@ -406,7 +404,7 @@ class Deduplicator:
         number = len(self.docs)
         if not p.stats.id:
             p.stats.id = str(number)
-        units = len(p.segments)
+        units = p.stats.units_in
         self.unit_start.append(self.unit_doc.size)
         self.unit_doc.extend(np.full(units, number, dtype=np.int32))
         self.unit_index.extend(np.arange(units, dtype=np.int32))
@@ -419,8 +417,7 @@ class Deduplicator:
         self.repairs += p.repairs
         self.timings.update(p.timings)
         self.docs.append(p.stats)
-        self._pickler.dump((p.stored, p.segments, p.trailer))
-        self._pickler.clear_memo()
+        self._spool.write(p.payload)
 
     # ---- clustering -------------------------------------------------------------------------
 

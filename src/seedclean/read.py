@@ -195,6 +195,7 @@ def _read_jsonl(number: int, f: InputFile, text: str, text_field: str, warnings:
             what = "missing" if text_field not in record else f"a {type(value).__name__}, not a string"
             warnings.add("no_text_field", f.rel, f"field {text_field!r} is {what}; record skipped", i)
             continue
+        record[text_field] = None  # the text travels once, in Document.text; the key keeps its place
         yield Document(f"{f.rel}:{i}", value, {"file": number, "record": record})
 
 
@@ -219,4 +220,5 @@ def _read_parquet(number: int, f: InputFile, text_field: str, warnings: Warnings
             if not isinstance(value, str):
                 warnings.add("no_text_field", f.rel, f"row {row}: {text_field!r} is null; row skipped", row)
                 continue
+            record[text_field] = None  # the text travels once, in Document.text
             yield Document(f"{f.rel}:{row}", value, {"file": number, "record": record})
