@@ -587,9 +587,8 @@ class Deduplicator:
             return
         docs_needed = {d for d, _ in wanted}
         self._spool.seek(0)
-        unpickler = pickle.Unpickler(self._spool)
         for d in range(len(self.docs)):
-            _record, segments, _trailer = unpickler.load()
+            _record, segments, _trailer = pickle.load(self._spool)  # a fresh memo per document
             if d in docs_needed:
                 for k, seg in enumerate(segments):
                     if (d, k) in wanted:

@@ -106,24 +106,26 @@ def run(
     result = engine.finish()
     t0 = time.perf_counter()
     writer = CorpusWriter(out, opts.text_field)
-    pending: list[tuple[str, dict[str, Any] | None]] = []
+    sink = None
     current: int | None = None
-
-    def flush() -> None:
-        if current is not None and pending and not opts.dry_run:
-            f = files[current]
-            writer.write_file(f.rel, f.format, pending)
-
-    for stats, record, text in wrap(result.iter_documents(), "write", len(result.documents)):
-        stats.bytes_out = len(text.encode("utf-8"))
-        assert isinstance(record, Document)
-        number = (record.meta or {}).get("file", 0)
-        if number != current:
-            flush()
-            pending, current = [], number
-        if text or opts.dedup.keep_empty:
-            pending.append((text, (record.meta or {}).get("record")))
-    flush()
+    try:
+        for stats, record, text in wrap(result.iter_documents(), "write", len(result.documents)):
+            stats.bytes_out = len(text.encode("utf-8"))
+            assert isinstance(record, Document)
+            number = (record.meta or {}).get("file", 0)
+            if number != current:
+                if sink is not None:
+                    sink.close()
+                current = number
+                sink = None if opts.dry_run else writer.open(files[number].rel, files[number].format)
+            if sink is not None and (text or opts.dedup.keep_empty):
+                sink.add(text, (record.meta or {}).get("record"))
+        if sink is not None:
+            sink.close()
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
     result.close()
     timings = {"read_normalize_fingerprint": round(t_read, 3), **result.timings}
     timings["write"] = round(time.perf_counter() - t0, 3)

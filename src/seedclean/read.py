@@ -156,6 +156,9 @@ def read_documents(files: list[InputFile], text_field: str, warnings: Warnings) 
             if f.format == "parquet":
                 yield from _read_parquet(number, f, text_field, warnings)
                 continue
+            if f.format == "jsonl":  # streamed line by line: a corpus file is never held whole
+                yield from _read_jsonl(number, f, _binary_lines(f), text_field, warnings)
+                continue
             data = _open_bytes(f)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             warnings.add("unreadable", f.rel, f"cannot read: {exc.strerror or exc}")
@@ -165,23 +168,36 @@ def read_documents(files: list[InputFile], text_field: str, warnings: Warnings) 
             warnings.add(kind, f.rel, message or kind)
         if text is None:
             continue
-        if f.format == "jsonl":
-            yield from _read_jsonl(number, f, text, text_field, warnings)
-            continue
         if not text.strip():
             warnings.add("empty", f.rel, "empty file (no text)")
         yield Document(f.rel, text, {"file": number})
 
 
-def _read_jsonl(number: int, f: InputFile, text: str, text_field: str, warnings: Warnings) -> Iterator[Document]:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
-        warnings.add("empty", f.rel, "empty file (no records)")
-    for i, line in enumerate(lines, 1):
+def _binary_lines(f: InputFile) -> Iterator[bytes]:
+    if f.path is None:
+        yield from sys.stdin.buffer
+        return
+    opener = gzip.open if f.path.name.lower().endswith(".gz") else open
+    with opener(f.path, "rb") as fh:
+        yield from fh
+
+
+def _read_jsonl(
+    number: int, f: InputFile, lines: Iterator[bytes], text_field: str, warnings: Warnings
+) -> Iterator[Document]:
+    seen = False
+    for i, raw in enumerate(lines, 1):
+        if i == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[3:]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            decoded, _kind, message = decode_bytes(raw)
+            warnings.add("invalid_utf8", f.rel, (message or "not UTF-8").split(" (first")[0], i)
+            line = decoded or ""
         if not line.strip():
             continue
+        seen = True
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -197,6 +213,8 @@ def _read_jsonl(number: int, f: InputFile, text: str, text_field: str, warnings:
             continue
         record[text_field] = None  # the text travels once, in Document.text; the key keeps its place
         yield Document(f"{f.rel}:{i}", value, {"file": number, "record": record})
+    if not seen:
+        warnings.add("empty", f.rel, "empty file (no records)")
 
 
 def _read_parquet(number: int, f: InputFile, text_field: str, warnings: Warnings) -> Iterator[Document]:

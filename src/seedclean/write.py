@@ -52,6 +52,63 @@ def _jsonl(records: Iterable[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
 
 
+class _JsonlSink:
+    """Streams records into a temporary file and renames it into place on close."""
+
+    def __init__(self, target: Path, text_field: str) -> None:
+        self.target = target
+        self.text_field = text_field
+        self.tmp = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
+        self.raw: Any = None
+        self.fh: Any = None
+
+    def add(self, text: str, record: dict[str, Any] | None) -> None:
+        if self.fh is None:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self.raw = open(self.tmp, "wb")
+            gz = self.target.name.lower().endswith(".gz")
+            self.fh = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0) if gz else self.raw
+        rec = dict(record or {})
+        rec[self.text_field] = text
+        self.fh.write((json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def close(self) -> bool:
+        if self.fh is None:
+            return False
+        if self.fh is not self.raw:
+            self.fh.close()
+        self.raw.flush()
+        os.fsync(self.raw.fileno())
+        self.raw.close()
+        os.replace(self.tmp, self.target)
+        return True
+
+    def abort(self) -> None:
+        if self.raw is not None:
+            self.raw.close()
+            self.tmp.unlink(missing_ok=True)
+
+
+class _BufferSink:
+    """Collects a whole file (a .txt document, a Parquet table) and writes it atomically."""
+
+    def __init__(self, writer: CorpusWriter, rel: str, fmt: str) -> None:
+        self.writer, self.rel, self.fmt = writer, rel, fmt
+        self.docs: list[tuple[str, dict[str, Any] | None]] = []
+
+    def add(self, text: str, record: dict[str, Any] | None) -> None:
+        self.docs.append((text, record))
+
+    def close(self) -> bool:
+        if not self.docs:
+            return False
+        self.writer.write_file(self.rel, self.fmt, self.docs)
+        return True
+
+    def abort(self) -> None:
+        self.docs = []
+
+
 class CorpusWriter:
     """Collect cleaned documents per input file and write each file once it is complete."""
 
@@ -59,6 +116,12 @@ class CorpusWriter:
         self.out = out
         self.text_field = text_field
         self.files_written = 0
+
+    def open(self, rel: str, fmt: str) -> _JsonlSink | _BufferSink:
+        """A sink for one output file: JSONL streams to disk, the others are written whole."""
+        if fmt == "jsonl":
+            return _JsonlSink(self.out / rel, self.text_field)
+        return _BufferSink(self, rel, fmt)
 
     def write_file(self, rel: str, fmt: str, docs: list[tuple[str, dict[str, Any] | None]]) -> None:
         """Write one output file from (clean text, original record or None) pairs."""
