@@ -78,3 +78,9 @@ def test_same_output_with_and_without_numba(tmp_path: Path) -> None:
     env["SEEDCLEAN_NO_NUMBA"] = "1"
     slow = _run_seeds(tmp_path / "slow", env)
     assert fast == slow
+
+
+def test_core_does_not_import_ray() -> None:
+    code = "import sys, seedclean; seedclean.dedup(['a b c', 'a b c']); print('ray' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -165,6 +165,13 @@ class _Progress:
 @click.option("--dry-run", is_flag=True, help="Write only the reports, no corpus.")
 @click.option("--overwrite", is_flag=True, help="Allow a non-empty output folder.")
 @click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: this machine (process pool); ray: Ray tasks (RAY_ADDRESS or a local Ray).",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 if there were warnings.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every warning and the timings.")
@@ -201,6 +208,7 @@ def run_cmd(inputs: tuple[str, ...], out: str, **kw: Any) -> None:
         dry_run=kw.pop("dry_run"),
         overwrite=kw.pop("overwrite"),
         workers=kw.pop("workers"),
+        engine=kw.pop("engine"),
     )
     progress = _Progress(not quiet and sys.stderr.isatty())
     t0 = time.perf_counter()
@@ -214,6 +222,8 @@ def run_cmd(inputs: tuple[str, ...], out: str, **kw: Any) -> None:
         _fail(f"cannot write output: {exc.strerror or exc} ({exc.filename or out})", EXIT_OUTPUT)
     except KeyboardInterrupt:
         _fail("interrupted; no partial files were left behind", EXIT_INTERRUPTED)
+    except RuntimeError as exc:  # e.g. the Ray engine asked for without Ray installed
+        _fail(str(exc), EXIT_INPUT)
     seconds = time.perf_counter() - t0
     rep = result.report
     if not quiet:

@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 DEFAULT_NORMALIZE = NormalizeOptions()
+TEXT_CLUSTERS = 10_000  # clusters whose members carry their text in the result (largest first)
 KEEP_POLICIES = ("first", "longest")
 SHORT_POLICIES = ("exact", "char")
 VERIFY_MODES = ("jaccard", "signature")
@@ -578,9 +579,14 @@ class Deduplicator:
         return keep, clusters
 
     def _fill_texts(self, result: DedupResult) -> None:
-        """Put the text of every clustered unit into the clusters (one pass over the spool)."""
+        """Put the texts of the largest clusters' units into them (one pass over the spool).
+
+        Only the ``TEXT_CLUSTERS`` largest clusters carry text (the report shows no more), so
+        that memory does not grow with a copy of every duplicate; the rest keep ``text=""``.
+        """
         wanted: dict[tuple[int, int], str] = {}
-        for c in result.clusters:
+        largest = sorted(result.clusters, key=lambda c: (-c.size, c.id))[:TEXT_CLUSTERS]
+        for c in largest:
             for m in (c.kept, *c.removed):
                 wanted[(m.doc, m.index)] = ""
         if not wanted:
@@ -598,8 +604,10 @@ class Deduplicator:
         def fill(m: Member) -> Member:
             return replace(m, text=wanted[(m.doc, m.index)])
 
+        chosen = {c.id for c in largest}
         result.clusters = [
-            replace(c, kept=fill(c.kept), removed=tuple(fill(m) for m in c.removed)) for c in result.clusters
+            replace(c, kept=fill(c.kept), removed=tuple(fill(m) for m in c.removed)) if c.id in chosen else c
+            for c in result.clusters
         ]
 
     def result_with_bytes(self, result: DedupResult) -> DedupResult:

@@ -37,6 +37,11 @@ class RunOptions:
     dry_run: bool = False
     overwrite: bool = False
     workers: int = 1
+    engine: str = "local"  # "local" (in-process or a process pool) or "ray"
+
+    def __post_init__(self) -> None:
+        if self.engine not in ("local", "ray"):
+            raise ValueError(f"engine must be 'local' or 'ray', not {self.engine!r}")
 
 
 @dataclass
@@ -94,7 +99,13 @@ def run(
     docs = read_documents(files, opts.text_field, warnings)
     t0 = time.perf_counter()
     work = partial(prepare, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
-    if opts.workers > 1:
+    if opts.engine == "ray":
+        from .ray_engine import prepare_on_ray  # optional extra: only imported when asked for
+
+        prepared = prepare_on_ray(docs, opts.dedup, opts.normalize, opts.text_field, workers=opts.workers)
+        for p in wrap(prepared, "read+normalise", None):
+            engine.add_prepared(p)
+    elif opts.workers > 1:
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(opts.workers) as pool:
             for p in wrap(pool.imap(work, docs, chunksize=32), "read+normalise", None):
@@ -140,6 +151,7 @@ def run(
             "exclude": list(opts.exclude),
             "dry_run": opts.dry_run,
             "workers": opts.workers,
+            "engine": opts.engine,
         },
         timings=timings,
     )
