@@ -20,7 +20,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -640,8 +640,3 @@ def dedup(
     for record in records:
         engine.add(record, text_field=text_field)
     return engine.result_with_bytes(engine.finish())
-
-
-def options_dict(options: DedupOptions) -> dict[str, Any]:
-    """The options as plain JSON-able data."""
-    return asdict(options)
