@@ -433,9 +433,11 @@ class Deduplicator:
         step = 1 << 15
         for lo in range(0, n, step):
             sub = reps[lo : lo + step]
-            sub_off = np.concatenate(([0], np.cumsum(offsets[sub + 1] - offsets[sub])))
-            sub_flat = np.concatenate([flat[offsets[u] : offsets[u + 1]] for u in sub]) if len(sub) else flat[:0]
-            block = signatures_flat(sub_flat.astype(np.uint32), sub_off.astype(np.int64), opts.num_perm, opts.seed)
+            sizes = offsets[sub + 1] - offsets[sub]
+            sub_off = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+            # gather the representatives' shingles in one indexing operation, not a slice per unit
+            sub_flat = flat[np.repeat(offsets[sub] - sub_off[:-1], sizes) + np.arange(sub_off[-1])]
+            block = signatures_flat(sub_flat, sub_off, opts.num_perm, opts.seed)
             keys[lo : lo + len(sub)] = band_keys(block, self.bands, self.rows)
             if sigs is not None:
                 sigs[lo : lo + len(sub)] = block

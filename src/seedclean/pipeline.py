@@ -18,7 +18,7 @@ from typing import Any
 from . import report as report_mod
 from .dedup import DEFAULT_NORMALIZE, Deduplicator, DedupOptions, Document, prepare
 from .normalize import NormalizeOptions, normalize
-from .read import DEFAULT_INCLUDE, InputError, InputFile, Warnings, discover, read_documents
+from .read import DEFAULT_INCLUDE, InputError, Warnings, discover, read_documents
 from .write import CorpusWriter, OutputError, atomic_write, clean_stale
 
 __all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_batch"]
@@ -57,16 +57,16 @@ class RunResult:
         return self.report["warnings"]
 
 
-def _check_output(out: Path, files: list[InputFile], inputs: list[str], overwrite: bool) -> None:
+def _check_output(out: Path, inputs: list[str], overwrite: bool) -> None:
     resolved = out.resolve()
     for item in inputs:
         if item == "-":
             continue
         src = Path(item).resolve()
-        if resolved == src or (src.is_dir() and src in resolved.parents):
-            raise OutputError(f"output folder {out} is inside input {item}; choose another --out")
         if src.is_file() and resolved == src:
             raise OutputError(f"output folder {out} is an input file")
+        if resolved == src or src in resolved.parents:
+            raise OutputError(f"output folder {out} is inside input {item}; choose another --out")
     if out.exists() and not out.is_dir():
         raise OutputError(f"output path exists and is not a folder: {out}")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
@@ -91,7 +91,7 @@ def run(
     out = Path(out)
     wrap = progress or (lambda it, _desc, _total: it)
     files = discover(inputs, opts.include, opts.exclude, opts.stdin_format)
-    _check_output(out, files, inputs, opts.overwrite)
+    _check_output(out, inputs, opts.overwrite)
     out.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
     warnings = Warnings()
