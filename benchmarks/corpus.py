@@ -13,6 +13,8 @@ import json
 import random
 import re
 import unicodedata
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 import seedclean
@@ -74,19 +76,32 @@ def noise(rnd: random.Random, text: str) -> str:
     return text
 
 
-def paragraphs(n: int, seed: int = 0, dup_share: float = 0.3) -> list[str]:
-    """``n`` paragraphs, about ``dup_share`` of them near-duplicates of an earlier one."""
+WINDOW = 1_000_000  # near-duplicates copy one of the last WINDOW paragraphs (all of them up to 1M)
+
+
+def iter_paragraphs(n: int, seed: int = 0, dup_share: float = 0.3) -> Iterator[str]:
+    """``n`` paragraphs, about ``dup_share`` of them near-duplicates of an earlier one; streamed,
+    holding at most ``WINDOW`` paragraphs, so 10M paragraphs need about 1 GB."""
     rnd = random.Random(seed)
     sentences = seed_sentences()
     vocab = vocabulary(sentences)
-    out: list[str] = []
-    for _ in range(n):
-        if out and rnd.random() < dup_share:
-            src = out[rnd.randrange(len(out))]
-            out.append(noise(rnd, edit(rnd, src, rnd.choice([0.0, 0.02, 0.05]), vocab)))
+    ring: list[str] = []
+    for i in range(n):
+        if ring and rnd.random() < dup_share:
+            src = ring[rnd.randrange(len(ring))]
+            para = noise(rnd, edit(rnd, src, rnd.choice([0.0, 0.02, 0.05]), vocab))
         else:
-            out.append(base_paragraph(rnd, sentences))
-    return out
+            para = base_paragraph(rnd, sentences)
+        if len(ring) < WINDOW:
+            ring.append(para)
+        else:
+            ring[i % WINDOW] = para
+        yield para
+
+
+def paragraphs(n: int, seed: int = 0, dup_share: float = 0.3) -> list[str]:
+    """:func:`iter_paragraphs` as a list."""
+    return list(iter_paragraphs(n, seed, dup_share))
 
 
 def main() -> None:
@@ -96,13 +111,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    paras = paragraphs(args.paragraphs, args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    it = iter_paragraphs(args.paragraphs, args.seed)
     with open(args.out, "w", encoding="utf-8") as fh:
-        for i in range(0, len(paras), args.per_doc):
-            rec = {"id": i // args.per_doc, "text": "\n\n".join(paras[i : i + args.per_doc])}
+        for i in range(0, args.paragraphs, args.per_doc):
+            chunk = list(islice(it, args.per_doc))
+            rec = {"id": i // args.per_doc, "text": "\n\n".join(chunk)}
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    print(f"wrote {len(paras):,} paragraphs to {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
+    print(f"wrote {args.paragraphs:,} paragraphs to {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":
