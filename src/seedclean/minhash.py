@@ -10,6 +10,7 @@ block of permutations, and ``np.minimum.reduceat`` takes the per-unit minimum.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,13 +20,17 @@ EMPTY_VALUE = np.uint32(0xFFFFFFFF)  # datasketch's value for a MinHash that saw
 _BLOCK = 1 << 16  # shingles per block: bounds the (perms x shingles) temporary to ~32 MB
 
 
+@lru_cache(maxsize=16)
 def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The (a, b) arrays ``datasketch.MinHash(num_perm, seed)`` draws for its affine32 scheme."""
+    """The (a, b) arrays ``datasketch.MinHash(num_perm, seed)`` draws for its affine32 scheme
+    (cached and read-only: drawing them costs more than signing a short document)."""
     if num_perm < 1:
         raise ValueError(f"num_perm must be at least 1, not {num_perm}")
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a.flags.writeable = False
+    b.flags.writeable = False
     return a, b
 
 

@@ -12,16 +12,26 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from . import report as report_mod
-from .dedup import DEFAULT_NORMALIZE, Deduplicator, DedupOptions, Document, prepare
+from .dedup import DEFAULT_NORMALIZE, Deduplicator, DedupOptions, Document, prepare_batch
 from .normalize import NormalizeOptions, normalize
 from .read import DEFAULT_INCLUDE, InputError, Warnings, discover, read_documents
 from .write import CorpusWriter, OutputError, atomic_write, clean_stale
 
 __all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_batch"]
+
+BATCH = 64  # documents fingerprinted together (one kernel call) and shipped to a worker at once
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of ``size`` consecutive items (the last may be shorter)."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 @dataclass(frozen=True)
@@ -98,7 +108,7 @@ def run(
     engine = Deduplicator(opts.dedup, opts.normalize)
     docs = read_documents(files, opts.text_field, warnings)
     t0 = time.perf_counter()
-    work = partial(prepare, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
+    work = partial(prepare_batch, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
     if opts.engine == "ray":
         from .ray_engine import prepare_on_ray  # optional extra: only imported when asked for
 
@@ -108,11 +118,11 @@ def run(
     elif opts.workers > 1:
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(opts.workers) as pool:
-            for p in wrap(pool.imap(work, docs, chunksize=32), "read+normalise", None):
+            for p in wrap(pool.imap(work, batched(docs, BATCH)), "read+normalise", None):
                 engine.add_prepared(p)
     else:
-        for doc in wrap(docs, "read+normalise", None):
-            engine.add_prepared(work(doc))
+        for batch in wrap(batched(docs, BATCH), "read+normalise", None):
+            engine.add_prepared(work(batch))
     t_read = time.perf_counter() - t0
     result = engine.finish()
     t0 = time.perf_counter()

@@ -19,16 +19,10 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from .dedup import DedupOptions, Prepared, prepare
+from .dedup import DedupOptions, Prepared, prepare_batch
 from .normalize import NormalizeOptions
 
 __all__ = ["prepare_on_ray"]
-
-
-def _prepare_batch(
-    batch: list[Any], options: DedupOptions, nopts: NormalizeOptions | None, field: str
-) -> list[Prepared]:
-    return [prepare(doc, options, nopts, field) for doc in batch]
 
 
 def prepare_on_ray(
@@ -53,7 +47,7 @@ def prepare_on_ray(
         elif workers:
             kwargs["num_cpus"] = workers
         ray.init(**kwargs)
-    remote = ray.remote(_prepare_batch)
+    remote = ray.remote(prepare_batch)
     opts_ref = ray.put(options)
     nopts_ref = ray.put(normalize_options)
     in_flight = max(2, 2 * int(ray.available_resources().get("CPU", 1)))
@@ -64,6 +58,6 @@ def prepare_on_ray(
         if batch:
             pending.append(remote.remote(batch, opts_ref, nopts_ref, text_field))
         if pending and (len(pending) >= in_flight or not batch):
-            yield from ray.get(pending.popleft())
+            yield ray.get(pending.popleft())
         if not batch and not pending:
             return
