@@ -466,6 +466,7 @@ class Deduplicator:
         self.unit_sigs = _Growing(np.uint32, self.options.num_perm)
         self._shingle_file = tempfile.TemporaryFile()
         self._shingle_count = 0
+        self._shingle_map: mmap.mmap | None = None
         self.changes: Counter[str] = Counter()
         self.repairs = 0
         self.timings: Counter[str] = Counter()
@@ -503,6 +504,18 @@ class Deduplicator:
         self._spool.write(p.payload)
 
     # ---- clustering -------------------------------------------------------------------------
+
+    def _intersections(self, flat: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Intersection sizes (float) of pairs, in chunks; after each chunk the memory-mapped
+        shingle pages are handed back (they stay in the page cache), so the resident set
+        does not grow with the corpus."""
+        out = np.empty(len(a), dtype=np.float64)
+        step = 1 << 20
+        for lo in range(0, len(a), step):
+            out[lo : lo + step] = intersections(flat, offsets, a[lo : lo + step], b[lo : lo + step])
+            if self._shingle_map is not None and hasattr(mmap, "MADV_DONTNEED"):
+                self._shingle_map.madvise(mmap.MADV_DONTNEED)
+        return out
 
     def _shingles(self) -> np.ndarray:
         """All shingles, memory-mapped from their temporary file (paged in as verification needs)."""
@@ -547,7 +560,7 @@ class Deduplicator:
             if not len(i):
                 continue
             ua, ub = reps[i], reps[j]
-            inter = intersections(flat, offsets, ua, ub).astype(np.float64)
+            inter = self._intersections(flat, offsets, ua, ub)
             jac = inter / (counts[ua] + counts[ub] - inter)
             if sigs is not None:
                 ok = (sigs[ua] == sigs[ub]).mean(axis=1) >= opts.threshold
@@ -614,7 +627,7 @@ class Deduplicator:
                     if not len(rest):
                         break
                     cu = np.full(len(rest), champion[c], dtype=np.int64)
-                    inter = intersections(flat, offsets, cu, champion[rest]).astype(np.float64)
+                    inter = self._intersections(flat, offsets, cu, champion[rest])
                     jac = inter / (counts[cu] + counts[champion[rest]] - inter)
                     taken = jac >= opts.threshold
                     center_of[rest[taken]] = c
