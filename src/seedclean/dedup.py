@@ -28,7 +28,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from . import segment
+from . import cluster, segment
 from .kernels import intersections, signatures_flat, word_shingles
 from .lsh import band_keys, candidate_pairs, optimal_params
 from .normalize import NormalizeOptions, normalize_and_explain
@@ -403,6 +403,46 @@ def _without_text(record: Any, text_field: str) -> Any:
     return record
 
 
+def build_clusters(
+    docs: list[DocStats],
+    unit_start: np.ndarray,
+    removed: np.ndarray,
+    kept: np.ndarray,
+    exact: np.ndarray,
+    similarity: np.ndarray,
+) -> list[Cluster]:
+    """Clusters (texts empty) from the removed units (uids ascending), the uid kept in place of
+    each, whether it is an exact copy and its similarity; fills the per-document counts. Clusters
+    are numbered in the order of their kept unit, members in input order."""
+    unit_doc = np.searchsorted(unit_start, removed, side="right") - 1
+    kept_doc = np.searchsorted(unit_start, kept, side="right") - 1
+    exact_per_doc = np.bincount(unit_doc[exact], minlength=len(docs))
+    near_per_doc = np.bincount(unit_doc[~exact], minlength=len(docs))
+    for d, stats in enumerate(docs):
+        stats.exact_removed = int(exact_per_doc[d])
+        stats.near_removed = int(near_per_doc[d])
+        stats.units_out = stats.units_in - stats.exact_removed - stats.near_removed
+    order = np.lexsort((removed, kept))
+    bounds = np.flatnonzero(np.diff(kept[order])) + 1
+    clusters = []
+    for members in np.split(order, bounds) if len(order) else []:
+        k, kd = int(kept[members[0]]), int(kept_doc[members[0]])
+        head = Member(kd, docs[kd].id, k - int(unit_start[kd]), "", "kept", 1.0)
+        removed_members = tuple(
+            Member(
+                int(unit_doc[i]),
+                docs[unit_doc[i]].id,
+                int(removed[i] - unit_start[unit_doc[i]]),
+                "",
+                "exact" if exact[i] else "near",
+                1.0 if exact[i] else round(float(similarity[i]), 4),
+            )
+            for i in members
+        )
+        clusters.append(Cluster(len(clusters), head, removed_members))
+    return clusters
+
+
 class _Growing:
     """A numpy array collected in chunks and joined once when read: compact storage for
     millions of units without the 3x peak of grow-by-doubling."""
@@ -595,7 +635,6 @@ class Deduplicator:
         """Connected components over near edges between champions, split into stars; exact
         copies follow their champion. Returns the keep mask and the clusters (texts empty)."""
         opts = self.options
-        keep = np.ones(n, dtype=bool)
         counts = np.diff(offsets)
         lengths = self.unit_len.view()
         m = len(champion)
@@ -605,62 +644,30 @@ class Deduplicator:
         ga, gb = group[a], group[b]
         graph = coo_matrix((np.ones(len(ga), dtype=np.int8), (ga, gb)), shape=(m, m))
         _ncomp, comp = connected_components(graph, directed=False)
-        if opts.keep == "longest":
-            prio = np.lexsort((champion, -lengths[champion].astype(np.int64)))
-        else:
-            prio = np.argsort(champion, kind="stable")
-        rank = np.empty(m, dtype=np.int64)
-        rank[prio] = np.arange(m)
-        # stars inside components that have more than one group
         comp_size = np.bincount(comp, minlength=m)
-        center_of = np.arange(m)  # group -> group of the unit kept in its place
-        sim_of = np.ones(m)
-        multi = np.flatnonzero(comp_size[comp] > 1)
-        if len(multi):
-            order = multi[np.lexsort((rank[multi], comp[multi]))]
-            bounds = np.flatnonzero(np.diff(comp[order])) + 1
-            for members in np.split(order, bounds):
-                remaining = list(members)
-                while remaining:
-                    c = remaining[0]
-                    rest = np.array(remaining[1:], dtype=np.int64)
-                    if not len(rest):
-                        break
-                    cu = np.full(len(rest), champion[c], dtype=np.int64)
-                    inter = self._intersections(flat, offsets, cu, champion[rest])
-                    jac = inter / (counts[cu] + counts[champion[rest]] - inter)
-                    taken = jac >= opts.threshold
-                    center_of[rest[taken]] = c
-                    sim_of[rest[taken]] = jac[taken]
-                    remaining = list(rest[~taken])
-        # every unit: removed unless it is the champion of a group that is its own centre
-        unit_center_group = center_of[group]
-        kept_unit = champion[unit_center_group]
-        keep = kept_unit == np.arange(n)
-        removed = np.flatnonzero(~keep)
-        clusters_of: dict[int, list[Member]] = {}
-        docs = self.unit_doc.view()
-        index = self.unit_index.view()
-        for u in removed:
-            k = int(kept_unit[u])
-            same = group[u] == group[k]
-            kind = "exact" if same else "near"
-            sim = 1.0 if same else round(float(sim_of[group[u]]), 4)
-            d = int(docs[u])
-            stats = self.docs[d]
-            if same:
-                stats.exact_removed += 1
-            else:
-                stats.near_removed += 1
-            clusters_of.setdefault(k, []).append(Member(d, stats.id, int(index[u]), "", kind, sim))
-        clusters = []
-        for k in sorted(clusters_of, key=lambda k: (int(docs[k]), int(index[k]))):
-            kd = int(docs[k])
-            kept = Member(kd, self.docs[kd].id, int(index[k]), "", "kept", 1.0)
-            clusters.append(Cluster(len(clusters), kept, tuple(clusters_of[k])))
-        for d, stats in enumerate(self.docs):
-            start = self.unit_start[d]
-            stats.units_out = int(keep[start : start + stats.units_in].sum())
+        multi = champion[comp_size[comp] > 1]  # champions (uids) in components of 2+ groups
+        comp_of = comp[group[multi]]
+        if opts.keep == "longest":
+            order = np.lexsort((multi, -lengths[multi].astype(np.int64), comp_of))
+        else:
+            order = np.lexsort((multi, comp_of))
+
+        def jaccard(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            inter = self._intersections(flat, offsets, x, y)
+            return inter / (counts[x] + counts[y] - inter)
+
+        items = multi[order]
+        center, sim = cluster.split_stars(comp_of[order], items, jaccard, opts.threshold)
+        champ_of_unit = champion[group]
+        removed, kept = cluster.removed_units(n, champ_of_unit, items, center)
+        sim_of = np.ones(n)
+        sim_of[items] = sim
+        exact = champ_of_unit[removed] == champ_of_unit[kept]
+        keep = np.ones(n, dtype=bool)
+        keep[removed] = False
+        clusters = build_clusters(
+            self.docs, np.asarray(self.unit_start, dtype=np.int64), removed, kept, exact, sim_of[champ_of_unit[removed]]
+        )
         return keep, clusters
 
     def _fill_texts(self, result: DedupResult) -> None:
