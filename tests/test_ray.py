@@ -29,15 +29,27 @@ def _outputs(out: Path) -> dict[str, object]:
     return {"files": files, "report": report}
 
 
-def _corpus(tmp: Path) -> Path:
-    """A generated corpus with known duplicates: paragraphs repeated across records, with edits."""
+def _records() -> list[dict[str, object]]:
+    """A generated corpus with known duplicates: paragraphs repeated across records, copies with
+    formatting noise (exact after normalising) and copies with a word dropped (near duplicates)."""
     base = [p for f in sorted(SEEDS.glob("*.txt")) for p in f.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    base = list(dict.fromkeys(base))
     records = []
     for i in range(120):
         paras = [base[(i * 7 + k) % len(base)] for k in range(3)]
         if i % 5 == 0:
             paras[0] = paras[0].replace("Việt Nam", "Việt  Nam").replace("hòa", "hoà")
+        if i % 3 == 0:
+            words = paras[1].split(" ")
+            if len(words) > 30:
+                del words[(i * 11) % len(words)]  # one word of 30+ dropped: Jaccard about 0.93-0.97
+                paras[1] = " ".join(words)
         records.append({"id": i, "text": "\n\n".join(paras)})
+    return records
+
+
+def _corpus(tmp: Path) -> Path:
+    records = _records()
     path = tmp / "gen.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
@@ -58,16 +70,30 @@ def test_ray_matches_local_on_seeds_and_generated(ray_local, tmp_path: Path, wor
         assert local.report["totals"]["units_in"] > local.report["totals"]["units_out"]
 
 
-def test_batch_size_does_not_change_the_result(ray_local, tmp_path: Path) -> None:
-    from seedclean.dedup import Deduplicator, DedupOptions
-    from seedclean.ray_engine import prepare_on_ray
+def _summary(result: seedclean.DedupResult) -> tuple[object, ...]:
+    return (
+        [(d.id, d.units_out, d.exact_removed, d.near_removed) for d in result.documents],
+        result.clusters,
+        list(result),
+    )
 
-    docs = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] * 3
-    results = []
-    for batch in (1, 2, 7):
-        engine = Deduplicator(DedupOptions(granularity="sentence"))
-        for p in prepare_on_ray(docs, engine.options, engine.normalize_options, batch_size=batch):
-            engine.add_prepared(p)
-        with engine.finish() as result:
-            results.append(([d.units_out for d in result.documents], result.clusters, list(result)))
-    assert results[0] == results[1] == results[2]
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        seedclean.DedupOptions(),
+        seedclean.DedupOptions(granularity="sentence", keep="longest"),
+        seedclean.DedupOptions(threshold=0.5, verify="signature", short="char"),
+    ],
+    ids=["default", "sentence-longest", "signature-char"],
+)
+def test_pieces_and_partitions_do_not_change_the_result(ray_local, options: seedclean.DedupOptions) -> None:
+    from seedclean.ray_engine import dedup_on_ray
+
+    docs = [r["text"] for r in _records()] + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    with seedclean.dedup(docs, options) as local:
+        expected = _summary(local)
+    assert local.near_removed > 0 and local.exact_removed > 0  # the corpus exercises both paths
+    for batch, parts in ((1, 1), (7, 3), (64, 2), (1000, 5)):
+        far = dedup_on_ray(docs, options, seedclean.NormalizeOptions(), batch_size=batch, partitions=parts)
+        assert _summary(far) == expected, (batch, parts)

@@ -105,26 +105,26 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
     warnings = Warnings()
-    engine = Deduplicator(opts.dedup, opts.normalize)
     docs = read_documents(files, opts.text_field, warnings)
     t0 = time.perf_counter()
-    work = partial(prepare_batch, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
     if opts.engine == "ray":
-        from .ray_engine import prepare_on_ray  # optional extra: only imported when asked for
+        from .ray_engine import dedup_on_ray  # optional extra: only imported when asked for
 
-        prepared = prepare_on_ray(docs, opts.dedup, opts.normalize, opts.text_field, workers=opts.workers)
-        for p in wrap(prepared, "read+normalise", None):
-            engine.add_prepared(p)
-    elif opts.workers > 1:
-        ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(opts.workers) as pool:
-            for p in wrap(pool.imap(work, batched(docs, BATCH)), "read+normalise", None):
-                engine.add_prepared(p)
+        result = dedup_on_ray(docs, opts.dedup, opts.normalize, opts.text_field, workers=opts.workers, progress=wrap)
+        t_read = result.timings.pop("read_normalize_fingerprint")
     else:
-        for batch in wrap(batched(docs, BATCH), "read+normalise", None):
-            engine.add_prepared(work(batch))
-    t_read = time.perf_counter() - t0
-    result = engine.finish()
+        engine = Deduplicator(opts.dedup, opts.normalize)
+        work = partial(prepare_batch, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
+        if opts.workers > 1:
+            ctx = multiprocessing.get_context("spawn")
+            with ctx.Pool(opts.workers) as pool:
+                for p in wrap(pool.imap(work, batched(docs, BATCH)), "read+normalise", None):
+                    engine.add_prepared(p)
+        else:
+            for batch in wrap(batched(docs, BATCH), "read+normalise", None):
+                engine.add_prepared(work(batch))
+        t_read = time.perf_counter() - t0
+        result = engine.finish()
     t0 = time.perf_counter()
     writer = CorpusWriter(out, opts.text_field)
     sink = None

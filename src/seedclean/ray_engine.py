@@ -1,40 +1,65 @@
-"""The Ray engine: the per-document stage (normalise, segment, fingerprint) as Ray tasks.
+"""The Ray engine: every stage of the dedup as Ray tasks, with output identical to the local run.
 
 Only imported when ``engine="ray"`` is asked for; the core package never imports Ray.
-Documents are sent in batches to remote tasks running the very same :func:`seedclean.dedup.prepare`
-as the local engine, and results come back in input order, so the driver's clustering sees
-exactly what a local run sees and the output is byte-identical whatever the batch size,
-worker count or scheduling order. Connects to ``RAY_ADDRESS`` when set, else starts a local
-Ray instance.
+Connects to ``RAY_ADDRESS`` when set, else starts a local Ray instance.
 
-Not yet distributed: band grouping and connected components run on the driver (numpy sort
-and scipy), which bounds the corpus size by the driver's memory (about 1 KB per paragraph).
+Stages (data stays in Ray's object store; the driver holds object references, per-document
+figures and, at the end, the list of removed units):
+
+1. *prepare*: documents are read on the driver and sent in pieces of ``batch_size`` to tasks
+   running :func:`seedclean.dedup.prepare_batch` (normalise, split, shingle, sign, band keys).
+   Unit ids are positions in input order, so they do not depend on the piece size.
+2. *exact*: (hash, uid, length) rows are hash-partitioned; each partition picks the champion
+   of each exact group (:func:`seedclean.cluster.exact_champions`).
+3. *bands*: champions' (band, key, uid) rows are hash-partitioned by band key; each partition
+   sorts its rows and emits star + chain pairs per bucket (:func:`seedclean.cluster.bucket_pairs`).
+4. *verify*: pairs are partitioned by their first unit; each partition asks the pieces for the
+   shingles it needs (a request / serve join) and keeps pairs at or above the threshold.
+5. *components*: large-star / small-star iterations (Kiveris et al. 2014) over edges
+   partitioned by node, until the graph is a forest of stars around each component's least id.
+6. *stars*: members are partitioned by component and split into stars around the unit the keep
+   policy prefers (:func:`seedclean.cluster.split_stars`), again fetching shingles by request.
+7. *write*: each piece renders its cleaned documents in a task; the driver appends them in order.
+
+No stage's result depends on the number of partitions, the piece size, worker count or
+scheduling order: rows are routed by content, and every group is decided as a whole.
 """
 
 from __future__ import annotations
 
+import io
 import os
-from collections import deque
-from collections.abc import Iterable, Iterator
+import pickle
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from .dedup import DedupOptions, Prepared, prepare_batch
+import numpy as np
+
+from . import cluster, segment
+from .dedup import (
+    DedupOptions,
+    DedupResult,
+    DocStats,
+    Prepared,
+    _with_text,
+    build_clusters,
+    prepare_batch,
+)
+from .kernels import intersections
 from .normalize import NormalizeOptions
 
-__all__ = ["prepare_on_ray"]
+__all__ = ["dedup_on_ray", "init_ray"]
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+Progress = Callable[[Iterable[Any], str, "int | None"], Iterable[Any]]
 
 
-def prepare_on_ray(
-    docs: Iterable[Any],
-    options: DedupOptions,
-    normalize_options: NormalizeOptions | None,
-    text_field: str = "text",
-    *,
-    batch_size: int = 64,
-    workers: int | None = None,
-) -> Iterator[Prepared]:
-    """Yield :class:`Prepared` documents in input order, computed by Ray tasks."""
+def init_ray(workers: int | None = None) -> Any:
+    """Import Ray and connect (``RAY_ADDRESS``) or start a local instance with ``workers`` CPUs."""
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - message checked by hand
@@ -47,17 +72,431 @@ def prepare_on_ray(
         elif workers:
             kwargs["num_cpus"] = workers
         ray.init(**kwargs)
-    remote = ray.remote(prepare_batch)
-    opts_ref = ray.put(options)
-    nopts_ref = ray.put(normalize_options)
-    in_flight = max(2, 2 * int(ray.available_resources().get("CPU", 1)))
-    pending: deque[Any] = deque()
+    return ray
+
+
+def _route(values: np.ndarray, parts: int) -> np.ndarray:
+    """Partition of each uint64 value: a multiplicative mix, so that ids and keys spread evenly."""
+    mixed = values.astype(np.uint64) * _MIX
+    return ((mixed >> np.uint64(33)) % np.uint64(parts)).astype(np.int64)
+
+
+def _split_rows(part: np.ndarray, parts: int, **columns: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """Rows (columns of equal length) grouped by partition number, one dict per partition."""
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(parts + 1))
+    return [{k: v[order[bounds[p] : bounds[p + 1]]] for k, v in columns.items()} for p in range(parts)]
+
+
+def _concat(chunks: tuple[dict[str, np.ndarray], ...]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
+
+
+def _out(parts: list[Any]) -> Any:
+    """Ray returns a bare value, not a list, for ``num_returns=1``."""
+    return parts[0] if len(parts) == 1 else tuple(parts)
+
+
+# ---- stage functions (run inside Ray tasks; plain numpy in, plain numpy out) ------------------
+
+
+def _prepare(records: list[Any], options: DedupOptions, nopts: NormalizeOptions | None, field: str) -> Any:
+    p = prepare_batch(records, options, nopts, field)
+    meta = (p.docs, len(p.counts), p.changes, p.repairs, p.timings)
+    return p, meta
+
+
+def _exact_map(p: Prepared, base: int, parts: int) -> Any:
+    hashes = np.frombuffer(p.hashes, dtype=np.uint64).reshape(-1, 2)
+    uid = base + np.arange(len(hashes), dtype=np.int64)
+    return _out(
+        _split_rows(_route(hashes[:, 0], parts), parts, hi=hashes[:, 0], lo=hashes[:, 1], uid=uid, length=p.lengths)
+    )
+
+
+def _exact_reduce(keep: str, *chunks: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(uids that are not champions, their champion), sorted by uid."""
+    rows = _concat(chunks)
+    hashes = np.stack((rows["hi"], rows["lo"]), axis=1).copy().view([("hi", "<u8"), ("lo", "<u8")]).reshape(-1)
+    champ = cluster.exact_champions(hashes, rows["uid"], rows["length"], keep)
+    other = champ != rows["uid"]
+    order = np.argsort(rows["uid"][other])
+    return rows["uid"][other][order], champ[other][order]
+
+
+def _band_map(p: Prepared, base: int, parts: int, bands: int, *exact: tuple[np.ndarray, np.ndarray]) -> Any:
+    n = len(p.counts)
+    uid = base + np.arange(n, dtype=np.int64)
+    champion = np.ones(n, dtype=bool)
+    for others, _champ in exact:
+        inside = others[(others >= base) & (others < base + n)]
+        champion[inside - base] = False
+    rows = np.flatnonzero(champion & (p.kinds > 0))
+    band = (p.kinds[rows].astype(np.int64)[:, None] * bands + np.arange(bands)).reshape(-1)
+    key = p.band_keys[rows].reshape(-1)
+    uids = np.repeat(uid[rows], bands)
+    return _out(_split_rows(_route(key, parts), parts, band=band, key=key, uid=uids))
+
+
+def _band_reduce(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
+    rows = _concat(chunks)
+    a, b = cluster.bucket_pairs(rows["band"], rows["key"], rows["uid"])
+    return _out(_split_rows(_route(a.astype(np.uint64), parts), parts, a=a, b=b))
+
+
+def _request(*chunks: dict[str, np.ndarray]) -> np.ndarray:
+    """The uids a partition needs (sorted, unique)."""
+    rows = _concat(chunks)
+    return np.unique(np.concatenate([rows[k] for k in rows if k in ("a", "b", "item")]))
+
+
+def _serve(p: Prepared, base: int, want_sigs: bool, *requests: np.ndarray) -> Any:
+    """For each request: (uids, counts, lengths, shingles, signatures) of the units in this piece."""
+    n = len(p.counts)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(p.counts, out=offsets[1:])
+    answers = []
+    for req in requests:
+        local = req[(req >= base) & (req < base + n)] - base
+        sizes = offsets[local + 1] - offsets[local]
+        starts = np.zeros(len(local) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        take = np.repeat(offsets[local] - starts[:-1], sizes) + np.arange(starts[-1])
+        sigs = p.signatures[local] if want_sigs and p.signatures is not None else None
+        answers.append((local + base, p.counts[local], p.lengths[local], p.shingles[take], sigs))
+    return _out(answers)
+
+
+class _Units:
+    """Shingles of the units a partition asked for, gathered from every piece."""
+
+    def __init__(self, answers: tuple[Any, ...]) -> None:
+        self.uid = np.concatenate([a[0] for a in answers])
+        self.counts = np.concatenate([a[1] for a in answers]).astype(np.int64)
+        self.lengths = np.concatenate([a[2] for a in answers])
+        self.flat = np.concatenate([a[3] for a in answers])
+        sigs = [a[4] for a in answers if a[4] is not None]
+        self.sigs = np.concatenate(sigs) if sigs else None
+        self.offsets = np.zeros(len(self.uid) + 1, dtype=np.int64)
+        np.cumsum(self.counts, out=self.offsets[1:])
+
+    def pos(self, uids: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.uid, uids)
+
+    def jaccard(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        px, py = self.pos(x), self.pos(y)
+        inter = intersections(self.flat, self.offsets, px, py).astype(np.float64)
+        return inter / (self.counts[px] + self.counts[py] - inter)
+
+
+def _verify(threshold: float, by_signature: bool, parts: int, npieces: int, *args: Any) -> Any:
+    """Verified edges of one pair partition, routed both ways to the partitions of their ends."""
+    pairs = _concat(args[:parts])
+    units = _Units(args[parts : parts + npieces])
+    if len(pairs["a"]):
+        packed = np.unique(np.stack((pairs["a"], pairs["b"]), axis=1), axis=0)
+        a, b = packed[:, 0], packed[:, 1]
+    else:
+        a = b = np.empty(0, dtype=np.int64)
+    if by_signature and len(a):
+        sa, sb = units.sigs[units.pos(a)], units.sigs[units.pos(b)]  # type: ignore[index]
+        ok = (sa == sb).mean(axis=1) >= threshold
+    else:
+        ok = units.jaccard(a, b) >= threshold
+    a, b = a[ok], b[ok]
+    u, v = np.concatenate((a, b)), np.concatenate((b, a))
+    return _out(_split_rows(_route(u.astype(np.uint64), parts), parts, u=u, v=v))
+
+
+def _large_star(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
+    """One large-star step over edges owned by ``u`` (both directions present). Also says whether
+    the input already is a forest of stars around each component's least node (then done), and
+    gives the (member, root) rows of the stars for the next stage."""
+    rows = _concat(chunks)
+    packed = (
+        np.unique(np.stack((rows["u"], rows["v"]), axis=1), axis=0) if len(rows["u"]) else np.empty((0, 2), np.int64)
+    )
+    u, v = packed[:, 0], packed[:, 1]
+    first = np.r_[True, u[1:] != u[:-1]] if len(u) else np.empty(0, dtype=bool)
+    starts = np.flatnonzero(first)
+    nodes = u[starts]
+    low = np.minimum.reduceat(v, starts) if len(u) else v
+    degree = np.diff(np.r_[starts, len(u)])
+    is_root = low > nodes
+    is_leaf = (degree == 1) & (low < nodes)
+    done = bool(np.all(is_root | is_leaf))
+    m = np.minimum(np.repeat(nodes, degree), np.repeat(low, degree))
+    up = v > u
+    x, y = v[up], m[up]  # (larger end, its new parent), x > y always
+    members = {"item": nodes, "root": np.where(is_root, nodes, low)}
+    small = _split_rows(_route(x.astype(np.uint64), parts), parts, u=x, v=y)
+    by_root = _split_rows(_route(members["root"].astype(np.uint64), parts), parts, **members)
+    return (done, *small, *by_root)
+
+
+def _small_star(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
+    """One small-star step over edges (u, v), v < u, owned by ``u``: every neighbour of ``u`` and
+    ``u`` itself hang from the least of them. Output routed both ways for the next large-star."""
+    rows = _concat(chunks)
+    u, v = rows["u"], rows["v"]
+    if len(u):
+        order = np.lexsort((v, u))
+        u, v = u[order], v[order]
+        starts = np.flatnonzero(np.r_[True, u[1:] != u[:-1]])
+        degree = np.diff(np.r_[starts, len(u)])
+        m = np.repeat(np.minimum.reduceat(v, starts), degree)
+        x = np.concatenate((v, u[starts]))
+        y = np.concatenate((m, m[starts]))
+        keep = x != y
+        x, y = x[keep], y[keep]
+    else:
+        x = y = u
+    a, b = np.concatenate((x, y)), np.concatenate((y, x))
+    return _out(_split_rows(_route(a.astype(np.uint64), parts), parts, u=a, v=b))
+
+
+def _stars(keep: str, threshold: float, parts: int, npieces: int, *args: Any) -> tuple[np.ndarray, ...]:
+    """Split the components of one partition into stars: (item, centre, similarity) of the
+    champions that are not centres, sorted by item."""
+    rows = _concat(args[:parts])
+    units = _Units(args[parts : parts + npieces])
+    item, comp = rows["item"], rows["root"]
+    if keep == "longest":
+        order = np.lexsort((item, -units.lengths[units.pos(item)].astype(np.int64), comp))
+    else:
+        order = np.lexsort((item, comp))
+    items = item[order]
+    center, sim = cluster.split_stars(comp[order], items, units.jaccard, threshold)
+    moved = center != items
+    order = np.argsort(items[moved])
+    return items[moved][order], center[moved][order], sim[moved][order]
+
+
+def _payloads(p: Prepared) -> Iterator[tuple[Any, list[str], list[str], str]]:
+    """(record, prefixes, texts, trailer) of each document of a piece, from its payload."""
+    stream = io.BytesIO(p.payload)
+    for _stats in p.docs:
+        yield pickle.load(stream)
+
+
+def _render(p: Prepared, base: int, removed: np.ndarray) -> list[tuple[Any, str]]:
+    """(record with its cleaned text, cleaned text) of each document of a piece."""
+    keep = np.ones(len(p.counts), dtype=bool)
+    keep[removed - base] = False
+    out, u = [], 0
+    for record, prefixes, texts, trailer in _payloads(p):
+        mask = keep[u : u + len(texts)]
+        u += len(texts)
+        kept = [segment.Segment(t, pre) for t, pre, k in zip(texts, prefixes, mask) if k]
+        text = segment.join(kept, trailer) if kept else ""
+        out.append((_with_text(record, text), text))
+    return out
+
+
+def _texts(p: Prepared, base: int, uids: np.ndarray) -> dict[int, str]:
+    """Texts of the wanted units of a piece (for the clusters the report shows)."""
+    texts = [t for _rec, _pre, doc_texts, _tr in _payloads(p) for t in doc_texts]
+    return {int(u): texts[int(u) - base] for u in uids}
+
+
+# ---- the driver ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _tasks() -> dict[str, Any]:
+    ray = init_ray()
+    names = [
+        "_prepare",
+        "_exact_map",
+        "_exact_reduce",
+        "_band_map",
+        "_band_reduce",
+        "_request",
+        "_serve",
+        "_verify",
+        "_large_star",
+        "_small_star",
+        "_stars",
+        "_render",
+        "_texts",
+    ]
+    return {name[1:]: ray.remote(globals()[name]) for name in names}
+
+
+def _call(name: str, returns: int, *args: Any) -> list[Any]:
+    """Submit a task; always a list of ``returns`` references."""
+    refs = _tasks()[name].options(num_returns=returns).remote(*args)
+    return list(refs) if returns > 1 else [refs]
+
+
+class RayDedupResult(DedupResult):
+    """A :class:`DedupResult` whose documents are rendered by Ray tasks, piece by piece."""
+
+    _pieces: list[Any]
+    _bases: np.ndarray
+    _removed: np.ndarray
+
+    def iter_documents(self) -> Iterator[tuple[DocStats, Any, str]]:
+        ray = init_ray()
+        bounds = np.searchsorted(self._removed, self._bases)
+        refs = [
+            _call("render", 1, p, int(self._bases[i]), self._removed[bounds[i] : bounds[i + 1]])[0]
+            for i, p in enumerate(self._pieces)
+        ]
+        stats = iter(self.documents)
+        for ref in refs:
+            for record, text in ray.get(ref):
+                yield next(stats), record, text
+
+    def close(self) -> None:
+        self._pieces = []
+
+
+def dedup_on_ray(
+    docs: Iterable[Any],
+    options: DedupOptions,
+    normalize_options: NormalizeOptions | None,
+    text_field: str = "text",
+    *,
+    workers: int | None = None,
+    batch_size: int = 256,
+    partitions: int | None = None,
+    progress: Progress | None = None,
+) -> DedupResult:
+    """Deduplicate ``docs`` on Ray; the result (clusters, counts, cleaned documents) is the one
+    :func:`seedclean.dedup` gives for the same input and options."""
+    ray = init_ray(workers)
+    wrap: Progress = progress or (lambda it, _desc, _total: it)
+    parts = partitions or max(2, 2 * int(ray.available_resources().get("CPU", 1)))
+    bands, rows = options.lsh_params()
+    timings: Counter[str] = Counter()
+    t0 = time.perf_counter()
+    opts_ref, nopts_ref = ray.put(options), ray.put(normalize_options)
+    pieces, metas = [], []
     it = iter(docs)
-    while True:
-        batch = list(islice(it, batch_size))
-        if batch:
-            pending.append(remote.remote(batch, opts_ref, nopts_ref, text_field))
-        if pending and (len(pending) >= in_flight or not batch):
-            yield ray.get(pending.popleft())
-        if not batch and not pending:
-            return
+    while batch := list(islice(it, batch_size)):
+        prep, meta = _call("prepare", 2, batch, opts_ref, nopts_ref, text_field)
+        pieces.append(prep)
+        metas.append(meta)
+    documents: list[DocStats] = []
+    changes: Counter[str] = Counter()
+    repairs, units = 0, [0]
+    for ref in wrap(metas, "prepare", len(metas)):
+        doc_stats, n_units, doc_changes, doc_repairs, doc_timings = ray.get(ref)
+        documents += doc_stats
+        units.append(n_units)
+        changes.update(doc_changes)
+        repairs += doc_repairs
+        timings.update(doc_timings)
+    for number, stats in enumerate(documents):
+        stats.id = stats.id or str(number)
+    bases = np.cumsum(units).astype(np.int64)  # bases[i]: first uid of piece i; bases[-1] = total
+    npieces = len(pieces)
+    per_doc = np.fromiter((d.units_in for d in documents), dtype=np.int64, count=len(documents))
+    unit_start = np.concatenate(([0], np.cumsum(per_doc)[:-1])).astype(np.int64) if len(per_doc) else per_doc
+    timings["read_normalize_fingerprint"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    exact_maps = [_call("exact_map", parts, p, int(bases[i]), parts) for i, p in enumerate(pieces)]
+    exact = [_call("exact_reduce", 1, options.keep, *[m[q] for m in exact_maps])[0] for q in range(parts)]
+    band_maps = [_call("band_map", parts, p, int(bases[i]), parts, bands, *exact) for i, p in enumerate(pieces)]
+    pairs = [_call("band_reduce", parts, parts, *[m[q] for m in band_maps]) for q in range(parts)]
+    by_verify = [[pairs[q][r] for q in range(parts)] for r in range(parts)]
+    requests = [_call("request", 1, *chunks)[0] for chunks in by_verify]
+    want_sigs = options.verify == "signature"
+    answers = [_call("serve", parts, p, int(bases[i]), want_sigs, *requests) for i, p in enumerate(pieces)]
+    edges = [
+        _call("verify", parts, options.threshold, want_sigs, parts, npieces, *by_verify[r], *[a[r] for a in answers])
+        for r in range(parts)
+    ]
+    for _ in wrap(range(1), "bands+verify", 1):
+        ray.wait([e[0] for e in edges], num_returns=len(edges))
+    timings["near"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    for _round in wrap(range(200), "components", None):
+        large = [_call("large_star", 1 + 2 * parts, parts, *[e[r] for e in edges]) for r in range(parts)]
+        if all(ray.get([x[0] for x in large])):
+            break
+        edges = [_call("small_star", parts, parts, *[x[1 + q] for x in large]) for q in range(parts)]
+    else:  # pragma: no cover - large-star / small-star converges in O(log n) rounds
+        raise RuntimeError("connected components did not converge in 200 rounds")
+    members = [[x[1 + parts + q] for x in large] for q in range(parts)]
+    requests = [_call("request", 1, *chunks)[0] for chunks in members]
+    answers = [_call("serve", parts, p, int(bases[i]), False, *requests) for i, p in enumerate(pieces)]
+    stars = [
+        _call("stars", 1, options.keep, options.threshold, parts, npieces, *members[q], *[a[q] for a in answers])[0]
+        for q in range(parts)
+    ]
+    star_rows = ray.get(stars)
+    exact_rows = ray.get(exact)
+    timings["components+stars"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    items = np.concatenate([s[0] for s in star_rows])
+    order = np.argsort(items)
+    items, centers = items[order], np.concatenate([s[1] for s in star_rows])[order]
+    sims = np.concatenate([s[2] for s in star_rows])[order]
+    others = np.concatenate([e[0] for e in exact_rows])
+    champs = np.concatenate([e[1] for e in exact_rows])
+    pos = np.minimum(np.searchsorted(items, champs), max(len(items) - 1, 0))
+    found = (items[pos] == champs) if len(items) else np.zeros(len(champs), dtype=bool)
+    champ_center = np.where(found, centers[pos] if len(items) else champs, champs)
+    champ_sim = np.where(found, sims[pos] if len(items) else 1.0, 1.0)
+    removed = np.concatenate((others, items))
+    order = np.argsort(removed, kind="stable")
+    removed = removed[order]
+    kept = np.concatenate((champ_center, centers))[order]
+    exact_flag = np.concatenate((champ_center == champs, np.zeros(len(items), dtype=bool)))[order]
+    similarity = np.concatenate((champ_sim, sims))[order]
+    clusters = build_clusters(documents, unit_start, removed, kept, exact_flag, similarity)
+    timings["decide"] = time.perf_counter() - t0
+    result = RayDedupResult(
+        options=options,
+        normalize_options=normalize_options,
+        bands=bands,
+        rows=rows,
+        documents=documents,
+        clusters=clusters,
+        changes=changes,
+        repairs=repairs,
+        timings={k: round(v, 4) for k, v in timings.items()},
+    )
+    result._pieces, result._bases, result._removed = pieces, bases, removed
+    _fill_texts(result, unit_start)
+    return result
+
+
+def _fill_texts(result: RayDedupResult, unit_start: np.ndarray) -> None:
+    """Texts for the members of the largest clusters (as the local engine keeps them)."""
+    from dataclasses import replace
+
+    from .dedup import TEXT_CLUSTERS
+
+    ray = init_ray()
+    largest = sorted(result.clusters, key=lambda c: (-c.size, c.id))[:TEXT_CLUSTERS]
+    uid_of = {}
+    for c in largest:
+        for m in (c.kept, *c.removed):
+            uid_of[(m.doc, m.index)] = int(unit_start[m.doc]) + m.index
+    if not uid_of:
+        return
+    wanted = np.unique(np.fromiter(uid_of.values(), dtype=np.int64, count=len(uid_of)))
+    bounds = np.searchsorted(wanted, result._bases)
+    refs = [
+        _call("texts", 1, p, int(result._bases[i]), wanted[bounds[i] : bounds[i + 1]])[0]
+        for i, p in enumerate(result._pieces)
+        if bounds[i + 1] > bounds[i]
+    ]
+    texts: dict[int, str] = {}
+    for part in ray.get(refs):
+        texts.update(part)
+    chosen = {c.id for c in largest}
+
+    def fill(m: Any) -> Any:
+        return replace(m, text=texts[uid_of[(m.doc, m.index)]])
+
+    result.clusters = [
+        replace(c, kept=fill(c.kept), removed=tuple(fill(m) for m in c.removed)) if c.id in chosen else c
+        for c in result.clusters
+    ]

@@ -1,0 +1,105 @@
+"""The array steps both engines share, against simple references (no Ray needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from seedclean import cluster
+from seedclean.lsh import candidate_pairs
+from seedclean.ray_engine import _large_star, _route, _small_star, _split_rows
+
+keys_matrix = st.integers(1, 40).flatmap(
+    lambda n: st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), min_size=n, max_size=n)
+)
+
+
+@given(keys_matrix, st.integers(1, 4))
+def test_bucket_pairs_equal_candidate_pairs_for_any_split(rows: list[list[int]], parts: int) -> None:
+    keys = np.array(rows, dtype=np.uint64)
+    i, j = candidate_pairs(keys)
+    uid = np.arange(len(rows), dtype=np.int64) * 3 + 5  # ids need not be dense
+    band = np.tile(np.arange(3), len(rows))
+    key = keys.reshape(-1)
+    uids = np.repeat(uid, 3)
+    got = set()
+    for chunk in _split_rows(_route(key, parts), parts, band=band, key=key, uid=uids):
+        a, b = cluster.bucket_pairs(chunk["band"], chunk["key"], chunk["uid"])
+        got |= set(zip(a.tolist(), b.tolist()))
+    assert got == set(zip(uid[i].tolist(), uid[j].tolist()))
+
+
+def _stars_reference(comp: list[int], items: list[int], sim: dict[tuple[int, int], float], t: float):
+    """The sequential loop the local engine used to run, one component at a time."""
+    center = dict(zip(items, items))
+    for c in dict.fromkeys(comp):
+        remaining = [x for x, k in zip(items, comp) if k == c]
+        while len(remaining) > 1:
+            head, rest = remaining[0], remaining[1:]
+            taken = [x for x in rest if sim[(head, x)] >= t]
+            for x in taken:
+                center[x] = head
+            remaining = [x for x in rest if x not in taken]
+    return [center[x] for x in items]
+
+
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=30), st.randoms(use_true_random=False))
+def test_split_stars_matches_the_sequential_loop(comps: list[int], rnd) -> None:
+    comp = np.sort(np.array(comps))
+    items = np.arange(len(comp)) * 2
+    sim = {(int(a), int(b)): rnd.random() for a in items for b in items}
+
+    def jaccard(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.array([sim[(int(a), int(b))] for a, b in zip(x, y)])
+
+    center, s = cluster.split_stars(comp, items, jaccard, 0.5)
+    assert center.tolist() == _stars_reference(comp.tolist(), items.tolist(), sim, 0.5)
+    assert all(s[k] == 1.0 or s[k] >= 0.5 for k in range(len(items)))
+
+
+def _components_by_stars(a: np.ndarray, b: np.ndarray, parts: int) -> dict[int, int]:
+    """Large-star / small-star rounds run in process, partitions as lists (what the Ray driver does)."""
+    u, v = np.concatenate((a, b)), np.concatenate((b, a))
+    edges = [_split_rows(_route(u.astype(np.uint64), parts), parts, u=u, v=v)]
+    for _ in range(100):
+        large = [_large_star(parts, *[e[r] for e in edges]) for r in range(parts)]
+        if all(x[0] for x in large):
+            break
+        edges = [_small_star(parts, *[x[1 + q] for x in large]) for q in range(parts)]
+        edges = [e if isinstance(e, tuple) else (e,) for e in edges]
+    else:
+        raise AssertionError("no convergence")
+    label = {}
+    for x in large:
+        for chunk in x[1 + parts :]:
+            label.update(zip(chunk["item"].tolist(), chunk["root"].tolist()))
+    return label
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), max_size=80),
+    st.integers(1, 5),
+)
+def test_large_small_star_components_equal_scipy(pairs: list[tuple[int, int]], parts: int) -> None:
+    pairs = [(x, y) for x, y in pairs if x != y]
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    label = _components_by_stars(a, b, parts)
+    nodes = sorted(set(a.tolist()) | set(b.tolist()))
+    assert sorted(label) == nodes
+    if nodes:
+        _n, comp = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(61, 61)), directed=False)
+        for x in nodes:  # each node's root is the least node of its scipy component
+            assert label[x] == min(y for y in nodes if comp[y] == comp[x])
+
+
+def test_exact_champions_first_and_longest() -> None:
+    hashes = np.array([5, 7, 5, 5, 7], dtype=np.uint64)
+    uids = np.array([10, 11, 12, 13, 14])
+    lengths = np.array([3, 9, 8, 8, 9])
+    assert cluster.exact_champions(hashes, uids, lengths, "first").tolist() == [10, 11, 10, 10, 11]
+    assert cluster.exact_champions(hashes, uids, lengths, "longest").tolist() == [12, 11, 12, 12, 11]
