@@ -97,3 +97,32 @@ def test_pieces_and_partitions_do_not_change_the_result(ray_local, options: seed
     for batch, parts in ((1, 1), (7, 3), (64, 2), (1000, 5)):
         far = dedup_on_ray(docs, options, seedclean.NormalizeOptions(), batch_size=batch, partitions=parts)
         assert _summary(far) == expected, (batch, parts)
+
+
+def test_tasks_read_files_in_ranges_like_a_local_read(ray_local, tmp_path: Path) -> None:
+    """A JSONL file split into many line-aligned ranges (with bad lines in later ranges), next to
+    text files: same documents, ids, warnings (with line numbers) and clusters as a local read."""
+    from seedclean.ray_engine import dedup_files_on_ray
+    from seedclean.read import Warnings, discover, read_documents
+
+    lines = [json.dumps(r, ensure_ascii=False) for r in _records()]
+    lines.insert(40, "{not json")
+    lines.insert(90, json.dumps({"id": "x", "body": "no text field"}))
+    lines.insert(100, "")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "gen.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for seed in sorted(SEEDS.glob("*.txt"))[:3]:
+        (tmp_path / "in" / seed.name).write_bytes(seed.read_bytes())
+    files = discover([str(tmp_path / "in")])
+    options = seedclean.DedupOptions()
+    local_warnings = Warnings()
+    with seedclean.dedup(read_documents(files, "text", local_warnings), options) as local:
+        expected = _summary(local)
+    assert [w["kind"] for w in local_warnings.items] == ["bad_json", "no_text_field"]
+    for piece_bytes in (3_000, 40_000, 16 << 20):
+        warnings = Warnings()
+        far = dedup_files_on_ray(
+            files, options, seedclean.NormalizeOptions(), "text", warnings, piece_bytes=piece_bytes, partitions=3
+        )
+        assert warnings.items == local_warnings.items, piece_bytes
+        assert _summary(far) == expected, piece_bytes

@@ -108,9 +108,16 @@ def run(
     docs = read_documents(files, opts.text_field, warnings)
     t0 = time.perf_counter()
     if opts.engine == "ray":
-        from .ray_engine import dedup_on_ray  # optional extra: only imported when asked for
+        from .ray_engine import dedup_files_on_ray, dedup_on_ray  # optional extra: imported when asked for
 
-        result = dedup_on_ray(docs, opts.dedup, opts.normalize, opts.text_field, workers=opts.workers, progress=wrap)
+        if any(f.path is None for f in files):  # stdin: read here, prepared on Ray
+            result = dedup_on_ray(
+                docs, opts.dedup, opts.normalize, opts.text_field, workers=opts.workers, progress=wrap
+            )
+        else:  # files: read by the Ray tasks themselves
+            result = dedup_files_on_ray(
+                files, opts.dedup, opts.normalize, opts.text_field, warnings, workers=opts.workers, progress=wrap
+            )
         t_read = result.timings.pop("read_normalize_fingerprint")
     else:
         engine = Deduplicator(opts.dedup, opts.normalize)

@@ -33,6 +33,7 @@ import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from functools import lru_cache
 from itertools import islice
 from typing import Any
@@ -44,6 +45,7 @@ from .dedup import (
     DedupOptions,
     DedupResult,
     DocStats,
+    Document,
     Prepared,
     _with_text,
     build_clusters,
@@ -51,8 +53,9 @@ from .dedup import (
 )
 from .kernels import intersections
 from .normalize import NormalizeOptions
+from .read import InputFile, Piece, Warnings, plan_pieces, read_piece
 
-__all__ = ["dedup_on_ray", "init_ray"]
+__all__ = ["dedup_on_ray", "dedup_files_on_ray", "init_ray"]
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 Progress = Callable[[Iterable[Any], str, "int | None"], Iterable[Any]]
@@ -102,7 +105,17 @@ def _out(parts: list[Any]) -> Any:
 
 def _prepare(records: list[Any], options: DedupOptions, nopts: NormalizeOptions | None, field: str) -> Any:
     p = prepare_batch(records, options, nopts, field)
-    meta = (p.docs, len(p.counts), p.changes, p.repairs, p.timings)
+    meta = (p.docs, len(p.counts), p.changes, p.repairs, p.timings, None)
+    return p, meta
+
+
+def _read_prepare(piece: Piece, options: DedupOptions, nopts: NormalizeOptions | None, field: str) -> Any:
+    """Read a piece of the input on the node that prepares it (no text passes the driver)."""
+    t0 = time.perf_counter()
+    docs, warnings, lines = read_piece(piece, field)
+    p = prepare_batch(docs, options, nopts, field)
+    p.timings["read"] += time.perf_counter() - t0 - sum(p.timings.values())
+    meta = (p.docs, len(p.counts), p.changes, p.repairs, p.timings, (warnings.items, lines))
     return p, meta
 
 
@@ -279,8 +292,9 @@ def _payloads(p: Prepared) -> Iterator[tuple[Any, list[str], list[str], str]]:
         yield pickle.load(stream)
 
 
-def _render(p: Prepared, base: int, removed: np.ndarray) -> list[tuple[Any, str]]:
-    """(record with its cleaned text, cleaned text) of each document of a piece."""
+def _render(p: Prepared, base: int, removed: np.ndarray, line_offset: int) -> list[tuple[Any, str]]:
+    """(record with its cleaned text, cleaned text) of each document of a piece; ids of records
+    read from a byte range get the lines of the earlier ranges added."""
     keep = np.ones(len(p.counts), dtype=bool)
     keep[removed - base] = False
     out, u = [], 0
@@ -289,6 +303,9 @@ def _render(p: Prepared, base: int, removed: np.ndarray) -> list[tuple[Any, str]
         u += len(texts)
         kept = [segment.Segment(t, pre) for t, pre, k in zip(texts, prefixes, mask) if k]
         text = segment.join(kept, trailer) if kept else ""
+        if line_offset and isinstance(record, Document):
+            rel, line = record.id.rsplit(":", 1)
+            record = replace(record, id=f"{rel}:{int(line) + line_offset}")
         out.append((_with_text(record, text), text))
     return out
 
@@ -307,6 +324,7 @@ def _tasks() -> dict[str, Any]:
     ray = init_ray()
     names = [
         "_prepare",
+        "_read_prepare",
         "_exact_map",
         "_exact_reduce",
         "_band_map",
@@ -335,12 +353,15 @@ class RayDedupResult(DedupResult):
     _pieces: list[Any]
     _bases: np.ndarray
     _removed: np.ndarray
+    _line_offsets: list[int]
 
     def iter_documents(self) -> Iterator[tuple[DocStats, Any, str]]:
         ray = init_ray()
         bounds = np.searchsorted(self._removed, self._bases)
         refs = [
-            _call("render", 1, p, int(self._bases[i]), self._removed[bounds[i] : bounds[i + 1]])[0]
+            _call("render", 1, p, int(self._bases[i]), self._removed[bounds[i] : bounds[i + 1]], self._line_offsets[i])[
+                0
+            ]
             for i, p in enumerate(self._pieces)
         ]
         stats = iter(self.documents)
@@ -363,26 +384,86 @@ def dedup_on_ray(
     partitions: int | None = None,
     progress: Progress | None = None,
 ) -> DedupResult:
-    """Deduplicate ``docs`` on Ray; the result (clusters, counts, cleaned documents) is the one
-    :func:`seedclean.dedup` gives for the same input and options."""
+    """Deduplicate ``docs`` (read by the caller) on Ray; the result (clusters, counts, cleaned
+    documents) is the one :func:`seedclean.dedup` gives for the same input and options."""
     ray = init_ray(workers)
+    t0 = time.perf_counter()
+    opts_ref, nopts_ref = ray.put(options), ray.put(normalize_options)
+    it = iter(docs)
+    submitted = []
+    while batch := list(islice(it, batch_size)):
+        submitted.append(_call("prepare", 2, batch, opts_ref, nopts_ref, text_field))
+    return _dedup_pieces(ray, submitted, options, normalize_options, partitions, progress, t0)
+
+
+def dedup_files_on_ray(
+    files: list[InputFile],
+    options: DedupOptions,
+    normalize_options: NormalizeOptions | None,
+    text_field: str,
+    warnings: Warnings,
+    *,
+    workers: int | None = None,
+    piece_bytes: int = 16 << 20,
+    partitions: int | None = None,
+    progress: Progress | None = None,
+) -> DedupResult:
+    """Like :func:`dedup_on_ray`, but the tasks read the files themselves, in pieces of about
+    ``piece_bytes`` (a big JSONL file is split at line starts), so no text passes the driver.
+    Warnings, document ids and line numbers come out as a local read gives them."""
+    ray = init_ray(workers)
+    t0 = time.perf_counter()
+    opts_ref, nopts_ref = ray.put(options), ray.put(normalize_options)
+    pieces = plan_pieces(files, piece_bytes)
+    submitted = [_call("read_prepare", 2, piece, opts_ref, nopts_ref, text_field) for piece in pieces]
+    lines_before: dict[int, int] = {}  # file number -> lines in its earlier ranges
+    empty_ranges: dict[int, list[bool]] = {}
+
+    def absorb(i: int, doc_stats: list[DocStats], extra: tuple[list[dict[str, Any]], int]) -> int:
+        """Fold a piece's warnings in; fix its line numbers; return its line offset."""
+        items, lines = extra
+        piece = pieces[i]
+        if piece.end < 0:
+            warnings.items += items
+            return 0
+        number, f = piece.files[0]
+        offset = lines_before.get(number, 0)
+        lines_before[number] = offset + lines
+        for stats in doc_stats:
+            rel, line = stats.id.rsplit(":", 1)
+            stats.id = f"{rel}:{int(line) + offset}"
+        empty = [w for w in items if w["kind"] == "empty"]
+        empty_ranges.setdefault(number, []).append(bool(empty))
+        warnings.items += [{**w, "line": w["line"] + offset} if "line" in w else w for w in items if w not in empty]
+        if piece.end == (f.path.stat().st_size if f.path is not None else -1) and all(empty_ranges[number]):
+            warnings.items += empty[:1]
+        return offset
+
+    return _dedup_pieces(ray, submitted, options, normalize_options, partitions, progress, t0, absorb)
+
+
+def _dedup_pieces(
+    ray: Any,
+    submitted: list[list[Any]],
+    options: DedupOptions,
+    normalize_options: NormalizeOptions | None,
+    partitions: int | None,
+    progress: Progress | None,
+    t0: float,
+    absorb: Callable[[int, list[DocStats], Any], int] | None = None,
+) -> DedupResult:
+    """Every stage after *prepare*, for pieces already submitted as (Prepared, meta) refs."""
     wrap: Progress = progress or (lambda it, _desc, _total: it)
     parts = partitions or max(2, 2 * int(ray.available_resources().get("CPU", 1)))
     bands, rows = options.lsh_params()
     timings: Counter[str] = Counter()
-    t0 = time.perf_counter()
-    opts_ref, nopts_ref = ray.put(options), ray.put(normalize_options)
-    pieces, metas = [], []
-    it = iter(docs)
-    while batch := list(islice(it, batch_size)):
-        prep, meta = _call("prepare", 2, batch, opts_ref, nopts_ref, text_field)
-        pieces.append(prep)
-        metas.append(meta)
+    pieces = [prep for prep, _meta in submitted]
     documents: list[DocStats] = []
     changes: Counter[str] = Counter()
-    repairs, units = 0, [0]
-    for ref in wrap(metas, "prepare", len(metas)):
-        doc_stats, n_units, doc_changes, doc_repairs, doc_timings = ray.get(ref)
+    repairs, units, line_offsets = 0, [0], []
+    for i, (_prep, ref) in enumerate(wrap(submitted, "read+prepare", len(submitted))):
+        doc_stats, n_units, doc_changes, doc_repairs, doc_timings, extra = ray.get(ref)
+        line_offsets.append(absorb(i, doc_stats, extra) if absorb is not None else 0)
         documents += doc_stats
         units.append(n_units)
         changes.update(doc_changes)
@@ -463,14 +544,13 @@ def dedup_on_ray(
         timings={k: round(v, 4) for k, v in timings.items()},
     )
     result._pieces, result._bases, result._removed = pieces, bases, removed
+    result._line_offsets = line_offsets
     _fill_texts(result, unit_start)
     return result
 
 
 def _fill_texts(result: RayDedupResult, unit_start: np.ndarray) -> None:
     """Texts for the members of the largest clusters (as the local engine keeps them)."""
-    from dataclasses import replace
-
     from .dedup import TEXT_CLUSTERS
 
     ray = init_ray()

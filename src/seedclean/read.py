@@ -22,7 +22,17 @@ from typing import Any
 
 from .dedup import Document
 
-__all__ = ["InputFile", "InputError", "discover", "read_documents", "decode_bytes", "FORMATS"]
+__all__ = [
+    "InputFile",
+    "InputError",
+    "Piece",
+    "discover",
+    "read_documents",
+    "read_piece",
+    "plan_pieces",
+    "decode_bytes",
+    "FORMATS",
+]
 
 FORMATS = {".txt": "txt", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet"}
 DEFAULT_INCLUDE = ("*.txt", "*.jsonl", "*.jsonl.gz", "*.parquet")
@@ -183,11 +193,16 @@ def _binary_lines(f: InputFile) -> Iterator[bytes]:
 
 
 def _read_jsonl(
-    number: int, f: InputFile, lines: Iterator[bytes], text_field: str, warnings: Warnings
+    number: int,
+    f: InputFile,
+    lines: Iterator[bytes],
+    text_field: str,
+    warnings: Warnings,
+    first_of_file: bool = True,
 ) -> Iterator[Document]:
     seen = False
     for i, raw in enumerate(lines, 1):
-        if i == 1 and raw.startswith(codecs.BOM_UTF8):
+        if i == 1 and first_of_file and raw.startswith(codecs.BOM_UTF8):
             raw = raw[3:]
         try:
             line = raw.decode("utf-8")
@@ -240,3 +255,87 @@ def _read_parquet(number: int, f: InputFile, text_field: str, warnings: Warnings
                 continue
             record[text_field] = None  # the text travels once, in Document.text
             yield Document(f"{f.rel}:{row}", value, {"file": number, "record": record})
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Part of the input that one task reads: whole files, or a line-aligned byte range of
+    one plain JSONL file (``start``/``end``), so a big file is read by many tasks at once."""
+
+    files: tuple[tuple[int, InputFile], ...]  # (file number, file)
+    start: int = 0
+    end: int = -1  # -1: whole files
+
+
+def plan_pieces(files: list[InputFile], target_bytes: int = 16 << 20) -> list[Piece]:
+    """Split the inputs into pieces of about ``target_bytes``, in input order: plain JSONL files
+    at line starts, other files whole (several small ones per piece)."""
+    pieces: list[Piece] = []
+    group: list[tuple[int, InputFile]] = []
+    group_bytes = 0
+    for number, f in enumerate(files):
+        size = f.path.stat().st_size if f.path is not None and f.path.exists() else 0
+        splittable = f.format == "jsonl" and f.path is not None and not f.path.name.lower().endswith(".gz")
+        if splittable and size > target_bytes:
+            if group:
+                pieces.append(Piece(tuple(group)))
+                group, group_bytes = [], 0
+            cuts = [0]
+            with open(f.path, "rb") as fh:  # type: ignore[arg-type]
+                for guess in range(target_bytes, size, target_bytes):
+                    if guess <= cuts[-1]:
+                        continue
+                    fh.seek(guess - 1)
+                    fh.readline()  # to the start of the next line
+                    if fh.tell() < size:
+                        cuts.append(fh.tell())
+            cuts.append(size)
+            pieces += [Piece(((number, f),), a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+            continue
+        group.append((number, f))
+        group_bytes += size
+        if group_bytes >= target_bytes:
+            pieces.append(Piece(tuple(group)))
+            group, group_bytes = [], 0
+    if group:
+        pieces.append(Piece(tuple(group)))
+    return pieces
+
+
+def _range_lines(f: InputFile, start: int, end: int) -> Iterator[bytes]:
+    with open(f.path, "rb") as fh:  # type: ignore[arg-type]
+        fh.seek(start)
+        while fh.tell() < end:
+            line = fh.readline()
+            if not line:
+                return
+            yield line
+
+
+def read_piece(piece: Piece, text_field: str) -> tuple[list[Document], Warnings, int]:
+    """Documents of a piece, its warnings and, for a byte range, the number of lines it holds.
+
+    Line numbers (in document ids and warnings) are counted from the start of the range; the
+    caller adds the lines of the earlier ranges. Each range that holds no record warns of an
+    empty file; the caller keeps that warning only when every range of the file did.
+    """
+    warnings = Warnings()
+    if piece.end < 0:
+        files = [f for _n, f in piece.files]
+        numbers = [n for n, _f in piece.files]
+        docs = []
+        for doc in read_documents(files, text_field, warnings):
+            doc.meta = {**(doc.meta or {}), "file": numbers[(doc.meta or {}).get("file", 0)]}
+            docs.append(doc)
+        return docs, warnings, 0
+    number, f = piece.files[0]
+    lines = 0
+
+    def counted() -> Iterator[bytes]:
+        nonlocal lines
+        for line in _range_lines(f, piece.start, piece.end):
+            lines += 1
+            yield line
+
+    docs = list(_read_jsonl(number, f, counted(), text_field, warnings, first_of_file=piece.start == 0))
+    return docs, warnings, lines
