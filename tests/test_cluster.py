@@ -32,32 +32,37 @@ def test_bucket_pairs_equal_candidate_pairs_for_any_split(rows: list[list[int]],
     assert got == set(zip(uid[i].tolist(), uid[j].tolist()))
 
 
-def _stars_reference(comp: list[int], items: list[int], sim: dict[tuple[int, int], float], t: float):
-    """The sequential loop the local engine used to run, one component at a time."""
-    center = dict(zip(items, items))
-    for c in dict.fromkeys(comp):
-        remaining = [x for x, k in zip(items, comp) if k == c]
-        while len(remaining) > 1:
-            head, rest = remaining[0], remaining[1:]
-            taken = [x for x in rest if sim[(head, x)] >= t]
-            for x in taken:
-                center[x] = head
-            remaining = [x for x in rest if x not in taken]
-    return [center[x] for x in items]
+def _stars_reference(items: list[int], edges: dict[frozenset[int], float]) -> tuple[list[int], list[float]]:
+    """The definition, run literally: the first remaining item is a centre and takes every
+    remaining item it shares an edge with; repeat with the rest."""
+    center, sim = {}, {}
+    remaining = list(items)
+    while remaining:
+        head, rest = remaining[0], remaining[1:]
+        center[head], sim[head] = head, 1.0
+        taken = [x for x in rest if frozenset((head, x)) in edges]
+        for x in taken:
+            center[x], sim[x] = head, edges[frozenset((head, x))]
+        remaining = [x for x in rest if x not in taken]
+    return [center[x] for x in items], [sim[x] for x in items]
 
 
-@given(st.lists(st.integers(0, 3), min_size=1, max_size=30), st.randoms(use_true_random=False))
-def test_split_stars_matches_the_sequential_loop(comps: list[int], rnd) -> None:
-    comp = np.sort(np.array(comps))
-    items = np.arange(len(comp)) * 2
-    sim = {(int(a), int(b)): rnd.random() for a in items for b in items}
-
-    def jaccard(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.array([sim[(int(a), int(b))] for a, b in zip(x, y)])
-
-    center, s = cluster.split_stars(comp, items, jaccard, 0.5)
-    assert center.tolist() == _stars_reference(comp.tolist(), items.tolist(), sim, 0.5)
-    assert all(s[k] == 1.0 or s[k] >= 0.5 for k in range(len(items)))
+@given(
+    st.lists(st.tuples(st.integers(0, 25), st.integers(0, 25), st.floats(0.5, 1.0)), max_size=60),
+    st.randoms(use_true_random=False),
+)
+def test_split_stars_matches_the_definition(raw: list[tuple[int, int, float]], rnd) -> None:
+    edges = {frozenset((x, y)): s for x, y, s in raw if x != y}
+    nodes = sorted({n for e in edges for n in e})
+    rnd.shuffle(nodes)  # any priority order
+    items = np.array(nodes, dtype=np.int64) * 3  # ids need not be dense or sorted
+    a = np.array([min(e) * 3 for e in edges], dtype=np.int64)
+    b = np.array([max(e) * 3 for e in edges], dtype=np.int64)
+    sims = np.array(list(edges.values()))
+    center, sim = cluster.split_stars(items, a, b, sims)
+    want_center, want_sim = _stars_reference(nodes, edges)
+    assert center.tolist() == [c * 3 for c in want_center]
+    assert sim.tolist() == want_sim
 
 
 def _components_by_stars(a: np.ndarray, b: np.ndarray, parts: int) -> dict[int, int]:

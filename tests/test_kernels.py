@@ -84,3 +84,14 @@ def test_core_does_not_import_ray() -> None:
     code = "import sys, seedclean; seedclean.dedup(['a b c', 'a b c']); print('ray' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@given(st.lists(st.lists(st.integers(0, 30), max_size=6), min_size=1, max_size=30))
+def test_greedy_stars_match_reference(neighbours: list[list[int]]) -> None:
+    earlier_lists = [sorted({e for e in ns if e < x}) for x, ns in enumerate(neighbours)]
+    indptr = np.zeros(len(neighbours) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in earlier_lists], out=indptr[1:])
+    earlier = np.array([e for es in earlier_lists for e in es], dtype=np.int64)
+    got = kernels.greedy_stars(indptr, earlier)
+    want = kernels.greedy_stars_reference(indptr, earlier)
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()

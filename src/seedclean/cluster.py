@@ -8,9 +8,9 @@ Unit ids (``uid``) are positions in input order: document by document, unit by u
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
+
+from .kernels import greedy_stars
 
 __all__ = ["exact_champions", "bucket_pairs", "split_stars", "removed_units"]
 
@@ -52,33 +52,24 @@ def bucket_pairs(band: np.ndarray, key: np.ndarray, uid: np.ndarray) -> tuple[np
     return pairs[:, 0], pairs[:, 1]
 
 
-def split_stars(
-    comp: np.ndarray,
-    items: np.ndarray,
-    jaccard: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    threshold: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split components into stars: ``comp`` and ``items`` are ordered by component, then by keep
-    priority. The first item of a component keeps every item with ``jaccard >= threshold`` to
-    it; the first of the rest starts the next star, and so on. Returns each item's centre and
-    its similarity to it (1.0 for centres). All components advance together, one round per star.
-    """
-    center = items.copy()
-    sim = np.ones(len(items))
-    active = np.arange(len(items))
-    while len(active) > 1:
-        c = comp[active]
-        is_first = np.r_[True, c[1:] != c[:-1]]
-        head = active[np.maximum.accumulate(np.where(is_first, np.arange(len(active)), 0))]
-        rest, rest_head = active[~is_first], head[~is_first]
-        if not len(rest):
-            break
-        jac = jaccard(items[rest_head], items[rest])
-        taken = jac >= threshold
-        center[rest[taken]] = items[rest_head[taken]]
-        sim[rest[taken]] = jac[taken]
-        active = rest[~taken]
-    return center, sim
+def split_stars(items: np.ndarray, a: np.ndarray, b: np.ndarray, sim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split the graph of verified edges (a, b, similarity) into stars: ``items`` are the units
+    in keep-priority order; each joins the first unit before it that it shares an edge with and
+    that is itself a centre, else it is a centre. So every removed unit is a verified near copy
+    of the unit kept in its place, and chains (A~B~C, A and C apart) keep C. One pass over the
+    edges: linear, whatever the size of a component. Returns each item's centre and similarity."""
+    if not len(items):
+        return items.copy(), np.ones(0)
+    by_uid = np.argsort(items, kind="stable")
+    prio_a = by_uid[np.searchsorted(items, a, sorter=by_uid)]
+    prio_b = by_uid[np.searchsorted(items, b, sorter=by_uid)]
+    later, earlier = np.maximum(prio_a, prio_b), np.minimum(prio_a, prio_b)
+    order = np.lexsort((earlier, later))
+    indptr = np.zeros(len(items) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(later, minlength=len(items)), out=indptr[1:])
+    center, via = greedy_stars(indptr, earlier[order])
+    similarity = np.where(via >= 0, sim[order][np.maximum(via, 0)], 1.0) if len(order) else np.ones(len(items))
+    return items[center], similarity
 
 
 def removed_units(

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from . import cluster, segment
 from .kernels import intersections, signatures_flat, word_shingles
@@ -403,6 +401,14 @@ def _without_text(record: Any, text_field: str) -> Any:
     return record
 
 
+def priority_order(uids: np.ndarray, lengths: np.ndarray, keep: str) -> np.ndarray:
+    """``uids`` in keep-priority order: input order, or longest first (ties in input order);
+    ``lengths[k]`` is the length of ``uids[k]``."""
+    if keep != "longest":
+        return np.sort(uids)
+    return uids[np.lexsort((uids, -lengths.astype(np.int64)))]
+
+
 def build_clusters(
     docs: list[DocStats],
     unit_start: np.ndarray,
@@ -611,7 +617,7 @@ class Deduplicator:
             edges_sim.append(jac[ok])
         self.timings["near"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        keep, clusters = self._decide(n, group, champion, offsets, flat, edges_a, edges_b, edges_sim)
+        keep, clusters = self._decide(n, group, champion, edges_a, edges_b, edges_sim)
         self.timings["decide"] += time.perf_counter() - t0
         self._spool.flush()
         result = DedupResult(
@@ -631,43 +637,25 @@ class Deduplicator:
         self._fill_texts(result)
         return result
 
-    def _decide(self, n, group, champion, offsets, flat, edges_a, edges_b, edges_sim):
-        """Connected components over near edges between champions, split into stars; exact
-        copies follow their champion. Returns the keep mask and the clusters (texts empty)."""
-        opts = self.options
-        counts = np.diff(offsets)
-        lengths = self.unit_len.view()
-        m = len(champion)
+    def _decide(self, n, group, champion, edges_a, edges_b, edges_sim):
+        """Split the verified near edges between champions into stars around the units the keep
+        policy prefers; exact copies follow their champion. Returns the keep mask and the
+        clusters (texts empty)."""
         a = np.concatenate(edges_a) if edges_a else np.empty(0, dtype=np.int64)
         b = np.concatenate(edges_b) if edges_b else np.empty(0, dtype=np.int64)
-        # components over champions (indexed by exact group)
-        ga, gb = group[a], group[b]
-        graph = coo_matrix((np.ones(len(ga), dtype=np.int8), (ga, gb)), shape=(m, m))
-        _ncomp, comp = connected_components(graph, directed=False)
-        comp_size = np.bincount(comp, minlength=m)
-        multi = champion[comp_size[comp] > 1]  # champions (uids) in components of 2+ groups
-        comp_of = comp[group[multi]]
-        if opts.keep == "longest":
-            order = np.lexsort((multi, -lengths[multi].astype(np.int64), comp_of))
-        else:
-            order = np.lexsort((multi, comp_of))
-
-        def jaccard(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            inter = self._intersections(flat, offsets, x, y)
-            return inter / (counts[x] + counts[y] - inter)
-
-        items = multi[order]
-        center, sim = cluster.split_stars(comp_of[order], items, jaccard, opts.threshold)
+        sim = np.concatenate(edges_sim) if edges_sim else np.empty(0)
+        nodes = np.unique(np.concatenate((a, b)))
+        items = priority_order(nodes, self.unit_len.view()[nodes], self.options.keep)
+        center, center_sim = cluster.split_stars(items, a, b, sim)
         champ_of_unit = champion[group]
         removed, kept = cluster.removed_units(n, champ_of_unit, items, center)
         sim_of = np.ones(n)
-        sim_of[items] = sim
+        sim_of[items] = center_sim
         exact = champ_of_unit[removed] == champ_of_unit[kept]
         keep = np.ones(n, dtype=bool)
         keep[removed] = False
-        clusters = build_clusters(
-            self.docs, np.asarray(self.unit_start, dtype=np.int64), removed, kept, exact, sim_of[champ_of_unit[removed]]
-        )
+        starts = np.asarray(self.unit_start, dtype=np.int64)
+        clusters = build_clusters(self.docs, starts, removed, kept, exact, sim_of[champ_of_unit[removed]])
         return keep, clusters
 
     def _fill_texts(self, result: DedupResult) -> None:

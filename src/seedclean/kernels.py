@@ -17,7 +17,7 @@ import numpy as np
 from .minhash import permutations, signatures
 from .shingle import shingle_hashes
 
-__all__ = ["HAVE_NUMBA", "word_shingles", "signatures_flat", "intersections", "word_char_table"]
+__all__ = ["HAVE_NUMBA", "word_shingles", "signatures_flat", "intersections", "greedy_stars", "word_char_table"]
 
 try:
     if os.environ.get("SEEDCLEAN_NO_NUMBA"):
@@ -73,6 +73,17 @@ def intersections_reference(flat: np.ndarray, offsets: np.ndarray, left: np.ndar
         b = flat[offsets[j] : offsets[j + 1]]
         out[k] = len(np.intersect1d(a, b, assume_unique=True))
     return out
+
+
+def greedy_stars_reference(indptr: np.ndarray, earlier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    out = np.arange(len(indptr) - 1, dtype=np.int64)
+    via = np.full(len(indptr) - 1, -1, dtype=np.int64)
+    for x in range(len(indptr) - 1):
+        for k in range(indptr[x], indptr[x + 1]):
+            if out[earlier[k]] == earlier[k]:
+                out[x], via[x] = earlier[k], k
+                break
+    return out, via
 
 
 if HAVE_NUMBA:
@@ -181,6 +192,19 @@ if HAVE_NUMBA:
             out[k] = c
         return out
 
+    @numba.njit(cache=True, nogil=True)
+    def _greedy_stars_kernel(indptr, earlier):  # pragma: no cover - compiled
+        n = len(indptr) - 1
+        out = np.arange(n)
+        via = np.full(n, -1, dtype=np.int64)
+        for x in range(n):
+            for k in range(indptr[x], indptr[x + 1]):
+                if out[earlier[k]] == earlier[k]:
+                    out[x] = earlier[k]
+                    via[x] = k
+                    break
+        return out, via
+
 
 def word_shingles(keys: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique word n-gram hashes of each key (flat uint32) and their offsets (int64)."""
@@ -203,3 +227,12 @@ def intersections(flat: np.ndarray, offsets: np.ndarray, left: np.ndarray, right
     if not HAVE_NUMBA:
         return intersections_reference(flat, offsets, left, right)
     return _intersections_kernel(flat, offsets, left.astype(np.int64), right.astype(np.int64))
+
+
+def greedy_stars(indptr: np.ndarray, earlier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stars in priority order: item ``x`` (0 = highest priority) joins the first centre among
+    its neighbours of higher priority, ``earlier[indptr[x]:indptr[x+1]]`` (ascending), else it
+    is a centre. Returns each item's centre and the index into ``earlier`` of the edge used."""
+    if not HAVE_NUMBA:
+        return greedy_stars_reference(indptr, earlier)
+    return _greedy_stars_kernel(indptr.astype(np.int64), earlier.astype(np.int64))

@@ -50,6 +50,7 @@ from .dedup import (
     _with_text,
     build_clusters,
     prepare_batch,
+    priority_order,
 )
 from .kernels import intersections
 from .normalize import NormalizeOptions
@@ -216,15 +217,15 @@ def _verify(threshold: float, by_signature: bool, parts: int, npieces: int, *arg
         ok = (sa == sb).mean(axis=1) >= threshold
     else:
         ok = units.jaccard(a, b) >= threshold
-    a, b = a[ok], b[ok]
+    a, b, sim = a[ok], b[ok], units.jaccard(a[ok], b[ok])
     u, v = np.concatenate((a, b)), np.concatenate((b, a))
-    return _out(_split_rows(_route(u.astype(np.uint64), parts), parts, u=u, v=v))
+    return _out(_split_rows(_route(u.astype(np.uint64), parts), parts, u=u, v=v, sim=np.concatenate((sim, sim))))
 
 
 def _large_star(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
     """One large-star step over edges owned by ``u`` (both directions present). Also says whether
     the input already is a forest of stars around each component's least node (then done), and
-    gives the (member, root) rows of the stars for the next stage."""
+    gives the (member, root) rows of the stars, routed by member like the edges they label."""
     rows = _concat(chunks)
     packed = (
         np.unique(np.stack((rows["u"], rows["v"]), axis=1), axis=0) if len(rows["u"]) else np.empty((0, 2), np.int64)
@@ -241,10 +242,9 @@ def _large_star(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
     m = np.minimum(np.repeat(nodes, degree), np.repeat(low, degree))
     up = v > u
     x, y = v[up], m[up]  # (larger end, its new parent), x > y always
-    members = {"item": nodes, "root": np.where(is_root, nodes, low)}
     small = _split_rows(_route(x.astype(np.uint64), parts), parts, u=x, v=y)
-    by_root = _split_rows(_route(members["root"].astype(np.uint64), parts), parts, **members)
-    return (done, *small, *by_root)
+    labels = _split_rows(_route(nodes.astype(np.uint64), parts), parts, item=nodes, root=np.where(is_root, nodes, low))
+    return (done, *small, *labels)
 
 
 def _small_star(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
@@ -268,18 +268,28 @@ def _small_star(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
     return _out(_split_rows(_route(a.astype(np.uint64), parts), parts, u=a, v=b))
 
 
-def _stars(keep: str, threshold: float, parts: int, npieces: int, *args: Any) -> tuple[np.ndarray, ...]:
+def _label_edges(parts: int, *args: dict[str, np.ndarray]) -> Any:
+    """Join verified edges (owned by ``u``) with the component of ``u``: edges (once, u > v) and
+    members, both routed by component, for the star split."""
+    edges, labels = _concat(args[:parts]), _concat(args[parts:])
+    order = np.argsort(labels["item"])
+    item, root = labels["item"][order], labels["root"][order]
+    one_way = edges["u"] > edges["v"]
+    u, v, sim = edges["u"][one_way], edges["v"][one_way], edges["sim"][one_way]
+    comp = root[np.searchsorted(item, u)] if len(u) else u
+    by_comp = _split_rows(_route(comp.astype(np.uint64), parts), parts, a=u, b=v, sim=sim)
+    members = _split_rows(_route(root.astype(np.uint64), parts), parts, item=item)
+    return (*by_comp, *members)
+
+
+def _stars(keep: str, parts: int, npieces: int, *args: Any) -> tuple[np.ndarray, ...]:
     """Split the components of one partition into stars: (item, centre, similarity) of the
     champions that are not centres, sorted by item."""
-    rows = _concat(args[:parts])
-    units = _Units(args[parts : parts + npieces])
-    item, comp = rows["item"], rows["root"]
-    if keep == "longest":
-        order = np.lexsort((item, -units.lengths[units.pos(item)].astype(np.int64), comp))
-    else:
-        order = np.lexsort((item, comp))
-    items = item[order]
-    center, sim = cluster.split_stars(comp[order], items, units.jaccard, threshold)
+    edges, members = _concat(args[:parts]), _concat(args[parts : 2 * parts])
+    units = _Units(args[2 * parts : 2 * parts + npieces])
+    nodes = np.unique(members["item"])
+    items = priority_order(nodes, units.lengths[units.pos(nodes)], keep)
+    center, sim = cluster.split_stars(items, edges["a"], edges["b"], edges["sim"])
     moved = center != items
     order = np.argsort(items[moved])
     return items[moved][order], center[moved][order], sim[moved][order]
@@ -333,6 +343,7 @@ def _tasks() -> dict[str, Any]:
         "_serve",
         "_verify",
         "_large_star",
+        "_label_edges",
         "_small_star",
         "_stars",
         "_render",
@@ -495,6 +506,7 @@ def _dedup_pieces(
     timings["near"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    verified = edges
     for _round in wrap(range(200), "components", None):
         large = [_call("large_star", 1 + 2 * parts, parts, *[e[r] for e in edges]) for r in range(parts)]
         if all(ray.get([x[0] for x in large])):
@@ -502,11 +514,16 @@ def _dedup_pieces(
         edges = [_call("small_star", parts, parts, *[x[1 + q] for x in large]) for q in range(parts)]
     else:  # pragma: no cover - large-star / small-star converges in O(log n) rounds
         raise RuntimeError("connected components did not converge in 200 rounds")
-    members = [[x[1 + parts + q] for x in large] for q in range(parts)]
+    joined = [
+        _call("label_edges", 2 * parts, parts, *[e[r] for e in verified], *[x[1 + parts + r] for x in large])
+        for r in range(parts)
+    ]
+    comp_edges = [[j[q] for j in joined] for q in range(parts)]
+    members = [[j[parts + q] for j in joined] for q in range(parts)]
     requests = [_call("request", 1, *chunks)[0] for chunks in members]
     answers = [_call("serve", parts, p, int(bases[i]), False, *requests) for i, p in enumerate(pieces)]
     stars = [
-        _call("stars", 1, options.keep, options.threshold, parts, npieces, *members[q], *[a[q] for a in answers])[0]
+        _call("stars", 1, options.keep, parts, npieces, *comp_edges[q], *members[q], *[a[q] for a in answers])[0]
         for q in range(parts)
     ]
     star_rows = ray.get(stars)
