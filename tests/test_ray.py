@@ -126,3 +126,18 @@ def test_tasks_read_files_in_ranges_like_a_local_read(ray_local, tmp_path: Path)
         )
         assert warnings.items == local_warnings.items, piece_bytes
         assert _summary(far) == expected, piece_bytes
+
+
+def test_input_error_inside_a_task_is_one_clear_line(ray_local, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from seedclean.cli import main
+
+    pq.write_table(pa.table({"body": ["x"]}), tmp_path / "d.parquet")
+    res = CliRunner().invoke(
+        main, ["run", str(tmp_path / "d.parquet"), "--out", str(tmp_path / "o"), "--engine", "ray"]
+    )
+    assert res.exit_code == 3, res.output
+    assert "no column 'text'" in res.output and "Traceback" not in res.output

@@ -54,7 +54,7 @@ from .dedup import (
 )
 from .kernels import intersections
 from .normalize import NormalizeOptions
-from .read import InputFile, Piece, Warnings, plan_pieces, read_piece
+from .read import InputError, InputFile, Piece, Warnings, plan_pieces, read_piece
 
 __all__ = ["dedup_on_ray", "dedup_files_on_ray", "init_ray"]
 
@@ -352,6 +352,18 @@ def _tasks() -> dict[str, Any]:
     return {name[1:]: ray.remote(globals()[name]) for name in names}
 
 
+def _get(ray: Any, ref: Any) -> Any:
+    """``ray.get``, but an input problem found by a task is raised as the InputError it is
+    (one line for the user), not as Ray's wrapped task error with a remote traceback."""
+    try:
+        return ray.get(ref)
+    except Exception as exc:
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, InputError):
+            raise InputError(str(cause)) from None
+        raise
+
+
 def _call(name: str, returns: int, *args: Any) -> list[Any]:
     """Submit a task; always a list of ``returns`` references."""
     refs = _tasks()[name].options(num_returns=returns).remote(*args)
@@ -473,7 +485,7 @@ def _dedup_pieces(
     changes: Counter[str] = Counter()
     repairs, units, line_offsets = 0, [0], []
     for i, (_prep, ref) in enumerate(wrap(submitted, "read+prepare", len(submitted))):
-        doc_stats, n_units, doc_changes, doc_repairs, doc_timings, extra = ray.get(ref)
+        doc_stats, n_units, doc_changes, doc_repairs, doc_timings, extra = _get(ray, ref)
         line_offsets.append(absorb(i, doc_stats, extra) if absorb is not None else 0)
         documents += doc_stats
         units.append(n_units)
