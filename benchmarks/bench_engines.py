@@ -2,10 +2,11 @@
 
     python benchmarks/bench_engines.py --corpus benchmarks/data/corpus-1000000.jsonl --out benchmarks/results/engines.md
 
-Each configuration runs ``seedclean run`` in a subprocess. Memory is the peak of the machine's
-used memory (MemTotal - MemAvailable, sampled every 0.2 s) above what was used before the run:
-it counts every process of the run and Ray's shared-memory object store, which a per-process
-peak RSS would miss. Outputs of all runs are compared byte for byte.
+Each configuration runs ``seedclean run`` in a subprocess. Memory is the peak, sampled every
+0.5 s, of the anonymous memory of the whole process tree plus the growth of shared memory (Ray's
+object store lives in /dev/shm): a per-process peak RSS would miss Ray's other processes and the
+object store, and would count the page cache of memory-mapped files. Outputs are compared byte
+for byte.
 """
 
 from __future__ import annotations
@@ -17,40 +18,58 @@ import platform
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 
-def _used_mb() -> float:
-    info = {}
+def _meminfo_kb(key: str) -> int:
     with open("/proc/meminfo") as fh:
         for line in fh:
-            key, value = line.split(":", 1)
-            info[key] = int(value.split()[0])
-    return (info["MemTotal"] - info["MemAvailable"]) / 1024
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _tree_anon_kb(root: int) -> int:
+    """Sum of RssAnon over ``root`` and all its descendants (Ray's raylet, GCS and workers too)."""
+    parent: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {p for p, pp in parent.items() if pp in tree and p not in tree}
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("RssAnon:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
 
 
 def measure(cmd: list[str]) -> tuple[float, float]:
-    """(seconds, peak MB above the baseline) of a command."""
-    base = _used_mb()
-    peak = base
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _used_mb())
-            time.sleep(0.2)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
+    """(seconds, peak MB) of a command: anonymous memory of its whole process tree plus the
+    growth of shared memory (Ray's object store lives in /dev/shm), sampled every 0.5 s."""
+    shm_base = _meminfo_kb("Shmem")
+    peak = 0
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    proc = subprocess.Popen(cmd)
+    while proc.poll() is None:
+        peak = max(peak, _tree_anon_kb(proc.pid) + max(0, _meminfo_kb("Shmem") - shm_base))
+        time.sleep(0.5)
     seconds = time.perf_counter() - t0
-    done.set()
-    thread.join()
-    return seconds, peak - base
+    if proc.returncode:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return seconds, peak / 1024
 
 
 def main() -> None:
@@ -79,7 +98,7 @@ def main() -> None:
         f"Command: `python benchmarks/bench_engines.py --corpus {args.corpus} --out {args.out}`",
         f"Machine: {platform.machine()}, {platform.python_version()}, 2 cores; one run, shared machine.",
         "",
-        "| engine | workers | seconds | MB/s | peak memory above idle (MB) | vs local x1 | units out |",
+        "| engine | workers | seconds | MB/s | peak memory (MB) | vs local x1 | units out |",
         "|---|---|---|---|---|---|---|",
     ]
     for engine, workers, seconds, peak, units_out, _t in rows:
