@@ -69,7 +69,9 @@ class DedupOptions:
         char_ngram: character shingle size for ``short="char"``.
         keep: ``"first"`` (first occurrence in input order) or ``"longest"``.
         ignore_punctuation: punctuation does not tell exact duplicates apart.
-        verify: ``"jaccard"`` (exact Jaccard of the shingles) or ``"signature"`` (MinHash estimate).
+        verify: ``"jaccard"`` (exact Jaccard of the shingles) or ``"signature"`` (MinHash
+            estimate; a removed unit is then a near copy by the estimate, which can be a little
+            under the threshold in exact Jaccard).
         bands, rows: LSH banding; by default chosen from the threshold like datasketch does.
         repair_line_breaks: join numbers broken across lines (``1.`` / ``000``).
         keep_empty: keep documents that lose every unit (as empty documents).
