@@ -132,3 +132,18 @@ def test_same_input_same_output() -> None:
     b = dedup(_seed_docs(), granularity="sentence", threshold=0.5)
     assert [d.text for d in a] == [d.text for d in b]
     assert a.clusters == b.clusters
+
+
+def test_html_report_lists_at_most_1000_documents_the_ones_that_lost_most() -> None:
+    from seedclean import report
+
+    docs = ["Một đoạn văn duy nhất số " + str(i) + "." for i in range(1_200)]
+    docs[700] = "Lặp lại đây.\n\nLặp lại đây.\n\nLặp lại đây."  # the one document that loses units
+    with dedup(docs) as result:
+        page = report.render_html(report.build_report(result))
+        data = report.build_report(result)
+    assert len(data["documents"]) == 1_200
+    rows = page.split("<h2>Documents</h2>")[1].split("</table>")[0].count("<tr><td>")
+    assert rows == 1_000
+    assert "1,200 documents; the 1,000 that lost the most units are shown" in page
+    assert "<tr><td>700</td><td class='n'>3</td><td class='n'>1</td>" in page

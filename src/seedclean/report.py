@@ -22,6 +22,7 @@ __all__ = ["SCHEMA", "build_report", "render_html", "render_text", "library_vers
 
 SCHEMA = "seedclean.report/1"
 TOP_CLUSTERS_JSON = 10_000
+TOP_DOCUMENTS_HTML = 1_000  # rows of the HTML documents table
 TOP_CLUSTERS_HTML = 25
 
 
@@ -208,9 +209,19 @@ def render_html(report: dict[str, Any]) -> str:
                 f"<th>removed {esc(m['doc'])} #{m['index']} · J = {m['similarity']:.3f}</th></tr>"
                 f"<tr><td>{left}</td><td>{right}</td></tr></table>"
             )
-    out.append("<h2>Documents</h2><table><tr><th>document</th><th>units in</th><th>out</th>")
+    docs = report["documents"]
+    shown = docs
+    out.append("<h2>Documents</h2>")
+    if len(docs) > TOP_DOCUMENTS_HTML:  # a browser cannot take a million rows; report.json has all
+        ranked = sorted(range(len(docs)), key=lambda k: (docs[k]["units_out"] - docs[k]["units_in"], k))
+        shown = [docs[k] for k in sorted(ranked[:TOP_DOCUMENTS_HTML])]
+        out.append(
+            f"<p>{len(docs):,} documents; the {TOP_DOCUMENTS_HTML:,} that lost the most units are shown, "
+            "in input order. Every document is in report.json.</p>"
+        )
+    out.append("<table><tr><th>document</th><th>units in</th><th>out</th>")
     out.append("<th>exact</th><th>near</th><th>removed</th></tr>")
-    for d in report["documents"]:
+    for d in shown:
         rate = 100.0 * (d["units_in"] - d["units_out"]) / d["units_in"] if d["units_in"] else 0.0
         out.append(
             f"<tr><td>{esc(d['id'])}</td><td class='n'>{d['units_in']:,}</td>"
