@@ -86,6 +86,28 @@ def test_core_does_not_import_ray() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_runs_without_ray_installed(tmp_path: Path) -> None:
+    """With Ray unimportable (as without the extra), a full local run works, and asking for the
+    Ray engine ends with exit code 3 and the install hint, not a traceback."""
+    seeds = Path(__file__).parent.parent / "seeds"
+    code = (
+        "import sys; sys.modules['ray'] = None\n"  # makes `import ray` raise ImportError
+        "from seedclean.cli import main\n"
+        "sys.argv = ['seedclean', 'run', sys.argv[1], '--out', sys.argv[2], '-q'] + sys.argv[3:]\n"
+        "main()\n"
+    )
+    local = subprocess.run(
+        [sys.executable, "-c", code, str(seeds), str(tmp_path / "a")], capture_output=True, text=True
+    )
+    assert local.returncode == 0, local.stderr
+    assert (tmp_path / "a" / "report.json").exists()
+    far = subprocess.run(
+        [sys.executable, "-c", code, str(seeds), str(tmp_path / "b"), "--engine", "ray"], capture_output=True, text=True
+    )
+    assert far.returncode == 3, far.stderr
+    assert 'pip install "seedclean[ray]"' in far.stderr + far.stdout and "Traceback" not in far.stderr
+
+
 @given(st.lists(st.lists(st.integers(0, 30), max_size=6), min_size=1, max_size=30))
 def test_greedy_stars_match_reference(neighbours: list[list[int]]) -> None:
     earlier_lists = [sorted({e for e in ns if e < x}) for x, ns in enumerate(neighbours)]
