@@ -117,3 +117,22 @@ def test_greedy_stars_match_reference(neighbours: list[list[int]]) -> None:
     got = kernels.greedy_stars(indptr, earlier)
     want = kernels.greedy_stars_reference(indptr, earlier)
     assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+
+
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="the compiled sort exists only with numba")
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=400), st.integers(0, 3))
+def test_compiled_sort_sorts_short_and_long_runs(values: list[int], repeat: int) -> None:
+    a = np.array(values * (repeat + 1), dtype=np.uint32)  # repeats: equal keys, as shingles have
+    want = np.sort(a)
+    kernels._sort_u32(a, np.empty(len(a), dtype=np.uint32), np.empty(256, dtype=np.int64))
+    assert a.tolist() == want.tolist()
+
+
+def test_long_units_shingle_like_the_reference() -> None:
+    """Units with hundreds of shingles take the radix-sort path of the kernel."""
+    words = [f"từ{i % 97}x{i % 13}" for i in range(900)]
+    keys = [" ".join(words[k : k + 300]) for k in range(0, 600, 50)]
+    for n in (1, 2, 5):
+        got, got_off = kernels.word_shingles(keys, n)
+        want, want_off = kernels.word_shingles_reference(keys, n)
+        assert got.tolist() == want.tolist() and got_off.tolist() == want_off.tolist()
