@@ -26,6 +26,10 @@ from pathlib import Path
 import numpy as np
 
 import seedclean
+
+# The signature table compares one core with one core: rensa's batch API otherwise runs on a
+# rayon thread pool over every core (and its idle threads then slow whatever runs next).
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
 from seedclean import kernels
 from seedclean.shingle import dedup_key, tokens, word_shingle_hash
 
