@@ -20,9 +20,9 @@ import pickle
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -178,7 +178,7 @@ class DedupResult:
     bands: int
     rows: int
     documents: list[DocStats]
-    clusters: list[Cluster]
+    clusters: Sequence[Cluster]  # a ClusterList from the engines: clusters are built when looked at
     changes: Counter[str]
     repairs: int
     timings: dict[str, float] = field(default_factory=dict)
@@ -411,6 +411,93 @@ def priority_order(uids: np.ndarray, lengths: np.ndarray, keep: str) -> np.ndarr
     return uids[np.lexsort((uids, -lengths.astype(np.int64)))]
 
 
+class ClusterList(Sequence[Cluster]):
+    """The clusters of a run as a read-only sequence, built on demand from compact arrays.
+
+    A run at 10M paragraphs removes millions of units; one Python object per removed unit
+    would cost a minute and gigabytes, so :class:`Cluster` / :class:`Member` objects are made
+    only when a cluster is looked at. Clusters are numbered in the order of their kept unit,
+    members in input order. Only the members of the largest clusters carry text.
+    """
+
+    def __init__(
+        self,
+        docs: list[DocStats],
+        unit_start: np.ndarray,
+        removed: np.ndarray,
+        kept: np.ndarray,
+        exact: np.ndarray,
+        similarity: np.ndarray,
+    ) -> None:
+        order = np.lexsort((removed, kept))
+        self._removed, self._kept = removed[order], kept[order]
+        self._exact, self._similarity = exact[order], similarity[order]
+        cuts = np.flatnonzero(np.diff(self._kept)) + 1
+        self._bounds = np.concatenate(([0], cuts, [len(order)])) if len(order) else np.zeros(1, dtype=np.int64)
+        self._docs, self._unit_start = docs, unit_start
+        self.texts: dict[int, str] = {}  # uid -> text, for the members of the largest clusters
+
+    def __len__(self) -> int:
+        return len(self._bounds) - 1
+
+    def sizes(self) -> np.ndarray:
+        """Members per cluster, the kept unit included."""
+        return np.diff(self._bounds) + 1
+
+    def largest(self, count: int) -> list[int]:
+        """Numbers of the ``count`` largest clusters, largest first (ties: lower number first)."""
+        sizes = self.sizes()
+        return np.lexsort((np.arange(len(sizes)), -sizes))[:count].tolist()
+
+    def uids(self, i: int) -> np.ndarray:
+        """Unit ids of cluster ``i``: the kept unit, then the removed ones."""
+        lo, hi = self._bounds[i], self._bounds[i + 1]
+        return np.concatenate((self._kept[lo : lo + 1], self._removed[lo:hi]))
+
+    def near_similarities(self) -> list[float]:
+        """Similarity of every near-duplicate member to its kept unit (as the members say it)."""
+        return [round(float(x), 4) for x in self._similarity[~self._exact]]
+
+    def _member(self, uid: int, kind: str, similarity: float) -> Member:
+        d = int(np.searchsorted(self._unit_start, uid, side="right")) - 1
+        index = uid - int(self._unit_start[d])
+        return Member(d, self._docs[d].id, index, self.texts.get(uid, ""), kind, similarity)
+
+    def _cluster(self, i: int) -> Cluster:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"cluster {i} out of range ({len(self)} clusters)")
+        i %= len(self)
+        lo, hi = int(self._bounds[i]), int(self._bounds[i + 1])
+        head = self._member(int(self._kept[lo]), "kept", 1.0)
+        members = tuple(
+            self._member(int(u), "exact", 1.0) if x else self._member(int(u), "near", round(float(s), 4))
+            for u, x, s in zip(self._removed[lo:hi], self._exact[lo:hi], self._similarity[lo:hi])
+        )
+        return Cluster(i, head, members)
+
+    @overload
+    def __getitem__(self, i: int) -> Cluster: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Cluster]: ...
+    def __getitem__(self, i: int | slice) -> Cluster | list[Cluster]:
+        if isinstance(i, slice):
+            return [self._cluster(k) for k in range(*i.indices(len(self)))]
+        return self._cluster(i)
+
+    def __iter__(self) -> Iterator[Cluster]:
+        return (self._cluster(k) for k in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<ClusterList of {len(self):,} clusters>"
+
+
 def build_clusters(
     docs: list[DocStats],
     unit_start: np.ndarray,
@@ -418,37 +505,17 @@ def build_clusters(
     kept: np.ndarray,
     exact: np.ndarray,
     similarity: np.ndarray,
-) -> list[Cluster]:
+) -> ClusterList:
     """Clusters (texts empty) from the removed units (uids ascending), the uid kept in place of
-    each, whether it is an exact copy and its similarity; fills the per-document counts. Clusters
-    are numbered in the order of their kept unit, members in input order."""
+    each, whether it is an exact copy and its similarity; fills the per-document counts."""
     unit_doc = np.searchsorted(unit_start, removed, side="right") - 1
-    kept_doc = np.searchsorted(unit_start, kept, side="right") - 1
     exact_per_doc = np.bincount(unit_doc[exact], minlength=len(docs))
     near_per_doc = np.bincount(unit_doc[~exact], minlength=len(docs))
     for d, stats in enumerate(docs):
         stats.exact_removed = int(exact_per_doc[d])
         stats.near_removed = int(near_per_doc[d])
         stats.units_out = stats.units_in - stats.exact_removed - stats.near_removed
-    order = np.lexsort((removed, kept))
-    bounds = np.flatnonzero(np.diff(kept[order])) + 1
-    clusters = []
-    for members in np.split(order, bounds) if len(order) else []:
-        k, kd = int(kept[members[0]]), int(kept_doc[members[0]])
-        head = Member(kd, docs[kd].id, k - int(unit_start[kd]), "", "kept", 1.0)
-        removed_members = tuple(
-            Member(
-                int(unit_doc[i]),
-                docs[unit_doc[i]].id,
-                int(removed[i] - unit_start[unit_doc[i]]),
-                "",
-                "exact" if exact[i] else "near",
-                1.0 if exact[i] else round(float(similarity[i]), 4),
-            )
-            for i in members
-        )
-        clusters.append(Cluster(len(clusters), head, removed_members))
-    return clusters
+    return ClusterList(docs, unit_start, removed, kept, exact, similarity)
 
 
 class _Growing:
@@ -661,36 +728,26 @@ class Deduplicator:
         return keep, clusters
 
     def _fill_texts(self, result: DedupResult) -> None:
-        """Put the texts of the largest clusters' units into them (one pass over the spool).
+        """Give the members of the largest clusters their text (one pass over the spool).
 
         Only the ``TEXT_CLUSTERS`` largest clusters carry text (the report shows no more), so
         that memory does not grow with a copy of every duplicate; the rest keep ``text=""``.
         """
-        wanted: dict[tuple[int, int], str] = {}
-        largest = sorted(result.clusters, key=lambda c: (-c.size, c.id))[:TEXT_CLUSTERS]
-        for c in largest:
-            for m in (c.kept, *c.removed):
-                wanted[(m.doc, m.index)] = ""
-        if not wanted:
+        clusters = result.clusters
+        if not isinstance(clusters, ClusterList) or not len(clusters):
             return
-        docs_needed = {d for d, _ in wanted}
+        wanted = np.unique(np.concatenate([clusters.uids(i) for i in clusters.largest(TEXT_CLUSTERS)]))
+        starts = np.asarray(self.unit_start, dtype=np.int64)
+        docs_needed = set((np.searchsorted(starts, wanted, side="right") - 1).tolist())
+        wanted_set = set(wanted.tolist())
         self._spool.seek(0)
         for d in range(len(self.docs)):
             _record, _prefixes, texts, _trailer = pickle.load(self._spool)  # a fresh memo per document
             if d in docs_needed:
                 for k, text in enumerate(texts):
-                    if (d, k) in wanted:
-                        wanted[(d, k)] = text
+                    if int(starts[d]) + k in wanted_set:
+                        clusters.texts[int(starts[d]) + k] = text
         self._spool.seek(0, 2)
-
-        def fill(m: Member) -> Member:
-            return replace(m, text=wanted[(m.doc, m.index)])
-
-        chosen = {c.id for c in largest}
-        result.clusters = [
-            replace(c, kept=fill(c.kept), removed=tuple(fill(m) for m in c.removed)) if c.id in chosen else c
-            for c in result.clusters
-        ]
 
     def result_with_bytes(self, result: DedupResult) -> DedupResult:
         """Fill in ``bytes_out`` per document (needs one pass over the spool)."""

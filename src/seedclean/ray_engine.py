@@ -580,32 +580,18 @@ def _dedup_pieces(
 
 def _fill_texts(result: RayDedupResult, unit_start: np.ndarray) -> None:
     """Texts for the members of the largest clusters (as the local engine keeps them)."""
-    from .dedup import TEXT_CLUSTERS
+    from .dedup import TEXT_CLUSTERS, ClusterList
 
-    ray = init_ray()
-    largest = sorted(result.clusters, key=lambda c: (-c.size, c.id))[:TEXT_CLUSTERS]
-    uid_of = {}
-    for c in largest:
-        for m in (c.kept, *c.removed):
-            uid_of[(m.doc, m.index)] = int(unit_start[m.doc]) + m.index
-    if not uid_of:
+    clusters = result.clusters
+    if not isinstance(clusters, ClusterList) or not len(clusters):
         return
-    wanted = np.unique(np.fromiter(uid_of.values(), dtype=np.int64, count=len(uid_of)))
+    ray = init_ray()
+    wanted = np.unique(np.concatenate([clusters.uids(i) for i in clusters.largest(TEXT_CLUSTERS)]))
     bounds = np.searchsorted(wanted, result._bases)
     refs = [
         _call("texts", 1, p, int(result._bases[i]), wanted[bounds[i] : bounds[i + 1]])[0]
         for i, p in enumerate(result._pieces)
         if bounds[i + 1] > bounds[i]
     ]
-    texts: dict[int, str] = {}
     for part in ray.get(refs):
-        texts.update(part)
-    chosen = {c.id for c in largest}
-
-    def fill(m: Any) -> Any:
-        return replace(m, text=texts[uid_of[(m.doc, m.index)]])
-
-    result.clusters = [
-        replace(c, kept=fill(c.kept), removed=tuple(fill(m) for m in c.removed)) if c.id in chosen else c
-        for c in result.clusters
-    ]
+        clusters.texts.update(part)

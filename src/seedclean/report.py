@@ -16,7 +16,7 @@ from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from .dedup import DedupResult
+from .dedup import ClusterList, DedupResult
 
 __all__ = ["SCHEMA", "build_report", "render_html", "render_text", "library_versions"]
 
@@ -51,9 +51,14 @@ def build_report(
     """The report as plain data (see ``SCHEMA``)."""
     warnings = warnings or []
     docs = result.documents
-    similarities = [m.similarity for c in result.clusters for m in c.removed if m.kind == "near"]
+    if isinstance(result.clusters, ClusterList):  # arrays: no object per removed unit
+        similarities = result.clusters.near_similarities()
+        top = [result.clusters[i] for i in result.clusters.largest(TOP_CLUSTERS_JSON)]
+    else:
+        similarities = [m.similarity for c in result.clusters for m in c.removed if m.kind == "near"]
+        top = sorted(result.clusters, key=lambda c: (-c.size, c.id))[:TOP_CLUSTERS_JSON]
     clusters = []
-    for c in sorted(result.clusters, key=lambda c: (-c.size, c.id))[:TOP_CLUSTERS_JSON]:
+    for c in top:
         clusters.append(
             {
                 "id": c.id,
