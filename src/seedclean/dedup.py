@@ -454,6 +454,10 @@ class ClusterList(Sequence[Cluster]):
         lo, hi = self._bounds[i], self._bounds[i + 1]
         return np.concatenate((self._kept[lo : lo + 1], self._removed[lo:hi]))
 
+    def text_uids(self, count: int) -> np.ndarray:
+        """Unit ids (sorted) of every member of the ``count`` largest clusters: those that carry text."""
+        return np.unique(np.concatenate([self.uids(i) for i in self.largest(count)]))
+
     def near_similarities(self) -> list[float]:
         """Similarity of every near-duplicate member to its kept unit (as the members say it)."""
         return [round(float(x), 4) for x in self._similarity[~self._exact]]
@@ -736,8 +740,8 @@ class Deduplicator:
         clusters = result.clusters
         if not isinstance(clusters, ClusterList) or not len(clusters):
             return
-        wanted = np.unique(np.concatenate([clusters.uids(i) for i in clusters.largest(TEXT_CLUSTERS)]))
-        starts = np.asarray(self.unit_start, dtype=np.int64)
+        wanted = clusters.text_uids(TEXT_CLUSTERS)
+        starts = clusters._unit_start
         docs_needed = set((np.searchsorted(starts, wanted, side="right") - 1).tolist())
         wanted_set = set(wanted.tolist())
         self._spool.seek(0)

@@ -31,7 +31,7 @@ import io
 import os
 import pickle
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
@@ -379,16 +379,21 @@ class RayDedupResult(DedupResult):
     _line_offsets: list[int]
 
     def iter_documents(self) -> Iterator[tuple[DocStats, Any, str]]:
+        """Documents in input order; a few pieces are rendered ahead, not the whole output at once."""
         ray = init_ray()
         bounds = np.searchsorted(self._removed, self._bases)
-        refs = [
-            _call("render", 1, p, int(self._bases[i]), self._removed[bounds[i] : bounds[i + 1]], self._line_offsets[i])[
-                0
-            ]
-            for i, p in enumerate(self._pieces)
-        ]
+        ahead = max(2, 2 * int(ray.available_resources().get("CPU", 1)))
+
+        def submit(i: int) -> Any:
+            removed = self._removed[bounds[i] : bounds[i + 1]]
+            return _call("render", 1, self._pieces[i], int(self._bases[i]), removed, self._line_offsets[i])[0]
+
+        pending = deque(submit(i) for i in range(min(ahead, len(self._pieces))))
         stats = iter(self.documents)
-        for ref in refs:
+        for i in range(len(self._pieces)):
+            ref = pending.popleft()
+            if i + ahead < len(self._pieces):
+                pending.append(submit(i + ahead))
             for record, text in ray.get(ref):
                 yield next(stats), record, text
 
@@ -458,7 +463,7 @@ def dedup_files_on_ray(
         empty = [w for w in items if w["kind"] == "empty"]
         empty_ranges.setdefault(number, []).append(bool(empty))
         warnings.items += [{**w, "line": w["line"] + offset} if "line" in w else w for w in items if w not in empty]
-        if piece.end == (f.path.stat().st_size if f.path is not None else -1) and all(empty_ranges[number]):
+        if piece.last and all(empty_ranges[number]):
             warnings.items += empty[:1]
         return offset
 
@@ -586,7 +591,7 @@ def _fill_texts(result: RayDedupResult, unit_start: np.ndarray) -> None:
     if not isinstance(clusters, ClusterList) or not len(clusters):
         return
     ray = init_ray()
-    wanted = np.unique(np.concatenate([clusters.uids(i) for i in clusters.largest(TEXT_CLUSTERS)]))
+    wanted = clusters.text_uids(TEXT_CLUSTERS)
     bounds = np.searchsorted(wanted, result._bases)
     refs = [
         _call("texts", 1, p, int(result._bases[i]), wanted[bounds[i] : bounds[i + 1]])[0]

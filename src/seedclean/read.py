@@ -265,6 +265,7 @@ class Piece:
     files: tuple[tuple[int, InputFile], ...]  # (file number, file)
     start: int = 0
     end: int = -1  # -1: whole files
+    last: bool = True  # the last range of its file (always true for whole files)
 
 
 def plan_pieces(files: list[InputFile], target_bytes: int = 16 << 20) -> list[Piece]:
@@ -290,7 +291,8 @@ def plan_pieces(files: list[InputFile], target_bytes: int = 16 << 20) -> list[Pi
                     if fh.tell() < size:
                         cuts.append(fh.tell())
             cuts.append(size)
-            pieces += [Piece(((number, f),), a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+            ranges = [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+            pieces += [Piece(((number, f),), a, b, b == ranges[-1][1]) for a, b in ranges]
             continue
         group.append((number, f))
         group_bytes += size
