@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import seedclean
 from seedclean.cli import main
-from seedclean.write import TMP_SUFFIX, atomic_write, clean_stale
+from seedclean.write import atomic_write
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 VI = "Hà Nội là thủ đô của nước Cộng hòa xã hội chủ nghĩa Việt Nam từ năm 1976 đến nay."
@@ -36,7 +36,8 @@ def test_run_seeds(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "176 exact" in res.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([p.name for p in SEEDS.glob("*.txt")] + ["report.html", "report.json"])
+    expected = [p.name for p in SEEDS.glob("*.txt")] + ["report.html", "report.json", ".seedclean-manifest.json"]
+    assert names == sorted(expected)
     rep = _report(out)
     assert rep["schema"] == "seedclean.report/1"
     assert rep["totals"]["units_in"] == 246 and rep["totals"]["units_out"] == 70
@@ -109,7 +110,7 @@ def test_stdin(tmp_path: Path) -> None:
 def test_dry_run_writes_only_reports(tmp_path: Path) -> None:
     out = tmp_path / "o"
     assert invoke("run", str(SEEDS), "--out", str(out), "--dry-run").exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".seedclean-manifest.json", "report.html", "report.json"]
 
 
 def test_config_file_and_command_line_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -228,6 +229,10 @@ def test_output_folder_rules(tmp_path: Path) -> None:
     (out / "keep.txt").write_text("x")
     res = invoke("run", str(SEEDS), "--out", str(out))
     assert res.exit_code == 4 and "not empty" in res.output and "--overwrite" in res.output
+    res = invoke("run", str(SEEDS), "--out", str(out), "--overwrite")  # keep.txt is not seedclean's
+    assert res.exit_code == 4 and "keep.txt" in res.output and "not written by seedclean" in res.output
+    (out / "keep.txt").unlink()
+    assert invoke("run", str(SEEDS), "--out", str(out)).exit_code == 0
     assert invoke("run", str(SEEDS), "--out", str(out), "--overwrite").exit_code == 0
     d = tmp_path / "in"
     d.mkdir()
@@ -258,9 +263,6 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(KeyboardInterrupt):
         atomic_write(target, b"data")
     assert list(target.parent.iterdir()) == []
-    stale = target.parent / f".g.txt.123{TMP_SUFFIX}"
-    stale.write_bytes(b"half")
-    assert clean_stale(target.parent) == 1 and not stale.exists()
 
 
 def test_library_run_and_streaming_helpers(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ empty, inside an input, not writable); 130 interrupted.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterable
@@ -19,13 +20,34 @@ import click
 from . import __version__
 from .dedup import DedupOptions
 from .normalize import NormalizeOptions, normalize_and_explain
+from .outdir import MANIFEST, OutputFolder
 from .pipeline import RunOptions, run
 from .read import DEFAULT_INCLUDE, InputError, decode_bytes
 from .report import dumps, render_html, render_text
 from .tones import STYLES
 from .write import OutputError, atomic_write
 
-EXIT_WARNINGS, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED = 1, 3, 4, 130
+EXIT_WARNINGS, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 3, 4, 130, 143
+
+
+class Terminated(BaseException):
+    """SIGTERM (timeout, systemd, Slurm) turned into an exception so that cleanup runs as for Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+def _interrupted_message(out: Path) -> str:
+    """What an interrupted run left, read from the folder's manifest (so it is true)."""
+    state = OutputFolder(out, overwrite=True).state()
+    if state == "incomplete":
+        return (
+            f"{out} is incomplete (no report.json; {MANIFEST} marks it so and lists its files): "
+            "run again with --overwrite"
+        )
+    return f"no output file was changed in {out}"
+
 
 try:
     import tomllib
@@ -212,6 +234,7 @@ def run_cmd(inputs: tuple[str, ...], out: str, **kw: Any) -> None:
     )
     progress = _Progress(not quiet and sys.stderr.isatty())
     t0 = time.perf_counter()
+    previous_handler = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         result = run(list(inputs), out, options, progress=progress)
     except InputError as exc:
@@ -221,9 +244,13 @@ def run_cmd(inputs: tuple[str, ...], out: str, **kw: Any) -> None:
     except OSError as exc:
         _fail(f"cannot write output: {exc.strerror or exc} ({exc.filename or out})", EXIT_OUTPUT)
     except KeyboardInterrupt:
-        _fail("interrupted; no partial files were left behind", EXIT_INTERRUPTED)
+        _fail(f"interrupted; {_interrupted_message(Path(out))}", EXIT_INTERRUPTED)
+    except Terminated:
+        _fail(f"terminated (SIGTERM); {_interrupted_message(Path(out))}", EXIT_TERMINATED)
     except RuntimeError as exc:  # e.g. the Ray engine asked for without Ray installed
         _fail(str(exc), EXIT_INPUT)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
     seconds = time.perf_counter() - t0
     rep = result.report
     if not quiet:

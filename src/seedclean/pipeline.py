@@ -8,8 +8,11 @@ pandas-friendly batch function) and :func:`seedclean.dedup`.
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
@@ -19,8 +22,9 @@ from typing import Any
 from . import report as report_mod
 from .dedup import DEFAULT_NORMALIZE, Deduplicator, DedupOptions, Document, prepare_batch
 from .normalize import NormalizeOptions, normalize
+from .outdir import REPORT_FILES, RESERVED_NAMES, OutputFolder
 from .read import DEFAULT_INCLUDE, InputError, Warnings, discover, read_documents
-from .write import CorpusWriter, OutputError, atomic_write, clean_stale
+from .write import CorpusWriter, OutputError, atomic_write
 
 __all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_batch"]
 
@@ -67,22 +71,6 @@ class RunResult:
         return self.report["warnings"]
 
 
-def _check_output(out: Path, inputs: list[str], overwrite: bool) -> None:
-    resolved = out.resolve()
-    for item in inputs:
-        if item == "-":
-            continue
-        src = Path(item).resolve()
-        if src.is_file() and resolved == src:
-            raise OutputError(f"output folder {out} is an input file")
-        if resolved == src or src in resolved.parents:
-            raise OutputError(f"output folder {out} is inside input {item}; choose another --out")
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"output path exists and is not a folder: {out}")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise OutputError(f"output folder is not empty: {out} (use --overwrite to replace its files)")
-
-
 def run(
     inputs: list[str] | str,
     out: str | Path,
@@ -94,16 +82,77 @@ def run(
 
     Writes the cleaned corpus mirroring the inputs (unless ``dry_run``), ``report.json`` and
     ``report.html``. Raises :class:`InputError` / :class:`OutputError` with a one-line message.
+    The folder is locked for the run; with ``overwrite`` the files an earlier run wrote and this
+    one does not are removed, and an interrupted run leaves the folder marked incomplete (no
+    report.json), never new files under an old report.
     """
-    t_start = time.perf_counter()
     opts = options or RunOptions()
     inputs = [inputs] if isinstance(inputs, str) else list(inputs)
-    out = Path(out)
+    files = discover(inputs, opts.include, opts.exclude, opts.stdin_format, reserved=RESERVED_NAMES)
+    folder = OutputFolder(Path(out), opts.overwrite)
+    folder.claim(inputs)
+    try:
+        return _run_claimed(inputs, files, folder, opts, progress)
+    finally:
+        folder.release()
+
+
+_STARTUP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _worker_start(ready: Any) -> None:
+    """Pool worker initialiser: leave Ctrl-C to the parent (which stops the pool and reports
+    once), take SIGTERM again (the pool stops workers with it), then tell the parent it is up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STARTUP_SIGNALS)
+    ready.release()
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[Any]:
+    """A spawn pool that a Ctrl-C or SIGTERM at any moment stops without a worker traceback.
+
+    SIGINT and SIGTERM stay blocked in the parent until every worker has started: the mask
+    survives fork and exec, so a worker is never hit during its imports, and never loses the
+    pipe to its parent half-way through start-up; a signal that came meanwhile is delivered to
+    the parent right after, inside the block that terminates the pool. The resource tracker
+    starts first, since starting it unblocks SIGINT.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Semaphore(0)
+    if threading.current_thread() is not threading.main_thread():
+        with ctx.Pool(workers, initializer=_worker_start, initargs=(ready,)) as pool:
+            yield pool
+        return
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STARTUP_SIGNALS)
+    try:
+        pool = ctx.Pool(workers, initializer=_worker_start, initargs=(ready,))
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
+    with pool:  # terminates the workers however the block is left
+        try:
+            for _ in range(workers):
+                if not ready.acquire(timeout=120):  # a worker that cannot start: the pool will say why
+                    break
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        yield pool
+
+
+def _run_claimed(
+    inputs: list[str],
+    files: list[Any],
+    folder: OutputFolder,
+    opts: RunOptions,
+    progress: Callable[[Iterable[Any], str, int | None], Iterable[Any]] | None,
+) -> RunResult:
+    t_start = time.perf_counter()
+    out = folder.out
     wrap = progress or (lambda it, _desc, _total: it)
-    files = discover(inputs, opts.include, opts.exclude, opts.stdin_format)
-    _check_output(out, inputs, opts.overwrite)
-    out.mkdir(parents=True, exist_ok=True)
-    clean_stale(out)
     warnings = Warnings()
     docs = read_documents(files, opts.text_field, warnings)
     t0 = time.perf_counter()
@@ -123,8 +172,7 @@ def run(
         engine = Deduplicator(opts.dedup, opts.normalize)
         work = partial(prepare_batch, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
         if opts.workers > 1:
-            ctx = multiprocessing.get_context("spawn")
-            with ctx.Pool(opts.workers) as pool:
+            with _pool(opts.workers) as pool:
                 for p in wrap(pool.imap(work, batched(docs, BATCH)), "read+normalise", None):
                     engine.add_prepared(p)
         else:
@@ -133,7 +181,8 @@ def run(
         t_read = time.perf_counter() - t0
         result = engine.finish()
     t0 = time.perf_counter()
-    writer = CorpusWriter(out, opts.text_field)
+    folder.begin(set() if opts.dry_run else {f.rel for f in files})
+    writer = CorpusWriter(out, opts.text_field, folder.target)
     sink = None
     current: int | None = None
     try:
@@ -142,19 +191,21 @@ def run(
             assert isinstance(record, Document)
             number = (record.meta or {}).get("file", 0)
             if number != current:
-                if sink is not None:
-                    sink.close()
+                if sink is not None and sink.close():
+                    folder.wrote(files[current].rel)  # type: ignore[index]
                 current = number
                 sink = None if opts.dry_run else writer.open(files[number].rel, files[number].format)
             if sink is not None and (text or opts.dedup.keep_empty):
                 sink.add(text, (record.meta or {}).get("record"))
-        if sink is not None:
-            sink.close()
+        if sink is not None and sink.close():
+            folder.wrote(files[current].rel)  # type: ignore[index]
+        sink = None
     except BaseException:
         if sink is not None:
             sink.abort()
         raise
     result.close()
+    folder.finish()
     timings = {"read_normalize_fingerprint": round(t_read, 3), **result.timings}
     timings["write"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(time.perf_counter() - t_start, 3)
@@ -172,8 +223,10 @@ def run(
         },
         timings=timings,
     )
-    atomic_write(out / "report.json", report_mod.dumps(rep).encode("utf-8"))
-    atomic_write(out / "report.html", report_mod.render_html(rep).encode("utf-8"))
+    report_json, report_html = (out / name for name in REPORT_FILES)
+    atomic_write(report_json, report_mod.dumps(rep).encode("utf-8"))
+    atomic_write(report_html, report_mod.render_html(rep).encode("utf-8"))
+    folder.seal()
     return RunResult(rep, out, time.perf_counter() - t_start)
 
 

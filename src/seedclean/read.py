@@ -14,6 +14,7 @@ import fnmatch
 import gzip
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,8 +35,8 @@ __all__ = [
     "FORMATS",
 ]
 
-FORMATS = {".txt": "txt", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet"}
-DEFAULT_INCLUDE = ("*.txt", "*.jsonl", "*.jsonl.gz", "*.parquet")
+FORMATS = {".txt": "txt", ".txt.gz": "txt", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet"}
+DEFAULT_INCLUDE = ("*.txt", "*.txt.gz", "*.jsonl", "*.jsonl.gz", "*.parquet")
 
 
 class InputError(Exception):
@@ -77,41 +78,64 @@ def _matches(rel: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) for p in patterns)
 
 
+def _mirror_root(inputs: list[str]) -> Path | None:
+    """The folder output paths are relative to: a lone folder itself, the folder of files given
+    together, else the common parent of the inputs (so ``d1/a.txt`` and ``d2/a.txt`` keep their
+    folders apart)."""
+    bases = {os.path.abspath(item if os.path.isdir(item) else os.path.dirname(item) or ".") for item in inputs}
+    if not bases:
+        return None
+    if len(bases) == 1:
+        return Path(bases.pop())
+    return Path(os.path.commonpath(sorted(bases)))
+
+
 def discover(
     inputs: list[str],
     include: tuple[str, ...] = DEFAULT_INCLUDE,
     exclude: tuple[str, ...] = (),
     stdin_format: str = "txt",
+    reserved: frozenset[str] = frozenset(),
 ) -> list[InputFile]:
-    """Expand files, folders (recursively, sorted) and ``-`` into input files; raise InputError."""
+    """Expand files, folders (recursively, sorted) and ``-`` into input files; raise InputError.
+
+    Output paths mirror the inputs relative to their common parent; two inputs that would still
+    be written to one path (or onto a ``reserved`` name such as report.json) are an error
+    before any work, never a silent overwrite.
+    """
     if not inputs:
         raise InputError("no input given")
+    root = _mirror_root([item for item in inputs if item != "-"])
     out: list[InputFile] = []
-    seen: set[str] = set()
+    owner: dict[str, str] = {name: "the run's own " + name for name in reserved}
     for item in inputs:
         if item == "-":
-            out.append(InputFile(None, f"stdin.{stdin_format}", stdin_format))
-            continue
-        path = Path(item)
-        if not path.exists():
-            raise InputError(f"input not found: {item}")
-        if path.is_dir():
-            found = []
-            for p in sorted(path.rglob("*")):
-                rel = p.relative_to(path).as_posix()
-                if p.is_file() and _matches(rel, include) and not _matches(rel, exclude):
-                    found.append(p)
-            if not found:
-                raise InputError(f"no files matching {', '.join(include)} in folder: {item}")
-            root = path
+            found: list[tuple[Path | None, str, str]] = [(None, f"stdin.{stdin_format}", stdin_format)]
         else:
-            found, root = [path], path.parent
-        for p in found:
-            fmt = _format_of(p.name) or "txt"
-            rel = p.relative_to(root).as_posix()
-            if rel in seen:  # two roots with the same relative path: keep both, apart
-                rel = f"{len(seen)}-{rel}"
-            seen.add(rel)
+            path = Path(item)
+            if not path.exists():
+                raise InputError(f"input not found: {item}")
+            if path.is_dir():
+                files = []
+                for p in sorted(path.rglob("*")):
+                    rel = p.relative_to(path).as_posix()
+                    if p.is_file() and _matches(rel, include) and not _matches(rel, exclude):
+                        files.append(p)
+                if not files:
+                    raise InputError(f"no files matching {', '.join(include)} in folder: {item}")
+            else:
+                files = [path]
+            assert root is not None
+            found = [
+                (p, Path(os.path.abspath(p)).relative_to(root).as_posix(), _format_of(p.name) or "txt") for p in files
+            ]
+        for p, rel, fmt in found:
+            where = "standard input" if p is None else str(p)
+            if rel in owner:
+                raise InputError(
+                    f"{where} and {owner[rel]} would both be written to {rel}; give them apart or rename one"
+                )
+            owner[rel] = where
             out.append(InputFile(p, rel, fmt))
     return out
 

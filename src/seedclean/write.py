@@ -1,20 +1,22 @@
 """Write the cleaned corpus and the reports, atomically.
 
 Every file is written under a temporary name in its final folder and renamed into place, so an
-interrupted run leaves no half-written file; leftovers of an interrupted run (``.*.seedclean-tmp``)
-are removed at the start of the next one.
+interrupted run leaves no half-written file; leftovers of an interrupted run (``.*.<pid>.seedclean-tmp``)
+are removed by the next run into that folder once their writer is gone (see ``outdir``). A
+compressed input (``.gz``) is written back compressed.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write", "clean_stale", "CorpusWriter", "OutputError", "TMP_SUFFIX"]
+__all__ = ["atomic_write", "temp_path", "CorpusWriter", "OutputError", "TMP_SUFFIX"]
 
 TMP_SUFFIX = ".seedclean-tmp"
 
@@ -23,29 +25,39 @@ class OutputError(Exception):
     """The output cannot be written where asked (not empty, inside an input, not writable)."""
 
 
+def temp_path(path: Path) -> Path:
+    """A temporary name beside ``path``, short whatever the name's length (file systems allow 255
+    bytes), ending in ``.<pid>.seedclean-tmp`` so that a later run knows whose it was."""
+    name = path.name
+    if len(os.fsencode(name)) > 64:
+        name = hashlib.sha1(os.fsencode(name)).hexdigest()[:16]
+    return path.with_name(f".{name}.{os.getpid()}{TMP_SUFFIX}")
+
+
+def _close_quietly(fh: Any) -> None:
+    """Close a file on an abort path, where flushing may fail again (disk full): the error that
+    started the abort is the one to report, and the temporary file must still be removed."""
+    try:
+        fh.close()
+    except OSError:
+        pass
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    tmp = temp_path(path)
+    fh = open(tmp, "wb")  # noqa: SIM115 - closed on both paths below
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+        fh.close()
         os.replace(tmp, path)
     except BaseException:
+        _close_quietly(fh)
         tmp.unlink(missing_ok=True)
         raise
-
-
-def clean_stale(out: Path) -> int:
-    """Remove temporary files an interrupted run left in ``out``; return how many."""
-    count = 0
-    if out.is_dir():
-        for p in out.rglob(f"*{TMP_SUFFIX}"):
-            p.unlink(missing_ok=True)
-            count += 1
-    return count
 
 
 def _jsonl(records: Iterable[dict[str, Any]]) -> bytes:
@@ -58,7 +70,7 @@ class _JsonlSink:
     def __init__(self, target: Path, text_field: str) -> None:
         self.target = target
         self.text_field = text_field
-        self.tmp = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
+        self.tmp = temp_path(target)
         self.raw: Any = None
         self.fh: Any = None
 
@@ -85,7 +97,10 @@ class _JsonlSink:
 
     def abort(self) -> None:
         if self.raw is not None:
-            self.raw.close()
+            if self.fh is not self.raw:
+                _close_quietly(self.fh)
+            _close_quietly(self.raw)
+            self.fh = self.raw = None
             self.tmp.unlink(missing_ok=True)
 
 
@@ -112,22 +127,25 @@ class _BufferSink:
 class CorpusWriter:
     """Collect cleaned documents per input file and write each file once it is complete."""
 
-    def __init__(self, out: Path, text_field: str) -> None:
+    def __init__(self, out: Path, text_field: str, target: Callable[[str], Path] | None = None) -> None:
         self.out = out
         self.text_field = text_field
+        self.target = target or (lambda rel: out / rel)  # OutputFolder.target checks the way there
         self.files_written = 0
 
     def open(self, rel: str, fmt: str) -> _JsonlSink | _BufferSink:
         """A sink for one output file: JSONL streams to disk, the others are written whole."""
         if fmt == "jsonl":
-            return _JsonlSink(self.out / rel, self.text_field)
+            return _JsonlSink(self.target(rel), self.text_field)
         return _BufferSink(self, rel, fmt)
 
     def write_file(self, rel: str, fmt: str, docs: list[tuple[str, dict[str, Any] | None]]) -> None:
         """Write one output file from (clean text, original record or None) pairs."""
-        target = self.out / rel
+        target = self.target(rel)
         if fmt == "txt":
             data = "".join(text for text, _ in docs).encode("utf-8")
+            if rel.lower().endswith(".gz"):
+                data = gzip.compress(data, mtime=0)
         elif fmt == "jsonl":
             records = []
             for text, record in docs:
