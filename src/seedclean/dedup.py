@@ -204,9 +204,10 @@ class DedupResult:
 
     def __iter__(self) -> Iterator[Any]:
         """Cleaned records in input order (documents that lost everything are skipped unless
-        ``keep_empty``): same type as given, text replaced."""
-        for _doc, record, text in self.iter_documents():
-            if text or self.options.keep_empty:
+        ``keep_empty``; a record that had no text to begin with is kept): same type as given,
+        text replaced."""
+        for doc, record, text in self.iter_documents():
+            if text or self.options.keep_empty or doc.units_in == 0:
                 yield record
 
     def iter_documents(self) -> Iterator[tuple[DocStats, Any, str]]:

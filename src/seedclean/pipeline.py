@@ -194,9 +194,10 @@ def _run_claimed(
                 if sink is not None and sink.close():
                     folder.wrote(files[current].rel)  # type: ignore[index]
                 current = number
-                sink = None if opts.dry_run else writer.open(files[number].rel, files[number].format)
-            if sink is not None and (text or opts.dedup.keep_empty):
-                sink.add(text, (record.meta or {}).get("record"))
+                f = files[number]
+                sink = None if opts.dry_run else writer.open(f.rel, f.format, f.path)
+            if sink is not None and (text or opts.dedup.keep_empty or stats.units_in == 0):
+                sink.add(text, (record.meta or {}).get("record"))  # a record empty on input is kept as it was
         if sink is not None and sink.close():
             folder.wrote(files[current].rel)  # type: ignore[index]
         sink = None

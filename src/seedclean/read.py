@@ -13,15 +13,17 @@ import codecs
 import fnmatch
 import gzip
 import io
-import json
 import os
+import re
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .dedup import Document
+from .jsonline import MISSING, JsonLineError, parse_line
 
 __all__ = [
     "InputFile",
@@ -35,6 +37,14 @@ __all__ = [
     "FORMATS",
 ]
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+MAX_RECORD_BYTES = 256 << 20  # a longer JSONL line is skipped with a warning, read in bounded memory
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # what makes a file look non-empty but show nothing
 FORMATS = {".txt": "txt", ".txt.gz": "txt", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet"}
 DEFAULT_INCLUDE = ("*.txt", "*.txt.gz", "*.jsonl", "*.jsonl.gz", "*.parquet")
 
@@ -50,6 +60,21 @@ class InputFile:
     path: Path | None  # None for stdin
     rel: str
     format: str
+
+    @property
+    def name(self) -> str:
+        """``rel`` as it can be printed and stored in JSON: bytes of a file name that are not
+        UTF-8 (held as surrogate escapes) shown as ``\\xNN``."""
+        return display_name(self.rel)
+
+
+def display_name(rel: str) -> str:
+    """A file name that encodes as UTF-8: undecodable bytes shown as ``\\xNN``."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass
@@ -96,6 +121,7 @@ def discover(
     exclude: tuple[str, ...] = (),
     stdin_format: str = "txt",
     reserved: frozenset[str] = frozenset(),
+    warnings: Warnings | None = None,
 ) -> list[InputFile]:
     """Expand files, folders (recursively, sorted) and ``-`` into input files; raise InputError.
 
@@ -117,9 +143,9 @@ def discover(
                 raise InputError(f"input not found: {item}")
             if path.is_dir():
                 files = []
-                for p in sorted(path.rglob("*")):
+                for p in _walk(path, warnings):
                     rel = p.relative_to(path).as_posix()
-                    if p.is_file() and _matches(rel, include) and not _matches(rel, exclude):
+                    if _matches(rel, include) and not _matches(rel, exclude):
                         files.append(p)
                 if not files:
                     raise InputError(f"no files matching {', '.join(include)} in folder: {item}")
@@ -140,15 +166,43 @@ def discover(
     return out
 
 
+def _walk(folder: Path, warnings: Warnings | None) -> list[Path]:
+    """Files below ``folder``, sorted; an unreadable root is an InputError, an unreadable
+    sub-folder a warning (never skipped in silence)."""
+    try:
+        with os.scandir(folder):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot read folder {folder}: {exc.strerror or exc}") from None
+
+    def skipped(exc: OSError) -> None:
+        where = Path(exc.filename or folder)
+        rel = where.relative_to(folder).as_posix() if where != folder else "."
+        if warnings is not None:
+            warnings.add("unreadable", display_name(rel), f"folder not read: {exc.strerror or exc}")
+
+    found = []
+    for root, dirs, names in os.walk(folder, onerror=skipped):
+        dirs.sort()
+        found += [Path(root) / n for n in names if (Path(root) / n).is_file()]
+    return sorted(found)
+
+
 def decode_bytes(data: bytes) -> tuple[str | None, str | None, str | None]:
     """Decode file bytes; return (text, warning kind, warning message). Text None = skipped."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), None, None
-        except UnicodeDecodeError as exc:
-            return None, "undecodable", f"UTF-16 byte order mark but invalid UTF-16 ({exc.reason})"
+    else:
+        for bom, codec in _BOMS:  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
+            if data.startswith(bom):
+                try:
+                    return data.decode(codec), None, None
+                except UnicodeDecodeError as exc:
+                    return (
+                        None,
+                        "undecodable",
+                        f"{codec.upper()} byte order mark but invalid {codec.upper()} ({exc.reason})",
+                    )
     if b"\x00" in data[:8192]:
         return None, "binary", "binary file (NUL bytes), skipped"
     try:
@@ -174,111 +228,197 @@ def decode_bytes(data: bytes) -> tuple[str | None, str | None, str | None]:
     return legacy, "legacy_decode", f"not UTF-8 (first bad byte on line {line}); decoded as {codec}"
 
 
-def _open_bytes(f: InputFile) -> bytes:
-    if f.path is None:
-        return sys.stdin.buffer.read()
-    data = f.path.read_bytes()
-    if f.path.name.lower().endswith(".gz"):
-        data = gzip.decompress(data)
-    return data
+def _describe(exc: BaseException) -> str:
+    """A one-line reason for a read error of any kind (OSError, EOFError, zlib.error, ...)."""
+    if isinstance(exc, EOFError):
+        return "compressed data ends early (truncated file)"
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text[:200]
 
 
-def read_documents(files: list[InputFile], text_field: str, warnings: Warnings) -> Iterator[Document]:
-    """Documents of every file in order; meta holds the source file index and the record."""
+_READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def _open_bytes(f: InputFile) -> tuple[bytes, str | None]:
+    """The file's bytes (decompressed), and why they stop early if a ``.gz`` is damaged:
+    whatever decompressed before the damage is kept."""
+    data = sys.stdin.buffer.read() if f.path is None else f.path.read_bytes()
+    if f.path is None or not f.path.name.lower().endswith(".gz"):
+        return data, None
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data)
+    except zlib.error as exc:
+        return b"", f"not a readable gzip file ({exc})"
+    if not inflater.eof:
+        return out, "compressed data ends early (truncated file)"
+    return out, None
+
+
+def _has_text(text: str) -> bool:
+    """True if the text shows something: not only spaces and invisible characters."""
+    return bool(text.strip().translate({ord(c): None for c in INVISIBLE}).strip())
+
+
+def read_documents(
+    files: list[InputFile], text_field: str, warnings: Warnings, max_record_bytes: int = MAX_RECORD_BYTES
+) -> Iterator[Document]:
+    """Documents of every file in order; meta holds the source file index and, for JSONL, the
+    line around the text (:class:`JsonLine`), for Parquet the row number."""
     for number, f in enumerate(files):
-        try:
-            if f.format == "parquet":
-                yield from _read_parquet(number, f, text_field, warnings)
-                continue
-            if f.format == "jsonl":  # streamed line by line: a corpus file is never held whole
-                yield from _read_jsonl(number, f, _binary_lines(f), text_field, warnings)
-                continue
-            data = _open_bytes(f)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            warnings.add("unreadable", f.rel, f"cannot read: {exc.strerror or exc}")
+        if f.format == "parquet":
+            yield from _read_parquet(number, f, text_field, warnings)
             continue
+        if f.format == "jsonl":  # streamed line by line: a corpus file is never held whole
+            yield from _read_jsonl(number, f, _binary_lines(f, max_record_bytes), text_field, warnings)
+            continue
+        try:
+            data, damage = _open_bytes(f)
+        except _READ_ERRORS as exc:
+            warnings.add("unreadable", f.name, f"cannot read: {_describe(exc)}")
+            continue
+        if damage:
+            warnings.add("damaged", f.name, f"{damage}; the {len(data):,} bytes before it were kept")
         text, kind, message = decode_bytes(data)
         if kind:
-            warnings.add(kind, f.rel, message or kind)
+            warnings.add(kind, f.name, message or kind)
         if text is None:
             continue
-        if not text.strip():
-            warnings.add("empty", f.rel, "empty file (no text)")
-        yield Document(f.rel, text, {"file": number})
+        if not _has_text(text):
+            warnings.add("empty", f.name, "empty file (no text)")
+        yield Document(f.name, text, {"file": number})
 
 
-def _binary_lines(f: InputFile) -> Iterator[bytes]:
+Line = tuple[bytes, int]  # (line bytes, or b"" for an over-long line; its length in bytes)
+
+
+def _bounded_lines(fh: Any, limit: int) -> Iterator[Line]:
+    """Lines of a binary file; a line over ``limit`` bytes is skipped in chunks (bounded memory)
+    and reported by its length with empty bytes."""
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line, len(line)
+            continue
+        size = len(line)
+        while line and not line.endswith(b"\n"):
+            line = fh.readline(1 << 20)
+            size += len(line)
+        yield b"", size
+
+
+def _binary_lines(f: InputFile, limit: int = MAX_RECORD_BYTES) -> Iterator[Line]:
     if f.path is None:
-        yield from sys.stdin.buffer
+        yield from _bounded_lines(sys.stdin.buffer, limit)
         return
     opener = gzip.open if f.path.name.lower().endswith(".gz") else open
     with opener(f.path, "rb") as fh:
-        yield from fh
+        yield from _bounded_lines(fh, limit)
 
 
 def _read_jsonl(
     number: int,
     f: InputFile,
-    lines: Iterator[bytes],
+    lines: Iterator[Line],
     text_field: str,
     warnings: Warnings,
     first_of_file: bool = True,
 ) -> Iterator[Document]:
-    seen = False
-    for i, raw in enumerate(lines, 1):
+    """Documents of a JSONL stream; every line that is not a record with text is a warning
+    naming its line, and a read error stops the file with a warning after the last good line."""
+    seen = i = 0
+    while True:
+        try:
+            raw, size = next(lines)
+        except StopIteration:
+            break
+        except _READ_ERRORS as exc:
+            warnings.add(
+                "damaged", f.name, f"cannot read past line {i}: {_describe(exc)}; the records before it were kept", i
+            )
+            break
+        i += 1
+        if not raw and size:
+            warnings.add("too_long", f.name, f"line of {size:,} bytes is over the record size limit; record skipped", i)
+            seen += 1
+            continue
         if i == 1 and first_of_file and raw.startswith(codecs.BOM_UTF8):
             raw = raw[3:]
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             decoded, _kind, message = decode_bytes(raw)
-            warnings.add("invalid_utf8", f.rel, (message or "not UTF-8").split(" (first")[0], i)
+            warnings.add("invalid_utf8", f.name, (message or "not UTF-8").split(" (first")[0], i)
             line = decoded or ""
         if not line.strip():
             continue
-        seen = True
+        seen += 1
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            warnings.add("bad_json", f.rel, f"not JSON ({exc.msg}); record skipped", i)
+            parsed = parse_line(line, text_field)
+        except JsonLineError as exc:
+            warnings.add("bad_json", f.name, f"{exc}; record skipped", i)
             continue
-        if not isinstance(record, dict):
-            warnings.add("bad_json", f.rel, "not a JSON object; record skipped", i)
+        except RecursionError:
+            warnings.add("bad_json", f.name, "JSON nested too deeply; record skipped", i)
             continue
-        value = record.get(text_field)
-        if not isinstance(value, str):
-            what = "missing" if text_field not in record else f"a {type(value).__name__}, not a string"
-            warnings.add("no_text_field", f.rel, f"field {text_field!r} is {what}; record skipped", i)
+        if not parsed.is_text:
+            what = "missing" if parsed.text is MISSING else f"{parsed.text}, not a string"
+            warnings.add("no_text_field", f.name, f"field {text_field!r} is {what}; record skipped", i)
             continue
-        record[text_field] = None  # the text travels once, in Document.text; the key keeps its place
-        yield Document(f"{f.rel}:{i}", value, {"file": number, "record": record})
+        if parsed.occurrences > 1:
+            warnings.add(
+                "duplicate_key", f.name, f"field {text_field!r} appears {parsed.occurrences} times; the last is used", i
+            )
+        text = parsed.text
+        if _LONE_SURROGATE.search(text):
+            text, count = _LONE_SURROGATE.subn("\ufffd", text)
+            warnings.add("invalid_utf8", f.name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", i)
+        if not _has_text(text):
+            warnings.add("empty_text", f.name, f"field {text_field!r} has no text; record kept as it is", i)
+        yield Document(f"{f.name}:{i}", text, {"file": number, "record": parsed.line})
     if not seen:
-        warnings.add("empty", f.rel, "empty file (no records)")
+        warnings.add("empty", f.name, "empty file (no records)")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _read_parquet(number: int, f: InputFile, text_field: str, warnings: Warnings) -> Iterator[Document]:
+    """Only the text column is read: the writer copies the other columns from the file itself,
+    so their types, nulls and row groups are kept exactly."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         source = f.path if f.path is not None else io.BytesIO(sys.stdin.buffer.read())
         table = pq.ParquetFile(source)
     except Exception as exc:  # pyarrow raises several types for a damaged file
-        warnings.add("unreadable", f.rel, f"not a readable Parquet file: {exc}")
+        warnings.add("unreadable", f.name, f"not a readable Parquet file: {exc}")
         return
     if text_field not in table.schema_arrow.names:
         raise InputError(
-            f"{f.rel}: no column {text_field!r} (columns: {', '.join(table.schema_arrow.names)}); use --text-field"
+            f"{f.name}: no column {text_field!r} (columns: {', '.join(table.schema_arrow.names)}); use --text-field"
         )
     row = 0
-    for batch in table.iter_batches(batch_size=4096):
-        for record in batch.to_pylist():
-            row += 1
-            value = record.get(text_field)
-            if not isinstance(value, str):
-                warnings.add("no_text_field", f.rel, f"row {row}: {text_field!r} is null; row skipped", row)
-                continue
-            record[text_field] = None  # the text travels once, in Document.text
-            yield Document(f"{f.rel}:{row}", value, {"file": number, "record": record})
+    try:
+        for batch in table.iter_batches(batch_size=4096, columns=[text_field]):
+            column = batch.column(0)
+            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+                column = column.cast(pa.string())
+            for value in column.to_pylist():
+                row += 1
+                if not isinstance(value, str):
+                    warnings.add("no_text_field", f.name, f"row {row}: {text_field!r} is null; row skipped", row)
+                    continue
+                if not _has_text(value):
+                    warnings.add("empty_text", f.name, f"row {row}: {text_field!r} has no text; row kept", row)
+                yield Document(f"{f.name}:{row}", value, {"file": number, "record": row - 1})
+    except Exception as exc:  # a damaged row group: keep the rows before it
+        warnings.add(
+            "damaged", f.name, f"cannot read past row {row}: {str(exc)[:200]}; the rows before it were kept", row
+        )
 
 
 @dataclass(frozen=True)
@@ -328,14 +468,13 @@ def plan_pieces(files: list[InputFile], target_bytes: int = 16 << 20) -> list[Pi
     return pieces
 
 
-def _range_lines(f: InputFile, start: int, end: int) -> Iterator[bytes]:
+def _range_lines(f: InputFile, start: int, end: int, limit: int = MAX_RECORD_BYTES) -> Iterator[Line]:
     with open(f.path, "rb") as fh:  # type: ignore[arg-type]
         fh.seek(start)
-        while fh.tell() < end:
-            line = fh.readline()
-            if not line:
-                return
+        for line in _bounded_lines(fh, limit):
             yield line
+            if fh.tell() >= end:
+                return
 
 
 def read_piece(piece: Piece, text_field: str) -> tuple[list[Document], Warnings, int]:
@@ -357,7 +496,7 @@ def read_piece(piece: Piece, text_field: str) -> tuple[list[Document], Warnings,
     number, f = piece.files[0]
     lines = 0
 
-    def counted() -> Iterator[bytes]:
+    def counted() -> Iterator[Line]:
         nonlocal lines
         for line in _range_lines(f, piece.start, piece.end):
             lines += 1

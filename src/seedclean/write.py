@@ -12,9 +12,11 @@ import gzip
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from .jsonline import JsonLine
 
 __all__ = ["atomic_write", "temp_path", "CorpusWriter", "OutputError", "TMP_SUFFIX"]
 
@@ -60,8 +62,16 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _jsonl(records: Iterable[dict[str, Any]]) -> bytes:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+def _json_line(text: str, record: Any, text_field: str) -> bytes:
+    """One output JSONL line: the input line with its text value replaced (a JsonLine), or a
+    dict record encoded with the text set."""
+    if isinstance(record, JsonLine):
+        line = record.with_text(text)
+    else:
+        rec = dict(record or {})
+        rec[text_field] = text
+        line = json.dumps(rec, ensure_ascii=False)
+    return (line + "\n").encode("utf-8")
 
 
 class _JsonlSink:
@@ -74,15 +84,13 @@ class _JsonlSink:
         self.raw: Any = None
         self.fh: Any = None
 
-    def add(self, text: str, record: dict[str, Any] | None) -> None:
+    def add(self, text: str, record: Any) -> None:
         if self.fh is None:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             self.raw = open(self.tmp, "wb")
             gz = self.target.name.lower().endswith(".gz")
             self.fh = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0) if gz else self.raw
-        rec = dict(record or {})
-        rec[self.text_field] = text
-        self.fh.write((json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.fh.write(_json_line(text, record, self.text_field))
 
     def close(self) -> bool:
         if self.fh is None:
@@ -107,17 +115,17 @@ class _JsonlSink:
 class _BufferSink:
     """Collects a whole file (a .txt document, a Parquet table) and writes it atomically."""
 
-    def __init__(self, writer: CorpusWriter, rel: str, fmt: str) -> None:
-        self.writer, self.rel, self.fmt = writer, rel, fmt
-        self.docs: list[tuple[str, dict[str, Any] | None]] = []
+    def __init__(self, writer: CorpusWriter, rel: str, fmt: str, source: Path | None) -> None:
+        self.writer, self.rel, self.fmt, self.source = writer, rel, fmt, source
+        self.docs: list[tuple[str, Any]] = []
 
-    def add(self, text: str, record: dict[str, Any] | None) -> None:
+    def add(self, text: str, record: Any) -> None:
         self.docs.append((text, record))
 
     def close(self) -> bool:
         if not self.docs:
             return False
-        self.writer.write_file(self.rel, self.fmt, self.docs)
+        self.writer.write_file(self.rel, self.fmt, self.docs, self.source)
         return True
 
     def abort(self) -> None:
@@ -133,47 +141,67 @@ class CorpusWriter:
         self.target = target or (lambda rel: out / rel)  # OutputFolder.target checks the way there
         self.files_written = 0
 
-    def open(self, rel: str, fmt: str) -> _JsonlSink | _BufferSink:
-        """A sink for one output file: JSONL streams to disk, the others are written whole."""
+    def open(self, rel: str, fmt: str, source: Path | None = None) -> _JsonlSink | _BufferSink:
+        """A sink for one output file: JSONL streams to disk, the others are written whole
+        (a Parquet file from its ``source``, whose other columns are copied)."""
         if fmt == "jsonl":
             return _JsonlSink(self.target(rel), self.text_field)
-        return _BufferSink(self, rel, fmt)
+        return _BufferSink(self, rel, fmt, source)
 
-    def write_file(self, rel: str, fmt: str, docs: list[tuple[str, dict[str, Any] | None]]) -> None:
-        """Write one output file from (clean text, original record or None) pairs."""
+    def write_file(self, rel: str, fmt: str, docs: list[tuple[str, Any]], source: Path | None = None) -> None:
+        """Write one output file from (clean text, record) pairs: for JSONL the record is the
+        input line (JsonLine) or a dict, for Parquet the row number in ``source``."""
         target = self.target(rel)
         if fmt == "txt":
             data = "".join(text for text, _ in docs).encode("utf-8")
-            if rel.lower().endswith(".gz"):
-                data = gzip.compress(data, mtime=0)
         elif fmt == "jsonl":
-            records = []
-            for text, record in docs:
-                rec = dict(record or {})
-                rec[self.text_field] = text
-                records.append(rec)
-            data = _jsonl(records)
-            if rel.lower().endswith(".gz"):
-                data = gzip.compress(data, mtime=0)
+            data = b"".join(_json_line(text, record, self.text_field) for text, record in docs)
         elif fmt == "parquet":
-            data = self._parquet(docs)
+            if source is None:
+                raise ValueError("a Parquet output needs its source file")
+            data = parquet_with_texts(source, self.text_field, [(row, text) for text, row in docs])
         else:
             raise ValueError(f"unknown format {fmt!r}")
+        if fmt != "parquet" and rel.lower().endswith(".gz"):
+            data = gzip.compress(data, mtime=0)
         atomic_write(target, data)
         self.files_written += 1
 
-    def _parquet(self, docs: list[tuple[str, dict[str, Any] | None]]) -> bytes:
-        import io
 
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+def parquet_with_texts(source: Path, text_field: str, kept: list[tuple[int, str]]) -> bytes:
+    """The ``source`` Parquet file with only the ``kept`` rows (row number, new text), in order:
+    other columns copied with their types, the schema and its metadata kept, one row group out
+    per row group in."""
+    import io
 
-        rows = []
-        for text, record in docs:
-            rec = dict(record or {})
-            rec[self.text_field] = text
-            rows.append(rec)
-        table = pa.Table.from_pylist(rows) if rows else pa.table({self.text_field: pa.array([], pa.string())})
-        buf = io.BytesIO()
-        pq.write_table(table, buf)
-        return buf.getvalue()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(source)
+    schema = pf.schema_arrow
+    column = schema.get_field_index(text_field)
+    text_type = schema.field(column).type
+    meta = pf.metadata
+    compression = meta.row_group(0).column(0).compression.lower() if meta.num_row_groups else "snappy"
+    buf = io.BytesIO()
+    rows = [row for row, _ in kept]
+    texts = [text for _, text in kept]
+    with pq.ParquetWriter(buf, schema, compression=compression if compression != "uncompressed" else "none") as out:
+        first = 0
+        at = 0
+        for group in range(meta.num_row_groups):
+            count = meta.row_group(group).num_rows
+            stop = at
+            while stop < len(rows) and rows[stop] < first + count:
+                stop += 1
+            if stop > at:
+                table = pf.read_row_group(group)
+                picked = table.take(pa.array([r - first for r in rows[at:stop]], pa.int64()))
+                new = pa.array(texts[at:stop], pa.large_string() if pa.types.is_large_string(text_type) else None)
+                if not new.type.equals(text_type):
+                    new = pc.cast(new, text_type)
+                out.write_table(picked.set_column(column, schema.field(column), new))
+            first += count
+            at = stop
+    return buf.getvalue()

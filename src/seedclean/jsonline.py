@@ -1,0 +1,107 @@
+"""One JSONL record read and written back with only its text field changed.
+
+The other fields are validated but never turned into Python values and back: a line is cut
+around the text value, so ``1e999``, ``1e5``, 5,000-digit integers, key order, escapes and lone
+surrogates in other fields are written back exactly as they came.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any
+
+__all__ = ["JsonLine", "JsonLineError", "parse_line", "MISSING"]
+
+# Numbers and constants stay strings: no int-size limit, no float overflow, nothing evaluated.
+_DECODER = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
+_WS = re.compile(r"[ \t\n\r]*")
+MISSING = object()  # the text field is absent
+_KIND = {"{": "an object", "[": "a list", "t": "a boolean", "f": "a boolean", "n": "null"}
+
+
+class JsonLineError(ValueError):
+    """The line is not one JSON object."""
+
+
+@dataclass(frozen=True)
+class JsonLine:
+    """A JSONL line without its text value: everything before it and everything after it."""
+
+    head: str
+    tail: str
+
+    def with_text(self, text: str) -> str:
+        """The line with ``text`` as the text value (no line ending)."""
+        return self.head + json.dumps(text, ensure_ascii=False) + self.tail
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    """What :func:`parse_line` found: the text value (or what stood there), the line around it,
+    and how often the text key occurred (JSON keeps the last, as Python's json does)."""
+
+    text: Any  # str, MISSING, or a str naming the kind of value found ("a number", "null", ...)
+    is_text: bool
+    line: JsonLine | None
+    occurrences: int
+
+
+def _ws(line: str, idx: int) -> int:
+    return _WS.match(line, idx).end()  # type: ignore[union-attr]
+
+
+def parse_line(line: str, text_field: str) -> ParsedLine:
+    """Find ``text_field`` in a one-object JSON line; raise JsonLineError if the line is not one
+    JSON object. Deep nesting raises RecursionError (the caller warns for that line)."""
+    body = line.rstrip("\r\n")
+    try:
+        idx = _ws(body, 0)
+        if body[idx] != "{":
+            raise JsonLineError("not a JSON object")
+        idx = _ws(body, idx + 1)
+        span: tuple[int, int] | None = None
+        occurrences = 0
+        if body[idx] == "}":
+            idx += 1
+        else:
+            while True:
+                if body[idx] != '"':
+                    raise JsonLineError(f"invalid JSON: expected a key at column {idx + 1}")
+                key, idx = scanstring(body, idx + 1, True)
+                idx = _ws(body, idx)
+                if body[idx] != ":":
+                    raise JsonLineError(f"invalid JSON: expected ':' at column {idx + 1}")
+                start = _ws(body, idx + 1)
+                try:
+                    _value, end = _DECODER.scan_once(body, start)
+                except StopIteration:
+                    raise JsonLineError(f"invalid JSON: expected a value at column {start + 1}") from None
+                if key == text_field:
+                    span, occurrences = (start, end), occurrences + 1
+                idx = _ws(body, end)
+                if body[idx] == ",":
+                    idx = _ws(body, idx + 1)
+                    continue
+                if body[idx] == "}":
+                    idx += 1
+                    break
+                raise JsonLineError(f"invalid JSON: expected ',' or '}}' at column {idx + 1}")
+        if _ws(body, idx) != len(body):
+            raise JsonLineError(f"invalid JSON: extra data after the object at column {idx + 1}")
+    except IndexError:
+        raise JsonLineError("invalid JSON: the line ends inside the object") from None
+    except json.JSONDecodeError as exc:
+        raise JsonLineError(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    if span is None:
+        return ParsedLine(MISSING, False, None, 0)
+    start, end = span
+    around = JsonLine(body[:start], body[end:])
+    first = body[start]
+    if first != '"':
+        kind = _KIND.get(first, "a number")
+        return ParsedLine(kind, False, around, occurrences)
+    text, _ = scanstring(body, start + 1, True)
+    return ParsedLine(text, True, around, occurrences)
