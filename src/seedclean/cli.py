@@ -23,7 +23,7 @@ from .normalize import NormalizeOptions, normalize_and_explain
 from .outdir import MANIFEST, OutputFolder
 from .pipeline import RunOptions, run
 from .read import DEFAULT_INCLUDE, InputError, decode_bytes
-from .report import dumps, render_html, render_text
+from .report import dumps, render_html, render_text, validate_report
 from .tones import STYLES
 from .write import OutputError, atomic_write
 
@@ -340,15 +340,20 @@ def report_cmd(folder: str, as_json: bool) -> None:
     """Summarise the report in FOLDER and re-render its report.html."""
     path = Path(folder) / "report.json"
     try:
-        rep = json.loads(path.read_text(encoding="utf-8"))
-        if not str(rep.get("schema", "")).startswith("seedclean.report/"):
-            raise ValueError("not a seedclean report")
+        rep = validate_report(json.loads(path.read_bytes().decode("utf-8")))
     except FileNotFoundError:
         _fail(f"no report.json in {folder}", EXIT_INPUT)
-    except (ValueError, UnicodeDecodeError) as exc:
-        _fail(f"{path}: unreadable report ({exc})", EXIT_INPUT)
-    atomic_write(Path(folder) / "report.html", render_html(rep).encode("utf-8"))
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or exc}", EXIT_INPUT)
+    except RecursionError:
+        _fail(f"{path}: unreadable report (nested too deeply)", EXIT_INPUT)
+    except (ValueError, UnicodeDecodeError) as exc:  # JSON errors and ReportError are ValueErrors
+        _fail(f"{path}: unreadable report ({str(exc)[:200]})", EXIT_INPUT)
     click.echo(dumps(rep["totals"]).rstrip() if as_json else render_text(rep))
+    try:
+        atomic_write(Path(folder) / "report.html", render_html(rep).encode("utf-8"))
+    except OSError as exc:
+        _fail(f"cannot write {Path(folder) / 'report.html'}: {exc.strerror or exc}", EXIT_OUTPUT)
 
 
 if __name__ == "__main__":  # pragma: no cover

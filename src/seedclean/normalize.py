@@ -102,7 +102,7 @@ _SPACE_RE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _INVISIBLE_RE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e\u061c]")
 _JOINER_RE = re.compile("[\u200c\u200d]+")
 _CONTROL_RE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-_TRAILING_RE = re.compile(" +(?=\n)| +$")
+_TRAILING_RE = re.compile("(?<! ) +(?=\n)|(?<! ) +$")  # from a run's start only: linear
 _RUN_RE = re.compile(" {2,}")
 _WS_SUSPECT = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]"
@@ -111,7 +111,8 @@ _STROKE_RE = re.compile("([dD])[\u0335\u0336]")
 
 
 def _latin_or_space(ch: str) -> bool:
-    return ch <= "\u036f" or ch.isspace()
+    """Latin letters (Latin Extended Additional included: ``ỹ`` is Latin), marks, or space."""
+    return ch <= "\u036f" or "\u1e00" <= ch <= "\u1eff" or ch.isspace()
 
 
 def _drop_joiner(m: re.Match[str]) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .dedup import ClusterList, DedupResult
 
-__all__ = ["SCHEMA", "build_report", "render_html", "render_text", "library_versions"]
+__all__ = ["SCHEMA", "ReportError", "build_report", "render_html", "render_text", "library_versions", "validate_report"]
 
 SCHEMA = "seedclean.report/1"
 TOP_CLUSTERS_JSON = 10_000
@@ -104,6 +104,71 @@ def build_report(
         "clusters_truncated": max(0, len(result.clusters) - TOP_CLUSTERS_JSON),
         "timings": timings if timings is not None else dict(result.timings),
     }
+
+
+class ReportError(ValueError):
+    """A report.json that is not a seedclean report of this schema (named by the failing path)."""
+
+
+_NUM = (int, float)
+_DOC_FIELDS = {"id": str, "units_in": int, "units_out": int, "exact_removed": int, "near_removed": int}
+_MEMBER_FIELDS = {"doc": str, "index": int}
+
+
+def _check(value: Any, kind: Any, where: str) -> None:
+    ok = isinstance(value, kind) and not (kind in (int, _NUM) and isinstance(value, bool))
+    if not ok:
+        name = kind.__name__ if isinstance(kind, type) else "number"
+        raise ReportError(f"{where} must be {name}, not {type(value).__name__}")
+
+
+def _check_fields(item: Any, fields: dict[str, Any], where: str) -> None:
+    _check(item, dict, where)
+    for key, kind in fields.items():
+        if key not in item:
+            raise ReportError(f"{where} has no {key!r}")
+        _check(item[key], kind, f"{where}.{key}")
+
+
+def validate_report(report: Any) -> dict[str, Any]:
+    """Check that ``report`` has every field ``render_html`` and ``render_text`` read, with the
+    right types, so that re-rendering a report never fails and every string is escaped;
+    raise ReportError naming the first problem."""
+    _check(report, dict, "report")
+    if not str(report.get("schema", "")).startswith("seedclean.report/"):
+        raise ReportError("not a seedclean report (no 'schema': 'seedclean.report/...')")
+    _check_fields(report, {"versions": dict, "lsh": dict, "totals": dict, "normalizer": dict}, "report")
+    _check_fields(report["lsh"], {"bands": int, "rows": int}, "lsh")
+    for key in ("documents", "documents_emptied", "units_in", "units_out", "exact_duplicates_removed"):
+        _check(report["totals"].get(key), int, f"totals.{key}")
+    for key in ("near_duplicates_removed", "clusters", "bytes_in", "bytes_out", "warnings"):
+        _check(report["totals"].get(key), int, f"totals.{key}")
+    for key, value in report["totals"].items():
+        _check(value, int, f"totals.{key}")
+    for key, value in report["normalizer"].items():
+        _check(value, int, f"normalizer.{key}")
+    for key in ("similarity_histogram", "clusters", "documents", "warnings"):
+        _check(report.get(key), list, key)
+    _check(report.get("warning_counts"), dict, "warning_counts")
+    for key, value in report["warning_counts"].items():
+        _check(value, int, f"warning_counts.{key}")
+    for i, h in enumerate(report["similarity_histogram"]):
+        _check_fields(h, {"from": _NUM, "to": _NUM, "count": int}, f"similarity_histogram[{i}]")
+    for i, c in enumerate(report["clusters"]):
+        where = f"clusters[{i}]"
+        _check_fields(c, {"id": int, "size": int, "kept": dict, "removed": list}, where)
+        _check_fields(c["kept"], {**_MEMBER_FIELDS, "text": str}, f"{where}.kept")
+        for j, m in enumerate(c["removed"]):
+            _check_fields(m, {**_MEMBER_FIELDS, "kind": str, "similarity": _NUM}, f"{where}.removed[{j}]")
+            if m["kind"] == "near":
+                _check(m.get("text"), str, f"{where}.removed[{j}].text")
+    for i, d in enumerate(report["documents"]):
+        _check_fields(d, _DOC_FIELDS, f"documents[{i}]")
+    for i, w in enumerate(report["warnings"]):
+        _check_fields(w, {"kind": str, "file": str, "message": str}, f"warnings[{i}]")
+        if "line" in w:
+            _check(w["line"], int, f"warnings[{i}].line")
+    return report
 
 
 def _histogram(values: list[float], threshold: float) -> list[dict[str, Any]]:

@@ -71,15 +71,20 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*( +)(?=[\"“‘(\[]?[A-
 _ABBREV = re.compile(r"(?:\b(?:Tp|TP|Th\.?S|TS|PGS|GS|Mr|Mrs|Dr|St|Q|P|TT|Ô|B|v\.v|tr)\.|\b[A-ZĐ]\.)$")
 
 
+_ABBREV_TAIL = 16
+
+
 def _sentences(seg: Segment) -> list[Segment]:
     text = seg.text
     out: list[Segment] = []
     start = 0
     prefix = seg.prefix
     for m in _SENTENCE_END.finditer(text):
-        piece = text[start : m.start(1)]
-        if _ABBREV.search(piece):
+        # an abbreviation is at most 5 characters: test the tail only, or a run of skipped
+        # abbreviations ("Tp. Tp. Tp. ...") rescans a growing piece (quadratic)
+        if _ABBREV.search(text[max(start, m.start(1) - _ABBREV_TAIL) : m.start(1)]):
             continue
+        piece = text[start : m.start(1)]
         out.append(Segment(piece, prefix))
         prefix = m.group(1)
         start = m.end(1)

@@ -69,7 +69,9 @@ _STYLE_DEPENDENT = {"oa", "oe", "uy"}
 # with at least one character outside ASCII (pure-ASCII words carry no tone mark to move).
 _NON_ASCII = r"\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u1E00-\u1EFF\u0300-\u036F"
 _LETTER = "A-Za-z" + _NON_ASCII
-WORD_RE = re.compile(rf"[A-Za-z]*(?:[{_NON_ASCII}][{_LETTER}]*)")
+# A match may only start where a run of ASCII letters starts: without the look-behind a long
+# ASCII run with no accented letter after it is rescanned from every position (quadratic).
+WORD_RE = re.compile(rf"(?<![A-Za-z])[A-Za-z]*(?:[{_NON_ASCII}][{_LETTER}]*)")
 
 
 def _split(word: str) -> tuple[list[str], list[bool], str | None, int] | None:
