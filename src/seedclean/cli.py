@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 finished with warnings and ``--strict`` was given; 2 usage error;
 3 input error (missing path, nothing to read, unreadable report); 4 output error (folder not
-empty, inside an input, not writable); 130 interrupted.
+empty, inside an input, not writable, locked by another run); 130 interrupted; 143 SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,20 +11,31 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
 from .dedup import DedupOptions
+from .flags import DEDUP_FLAGS, NORMALIZE_FLAGS, build_options, load_config
+from .jsonline import JsonLine
 from .normalize import NormalizeOptions, normalize_and_explain
 from .outdir import MANIFEST, OutputFolder
 from .pipeline import RunOptions, run
-from .read import DEFAULT_INCLUDE, InputError, decode_bytes
+from .read import (
+    DEFAULT_INCLUDE,
+    MAX_RECORD_BYTES,
+    InputError,
+    InputFile,
+    Warnings,
+    decode_bytes,
+    format_of,
+    read_documents,
+)
 from .report import dumps, render_html, render_text, validate_report
-from .tones import STYLES
 from .write import OutputError, atomic_write
 
 EXIT_WARNINGS, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 3, 4, 130, 143
@@ -49,35 +60,32 @@ def _interrupted_message(out: Path) -> str:
     return f"no output file was changed in {out}"
 
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+def _load_config_into(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Eager --config callback of each subcommand: the file named here, or before the
+    subcommand, or found in the working folder becomes the command's defaults (validated)."""
+    root = ctx.find_root()
+    path = value or root.meta.get("seedclean.config")
+    source, maps = load_config(path, {"run": run_cmd, "normalize": normalize_cmd})
+    ctx.default_map = maps.get(ctx.info_name or "", {})
+    ctx.meta["seedclean.config_file"] = str(source) if source else None
 
 
-def _load_config(path: str | None) -> dict[str, Any]:
-    """Options from ``--config``, else ``seedclean.toml``, else ``[tool.seedclean]`` in pyproject."""
-    candidates = [Path(path)] if path else [Path("seedclean.toml"), Path("pyproject.toml")]
-    for p in candidates:
-        if not p.is_file():
-            if path:
-                raise click.BadParameter(f"config file not found: {p}", param_hint="--config")
-            continue
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise click.BadParameter(f"{p}: {exc}", param_hint="--config") from exc
-        if p.name == "pyproject.toml":
-            data = data.get("tool", {}).get("seedclean", {})
-            if not data:
-                continue
-        return {k.replace("-", "_"): v for k, v in data.items()}
-    return {}
+def _config_option(fn: Any) -> Any:
+    return click.option(
+        "--config",
+        type=click.Path(dir_okay=False),
+        is_eager=True,
+        expose_value=False,
+        callback=_load_config_into,
+        help="TOML file of options (default: ./seedclean.toml, else [tool.seedclean] in ./pyproject.toml).",
+    )(fn)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="seedclean")
-@click.option("--config", type=click.Path(dir_okay=False), help="TOML file of options (default: ./seedclean.toml).")
+@click.option(
+    "--config", type=click.Path(dir_okay=False), help="TOML file of options (also accepted after the command)."
+)
 @click.pass_context
 def main(ctx: click.Context, config: str | None) -> None:
     """Clean and deduplicate Vietnamese text corpora.
@@ -86,57 +94,68 @@ def main(ctx: click.Context, config: str | None) -> None:
     Examples:
       seedclean run seeds/ --out cleaned/
       seedclean run data.jsonl.gz --text-field content --out cleaned/ --threshold 0.7
+      seedclean run data.parquet --out cleaned/ --no-dedup      # normalise only
       cat page.txt | seedclean normalize > page.clean.txt
       seedclean report cleaned/
     """
-    ctx.default_map = {"run": _load_config(config)}
-
-
-def _normalize_flags(fn: Any) -> Any:
-    for deco in reversed(
-        [
-            click.option(
-                "--tone-style",
-                type=click.Choice(STYLES),
-                default="hòa",
-                show_default=True,
-                help="hòa: hòa/khỏe/thủy; hoà: hoà/khoẻ/thuỷ; keep: only repair.",
-            ),
-            click.option("--no-mojibake", is_flag=True, help="Do not repair mojibake."),
-            click.option("--no-whitespace", is_flag=True, help="Do not touch whitespace and invisibles."),
-            click.option("--no-nfc", is_flag=True, help="Do not compose to NFC."),
-            click.option("--no-tones", is_flag=True, help="Do not move tone marks."),
-        ]
-    ):
-        fn = deco(fn)
-    return fn
-
-
-def _normalize_options(kw: dict[str, Any]) -> NormalizeOptions:
-    return NormalizeOptions(
-        mojibake=not kw.pop("no_mojibake"),
-        whitespace=not kw.pop("no_whitespace"),
-        nfc=not kw.pop("no_nfc"),
-        tones=not kw.pop("no_tones"),
-        tone_style=kw.pop("tone_style"),
-    )
+    ctx.meta["seedclean.config"] = config
 
 
 class _Progress:
-    """tqdm bars on a terminal's stderr; nothing otherwise."""
+    """Progress on stderr, per stage, in documents and text bytes: tqdm bars on a terminal;
+    otherwise one plain line when a stage starts and ends and about every 10 seconds."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+    def __init__(self, tty: bool, interval: float = 10.0) -> None:
+        self.tty = tty
+        self.interval = interval
+
+    @staticmethod
+    def _weight(item: Any) -> tuple[int, int]:
+        docs = getattr(item, "docs", None)  # a Prepared batch
+        if docs is not None:
+            return len(docs), sum(d.bytes_in for d in docs)
+        if isinstance(item, tuple) and item and hasattr(item[0], "bytes_in"):  # (stats, record, text)
+            return 1, item[0].bytes_in
+        return 1, 0
 
     def __call__(self, it: Iterable[Any], desc: str, total: int | None) -> Iterable[Any]:
-        if not self.enabled:
-            return it
+        return self._bar(it, desc, total) if self.tty else self._lines(it, desc, total)
+
+    def _bar(self, it: Iterable[Any], desc: str, total: int | None) -> Iterator[Any]:
         from tqdm import tqdm
 
-        return tqdm(it, desc=desc, total=total, unit="doc", file=sys.stderr, dynamic_ncols=True, leave=False)
+        unit = "step" if total == 1 else "doc"
+        with tqdm(desc=desc, total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False) as bar:
+            nbytes = 0
+            for item in it:
+                docs, size = self._weight(item)
+                nbytes += size
+                bar.update(docs if unit == "doc" else 1)
+                if size:
+                    bar.set_postfix_str(f"{nbytes / 1e6:,.1f} MB", refresh=False)
+                yield item
+
+    def _lines(self, it: Iterable[Any], desc: str, total: int | None) -> Iterator[Any]:
+        start = last = time.monotonic()
+        docs = nbytes = 0
+        of = f" of {total:,}" if total and total > 1 else ""
+        click.echo(f"seedclean: {desc} ...", err=True)
+        for item in it:
+            d, size = self._weight(item)
+            docs, nbytes = docs + d, nbytes + size
+            now = time.monotonic()
+            if now - last >= self.interval:
+                last = now
+                click.echo(
+                    f"seedclean: {desc}: {docs:,}{of} documents, {nbytes / 1e6:,.1f} MB, {now - start:,.0f} s", err=True
+                )
+            yield item
+        done = f"{docs:,} documents, {nbytes / 1e6:,.1f} MB, " if total != 1 else ""
+        click.echo(f"seedclean: {desc} done: {done}{time.monotonic() - start:,.1f} s", err=True)
 
 
 @main.command("run")
+@_config_option
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option(
@@ -147,45 +166,20 @@ class _Progress:
 @click.option("--exclude", multiple=True, help="Glob of files to skip in folders.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL / Parquet field holding the text.")
 @click.option("--stdin-format", type=click.Choice(["txt", "jsonl"]), default="txt", show_default=True)
-@click.option(
-    "--granularity",
-    type=click.Choice(["paragraph", "line", "sentence"]),
-    default="paragraph",
-    show_default=True,
-    help="Unit that is deduplicated.",
-)
-@click.option(
-    "--segmentation",
-    type=click.Choice(["auto", "blank", "line"]),
-    default="auto",
-    show_default=True,
-    help="How paragraphs are delimited: blank lines, one per line, or detected per document.",
-)
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.8,
-    show_default=True,
-    help="Jaccard similarity for near duplicates.",
-)
-@click.option("--num-perm", type=click.IntRange(2, 1024), default=128, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True, help="MinHash seed.")
-@click.option("--shingle", type=click.Choice(["word", "char"]), default="word", show_default=True)
-@click.option("--ngram", type=click.IntRange(1, 50), default=2, show_default=True, help="Shingle size.")
-@click.option(
-    "--short",
-    type=click.Choice(["exact", "char"]),
-    default="exact",
-    show_default=True,
-    help="Units shorter than --ngram words: exact match only, or char 5-grams.",
-)
-@click.option("--keep", type=click.Choice(["first", "longest"]), default="first", show_default=True)
-@click.option("--ignore-punctuation", is_flag=True, help="Punctuation does not tell exact duplicates apart.")
-@click.option("--keep-empty", is_flag=True, help="Keep documents that lose every paragraph (empty).")
+@DEDUP_FLAGS
+@click.option("--exact-only", is_flag=True, help="Remove exact duplicates only (same as --mode exact).")
+@click.option("--no-dedup", is_flag=True, help="Normalise only, remove nothing (same as --mode off).")
 @click.option("--no-normalize", is_flag=True, help="Skip normalisation entirely.")
-@_normalize_flags
+@NORMALIZE_FLAGS
+@click.option(
+    "--max-record-bytes",
+    type=click.IntRange(1),
+    default=MAX_RECORD_BYTES,
+    show_default=True,
+    help="A JSONL line longer than this is skipped with a warning (read in bounded memory).",
+)
 @click.option("--dry-run", is_flag=True, help="Write only the reports, no corpus.")
-@click.option("--overwrite", is_flag=True, help="Allow a non-empty output folder.")
+@click.option("--overwrite", is_flag=True, help="Replace an earlier run's output in OUT (never other files).")
 @click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True)
 @click.option(
     "--engine",
@@ -195,9 +189,10 @@ class _Progress:
     help="local: this machine (process pool); ray: Ray tasks (RAY_ADDRESS or a local Ray).",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 if there were warnings.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Print every warning and the timings.")
-def run_cmd(inputs: tuple[str, ...], out: str, **kw: Any) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (and the warning count with --strict).")
+@click.option("-v", "--verbose", is_flag=True, help="Print every warning, the config file read and the timings.")
+@click.pass_context
+def run_cmd(ctx: click.Context, inputs: tuple[str, ...], out: str, **kw: Any) -> None:
     """Clean and deduplicate INPUT files/folders (or - for stdin) into OUT.
 
     \b
@@ -205,34 +200,37 @@ def run_cmd(inputs: tuple[str, ...], out: str, **kw: Any) -> None:
     Parquet), report.json and report.html into OUT.
     """
     quiet, verbose, strict = kw.pop("quiet"), kw.pop("verbose"), kw.pop("strict")
-    no_normalize = kw.pop("no_normalize")
-    nopts = _normalize_options(kw)
-    dedup = DedupOptions(
-        granularity=kw.pop("granularity"),
-        segmentation=kw.pop("segmentation"),
-        threshold=kw.pop("threshold"),
-        num_perm=kw.pop("num_perm"),
-        seed=kw.pop("seed"),
-        shingle=kw.pop("shingle"),
-        ngram=kw.pop("ngram"),
-        short=kw.pop("short"),
-        keep=kw.pop("keep"),
-        ignore_punctuation=kw.pop("ignore_punctuation"),
-        keep_empty=kw.pop("keep_empty"),
-    )
-    options = RunOptions(
-        dedup=dedup,
-        normalize=None if no_normalize else nopts,
-        text_field=kw.pop("text_field"),
-        include=tuple(kw.pop("include")) or DEFAULT_INCLUDE,
-        exclude=tuple(kw.pop("exclude")),
-        stdin_format=kw.pop("stdin_format"),
-        dry_run=kw.pop("dry_run"),
-        overwrite=kw.pop("overwrite"),
-        workers=kw.pop("workers"),
-        engine=kw.pop("engine"),
-    )
-    progress = _Progress(not quiet and sys.stderr.isatty())
+    no_normalize, exact_only, no_dedup = kw.pop("no_normalize"), kw.pop("exact_only"), kw.pop("no_dedup")
+    if exact_only and no_dedup:
+        raise click.UsageError("--exact-only and --no-dedup exclude each other")
+    if exact_only or no_dedup:
+        kw["mode"] = "exact" if exact_only else "off"
+    dedup = build_options(DedupOptions, kw)
+    nopts = build_options(NormalizeOptions, kw)
+    config_file = ctx.meta.get("seedclean.config_file")
+    try:
+        options = RunOptions(
+            dedup=dedup,
+            normalize=None if no_normalize else nopts,
+            text_field=kw.pop("text_field"),
+            include=tuple(kw.pop("include")) or DEFAULT_INCLUDE,
+            exclude=tuple(kw.pop("exclude")),
+            stdin_format=kw.pop("stdin_format"),
+            dry_run=kw.pop("dry_run"),
+            overwrite=kw.pop("overwrite"),
+            workers=kw.pop("workers"),
+            engine=kw.pop("engine"),
+            max_record_bytes=kw.pop("max_record_bytes"),
+            config_file=config_file,
+        )
+    except (ValueError, TypeError) as exc:
+        raise click.UsageError(str(exc)) from None
+    if verbose:
+        from .kernels import KERNELS
+
+        click.echo(f"config: {config_file or 'none (no seedclean.toml or [tool.seedclean] found)'}", err=True)
+        click.echo(f"kernels: {KERNELS}", err=True)
+    progress = None if quiet else _Progress(sys.stderr.isatty())
     t0 = time.perf_counter()
     previous_handler = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
@@ -271,44 +269,91 @@ def run_cmd(inputs: tuple[str, ...], out: str, **kw: Any) -> None:
         if verbose:
             click.echo("timings: " + json.dumps(rep["timings"]), err=True)
     if strict and rep["warnings"]:
+        count = len(rep["warnings"])
+        click.echo(
+            f"seedclean: {count} warning{'s' if count != 1 else ''} (--strict): see {Path(out) / 'report.json'}",
+            err=True,
+        )
         sys.exit(EXIT_WARNINGS)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"seedclean: error: {message}", err=True)
     sys.exit(code)
 
 
 @main.command("normalize")
+@_config_option
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@_normalize_flags
+@NORMALIZE_FLAGS
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "txt", "jsonl"]),
+    default="auto",
+    show_default=True,
+    help="auto: by file name (.jsonl, .jsonl.gz are JSONL; stdin is text).",
+)
+@click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text.")
 @click.option("--explain", is_flag=True, help="Print the count of each kind of fix to stderr.")
 @click.option("--detect", is_flag=True, help="Only list legacy encodings found, per file and line (no text out).")
-def normalize_cmd(files: tuple[str, ...], explain: bool, detect: bool, **kw: Any) -> None:
-    """Normalise FILES (or stdin) to stdout: a Unix filter."""
-    opts = _normalize_options(kw)
+def normalize_cmd(files: tuple[str, ...], fmt: str, text_field: str, explain: bool, detect: bool, **kw: Any) -> None:
+    """Normalise FILES (or stdin) to stdout: a Unix filter.
+
+    Text files come out as normalised text; JSONL comes out as JSONL with only the text field
+    normalised (other fields byte for byte). For Parquet, use `seedclean run FILE --no-dedup`.
+    """
+    opts = build_options(NormalizeOptions, kw)
     if detect:
         _detect_files(list(files) or ["-"])
         return
-    sources = list(files) or ["-"]
-    totals: dict[str, int] = {}
-    for src in sources:
+    totals: Counter[str] = Counter()
+    for src in list(files) or ["-"]:
+        path = None if src == "-" else Path(src)
+        kind = fmt if fmt != "auto" else ((format_of(src) or "txt") if path is not None else "txt")
+        if kind == "parquet":
+            raise click.UsageError(
+                f"{src}: normalize writes to stdout; for Parquet use: seedclean run {src} --no-dedup --out DIR"
+            )
+        if path is not None and not path.is_file():
+            _fail(f"input not found: {src}", EXIT_INPUT)
+        if kind == "jsonl":
+            _normalize_jsonl(InputFile(path, src, "jsonl"), text_field, opts, totals)
+            continue
         try:
-            data = sys.stdin.buffer.read() if src == "-" else Path(src).read_bytes()
+            data = sys.stdin.buffer.read() if path is None else path.read_bytes()
         except OSError as exc:
             _fail(f"cannot read {src}: {exc.strerror or exc}", EXIT_INPUT)
-        text, kind, message = decode_bytes(data)
-        if kind:
+        text, problem, message = decode_bytes(data)
+        if problem:
             click.echo(f"warning: {src}: {message}", err=True)
         if text is None:
             continue
         result = normalize_and_explain(text, opts)
         sys.stdout.buffer.write(result.text.encode("utf-8"))
-        for k, v in result.changes.items():
-            totals[k] = totals.get(k, 0) + v
+        totals.update(result.changes)
     sys.stdout.flush()
     if explain:
-        click.echo(json.dumps(totals, ensure_ascii=False, sort_keys=True), err=True)
+        click.echo(json.dumps(dict(totals), ensure_ascii=False, sort_keys=True), err=True)
+
+
+def _normalize_jsonl(f: InputFile, text_field: str, opts: NormalizeOptions, totals: Counter[str]) -> None:
+    """Each record with its text field normalised, the rest of the line as it was; every
+    record that cannot be read is a warning on stderr naming its line."""
+    warnings = Warnings()
+    try:
+        for doc in read_documents([f], text_field, warnings):
+            result = normalize_and_explain(doc.text, opts)
+            totals.update(result.changes)
+            line = (doc.meta or {}).get("record")
+            assert isinstance(line, JsonLine)
+            sys.stdout.buffer.write((line.with_text(result.text) + "\n").encode("utf-8"))
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    finally:
+        for w in warnings.items:
+            where = w["file"] + (f":{w['line']}" if "line" in w else "")
+            click.echo(f"warning: {where}: {w['message']}", err=True)
 
 
 def _detect_files(sources: list[str]) -> None:

@@ -50,6 +50,7 @@ TEXT_CLUSTERS = 10_000  # clusters whose members carry their text in the result 
 KEEP_POLICIES = ("first", "longest")
 SHORT_POLICIES = ("exact", "char")
 VERIFY_MODES = ("jaccard", "signature")
+DEDUP_MODES = ("near", "exact", "off")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class DedupOptions:
         bands, rows: LSH banding; by default chosen from the threshold like datasketch does.
         repair_line_breaks: join numbers broken across lines (``1.`` / ``000``).
         keep_empty: keep documents that lose every unit (as empty documents).
+        mode: ``"near"`` (exact and near duplicates), ``"exact"`` (exact duplicates only) or
+            ``"off"`` (normalise only: every unit is kept).
     """
 
     granularity: str = "paragraph"
@@ -93,6 +96,7 @@ class DedupOptions:
     rows: int | None = None
     repair_line_breaks: bool = True
     keep_empty: bool = False
+    mode: str = "near"
 
     def __post_init__(self) -> None:
         checks = [
@@ -106,6 +110,7 @@ class DedupOptions:
             (self.keep in KEEP_POLICIES, f"keep {self.keep!r} (first or longest)"),
             (self.verify in VERIFY_MODES, f"verify {self.verify!r} (jaccard or signature)"),
             ((self.bands is None) == (self.rows is None), "bands and rows go together"),
+            (self.mode in DEDUP_MODES, f"mode {self.mode!r} (near, exact or off)"),
         ]
         for ok, what in checks:
             if not ok:
@@ -185,6 +190,7 @@ class DedupResult:
     _spool: Any = None
     _keep: np.ndarray | None = None
     _unit_start: list[int] = field(default_factory=list)
+    _closed: bool = False
 
     @property
     def units_in(self) -> int:
@@ -213,6 +219,8 @@ class DedupResult:
     def iter_documents(self) -> Iterator[tuple[DocStats, Any, str]]:
         """(stats, cleaned record, cleaned text) for every document, empty ones included."""
         if self._spool is None or self._keep is None:
+            if self._closed:
+                raise ValueError("this DedupResult is closed (its with block has ended): iterate it inside the block")
             return
         self._spool.seek(0)
         for d, stats in enumerate(self.documents):
@@ -224,9 +232,11 @@ class DedupResult:
             yield stats, _with_text(record, text), text
 
     def close(self) -> None:
+        """Delete the spooled documents; iterating afterwards raises ValueError."""
         if self._spool is not None:
             self._spool.close()
             self._spool = None
+            self._closed = True
 
     def __enter__(self) -> DedupResult:
         return self
@@ -651,8 +661,12 @@ class Deduplicator:
         opts = self.options
         n = self.unit_doc.size
         hashes = self.unit_hash.view()
-        _, first, group = np.unique(hashes, return_index=True, return_inverse=True)
-        group = group.reshape(-1)
+        if opts.mode == "off":  # every unit its own group: nothing is removed
+            group = np.arange(n, dtype=np.int64)
+            first = group
+        else:
+            _, first, group = np.unique(hashes, return_index=True, return_inverse=True)
+            group = group.reshape(-1)
         lengths = self.unit_len.view()
         # each exact group is represented by its champion under the keep policy
         if opts.keep == "longest":
@@ -672,7 +686,7 @@ class Deduplicator:
         t0 = time.perf_counter()
         # near duplicates among champions, per shingle kind
         edges_a, edges_b, edges_sim = [], [], []
-        for kind in (1, 2):
+        for kind in (1, 2) if opts.mode == "near" else ():
             reps = np.sort(champion[kinds[champion] == kind])
             if len(reps) < 2:
                 continue
@@ -761,6 +775,26 @@ class Deduplicator:
         return result
 
 
+def _check_records(records: Any) -> None:
+    """Refuse the iterables that iterate into something other than documents."""
+    if isinstance(records, (str, bytes)):
+        raise TypeError(
+            f"dedup() takes an iterable of documents, not one {type(records).__name__} "
+            "(it would deduplicate its characters): use dedup([text])"
+        )
+    if isinstance(records, dict):
+        raise TypeError(
+            "dedup() takes an iterable of records, not one dict (it would iterate its keys): use dedup([record])"
+        )
+    if hasattr(records, "columns") and hasattr(records, "shape"):  # pandas / polars DataFrame
+        raise TypeError(
+            "dedup(df) would iterate the DataFrame's column names: give its rows, e.g. "
+            "dedup(df.to_dict('records'), text_field='text') (pandas) or dedup(df.iter_rows(named=True)) (polars)"
+        )
+    if not isinstance(records, Iterable):
+        raise TypeError(f"dedup() takes an iterable of str, dict or Document, not {type(records).__name__}")
+
+
 def dedup(
     records: Iterable[Any],
     options: DedupOptions | None = None,
@@ -779,6 +813,9 @@ def dedup(
         >>> list(result), result.units_in, result.units_out
         (['Xin chào.'], 3, 1)
     """
+    _check_records(records)
+    if options is not None and not isinstance(options, DedupOptions):
+        raise TypeError(f"options must be a DedupOptions, not {type(options).__name__}")
     opts = replace(options or DedupOptions(), **overrides) if overrides else (options or DedupOptions())
     engine = Deduplicator(opts, normalize_options)
     for record in records:

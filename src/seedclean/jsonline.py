@@ -47,6 +47,7 @@ class ParsedLine:
     is_text: bool
     line: JsonLine | None
     occurrences: int
+    keys: tuple[str, ...] = ()  # the record's keys, given only when the text field is missing
 
 
 def _ws(line: str, idx: int) -> int:
@@ -64,6 +65,7 @@ def parse_line(line: str, text_field: str) -> ParsedLine:
         idx = _ws(body, idx + 1)
         span: tuple[int, int] | None = None
         occurrences = 0
+        keys: list[str] = []
         if body[idx] == "}":
             idx += 1
         else:
@@ -81,6 +83,8 @@ def parse_line(line: str, text_field: str) -> ParsedLine:
                     raise JsonLineError(f"invalid JSON: expected a value at column {start + 1}") from None
                 if key == text_field:
                     span, occurrences = (start, end), occurrences + 1
+                elif span is None and len(keys) < 20:
+                    keys.append(key)
                 idx = _ws(body, end)
                 if body[idx] == ",":
                     idx = _ws(body, idx + 1)
@@ -96,7 +100,7 @@ def parse_line(line: str, text_field: str) -> ParsedLine:
     except json.JSONDecodeError as exc:
         raise JsonLineError(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
     if span is None:
-        return ParsedLine(MISSING, False, None, 0)
+        return ParsedLine(MISSING, False, None, 0, tuple(keys))
     start, end = span
     around = JsonLine(body[:start], body[end:])
     first = body[start]

@@ -11,13 +11,22 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 
 import numpy as np
 
 from .minhash import permutations, signatures
 from .shingle import shingle_hashes
 
-__all__ = ["HAVE_NUMBA", "word_shingles", "signatures_flat", "intersections", "greedy_stars", "word_char_table"]
+__all__ = [
+    "HAVE_NUMBA",
+    "KERNELS",
+    "word_shingles",
+    "signatures_flat",
+    "intersections",
+    "greedy_stars",
+    "word_char_table",
+]
 
 try:
     if os.environ.get("SEEDCLEAN_NO_NUMBA"):
@@ -25,8 +34,17 @@ try:
     import numba
 
     HAVE_NUMBA = True
-except ImportError:  # pragma: no cover - exercised in the no-numba CI job
+    KERNELS = "numba (compiled)"
+except ImportError as _exc:  # pragma: no cover - exercised in the no-numba CI job
     HAVE_NUMBA = False
+    KERNELS = f"numpy reference ({_exc})"
+    if not os.environ.get("SEEDCLEAN_NO_NUMBA"):  # said once, at import: asked-for fallbacks stay quiet
+        warnings.warn(
+            "numba is not installed: seedclean runs its numpy reference kernels (same results, slower); "
+            'pip install "seedclean[fast]" for the compiled path',
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 _table: np.ndarray | None = None
 _WORD = re.compile(r"\w")

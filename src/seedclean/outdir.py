@@ -65,6 +65,7 @@ class OutputFolder:
         self.out = out
         self.overwrite = overwrite
         self._lock: IO[bytes] | None = None
+        self._created = False
         self.previous: set[str] = set()  # corpus files an earlier run recorded
         self.planned: set[str] = set()
         self.written: set[str] = set()
@@ -89,6 +90,7 @@ class OutputFolder:
         if out.exists() and not out.is_dir():
             raise OutputError(f"output path exists and is not a folder: {out}")
         try:
+            self._created = not out.exists()
             out.mkdir(parents=True, exist_ok=True)
             self._take_lock()
         except PermissionError as exc:
@@ -257,6 +259,11 @@ class OutputFolder:
             (self.out / LOCK).unlink(missing_ok=True)
             self._lock.close()
             self._lock = None
+            if self._created:  # a run that stopped before writing leaves no empty folder behind
+                try:
+                    self.out.rmdir()
+                except OSError:
+                    pass
 
     def state(self) -> str:
         """'untouched', 'incomplete' or 'complete': what an interrupted run left."""

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields, replace
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -23,11 +23,12 @@ from . import report as report_mod
 from .dedup import DEFAULT_NORMALIZE, Deduplicator, DedupOptions, Document, prepare_batch
 from .normalize import NormalizeOptions, normalize
 from .outdir import REPORT_FILES, RESERVED_NAMES, OutputFolder
-from .read import DEFAULT_INCLUDE, InputError, Warnings, discover, read_documents
+from .read import DEFAULT_INCLUDE, MAX_RECORD_BYTES, InputError, Warnings, discover, display_name, read_documents
 from .write import CorpusWriter, OutputError, atomic_write
 
 __all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_batch"]
 
+_DEFAULT: Any = object()  # "the default NormalizeOptions" (None means: do not normalise)
 BATCH = 64  # documents fingerprinted together (one kernel call) and shipped to a worker at once
 
 
@@ -38,24 +39,98 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class RunOptions:
-    """Everything ``seedclean run`` can be told, besides inputs and output folder."""
+    """Everything ``seedclean run`` can be told, besides inputs and output folder.
 
-    dedup: DedupOptions = field(default_factory=DedupOptions)
-    normalize: NormalizeOptions | None = field(default_factory=NormalizeOptions)
-    text_field: str = "text"
-    include: tuple[str, ...] = DEFAULT_INCLUDE
-    exclude: tuple[str, ...] = ()
-    stdin_format: str = "txt"
-    dry_run: bool = False
-    overwrite: bool = False
-    workers: int = 1
-    engine: str = "local"  # "local" (in-process or a process pool) or "ray"
+    Fields of :class:`DedupOptions` and :class:`NormalizeOptions` may be given directly, as
+    ``dedup()`` takes them: ``RunOptions(threshold=0.7, tone_style="hoà", overwrite=True)``.
 
-    def __post_init__(self) -> None:
+    Attributes:
+        dedup: how units are split, compared and pruned.
+        normalize: which normalisation steps run (None: the text is not normalised).
+        text_field: JSONL / Parquet field holding the text.
+        include: globs of files to read in folders.
+        exclude: globs of files to skip in folders.
+        stdin_format: format of standard input (txt or jsonl).
+        dry_run: write only the reports, no corpus.
+        overwrite: replace an earlier run's output in the folder.
+        workers: processes for the per-document stage.
+        engine: local (this machine) or ray (Ray tasks).
+        max_record_bytes: a JSONL line longer than this is skipped with a warning.
+        config_file: the config file the options came from (recorded in the report).
+    """
+
+    dedup: DedupOptions
+    normalize: NormalizeOptions | None
+    text_field: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    stdin_format: str
+    dry_run: bool
+    overwrite: bool
+    workers: int
+    engine: str
+    max_record_bytes: int
+    config_file: str | None
+
+    def __init__(
+        self,
+        dedup: DedupOptions | None = None,
+        normalize: NormalizeOptions | None = _DEFAULT,  # type: ignore[assignment]
+        text_field: str = "text",
+        include: tuple[str, ...] = DEFAULT_INCLUDE,
+        exclude: tuple[str, ...] = (),
+        stdin_format: str = "txt",
+        dry_run: bool = False,
+        overwrite: bool = False,
+        workers: int = 1,
+        engine: str = "local",
+        max_record_bytes: int = MAX_RECORD_BYTES,
+        config_file: str | None = None,
+        **overrides: Any,
+    ) -> None:
+        dedup_fields = {f.name for f in fields(DedupOptions)}
+        norm_fields = {f.name for f in fields(NormalizeOptions)}
+        unknown = sorted(set(overrides) - dedup_fields - norm_fields)
+        if unknown:
+            raise TypeError(
+                f"RunOptions() got unknown option(s) {', '.join(unknown)}; "
+                "it takes its own fields and those of DedupOptions and NormalizeOptions"
+            )
+        dedup = dedup if dedup is not None else DedupOptions()
+        if not isinstance(dedup, DedupOptions):
+            raise TypeError(f"dedup must be a DedupOptions, not {type(dedup).__name__}")
+        dedup_over = {k: v for k, v in overrides.items() if k in dedup_fields}
+        norm_over = {k: v for k, v in overrides.items() if k in norm_fields}
+        if normalize is _DEFAULT:
+            normalize = NormalizeOptions()
+        if norm_over and normalize is None:
+            raise TypeError(f"normalize=None turns normalisation off; {', '.join(norm_over)} cannot apply")
+        if normalize is not None and not isinstance(normalize, NormalizeOptions):
+            raise TypeError(f"normalize must be a NormalizeOptions or None, not {type(normalize).__name__}")
+        values = {
+            "dedup": replace(dedup, **dedup_over) if dedup_over else dedup,
+            "normalize": replace(normalize, **norm_over) if norm_over and normalize is not None else normalize,
+            "text_field": text_field,
+            "include": tuple(include),
+            "exclude": tuple(exclude),
+            "stdin_format": stdin_format,
+            "dry_run": dry_run,
+            "overwrite": overwrite,
+            "workers": workers,
+            "engine": engine,
+            "max_record_bytes": max_record_bytes,
+            "config_file": config_file,
+        }
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
         if self.engine not in ("local", "ray"):
             raise ValueError(f"engine must be 'local' or 'ray', not {self.engine!r}")
+        if self.stdin_format not in ("txt", "jsonl"):
+            raise ValueError(f"stdin_format must be 'txt' or 'jsonl', not {self.stdin_format!r}")
+        if not isinstance(self.workers, int) or self.workers < 1:
+            raise ValueError(f"workers must be a whole number >= 1, not {self.workers!r}")
 
 
 @dataclass
@@ -88,11 +163,14 @@ def run(
     """
     opts = options or RunOptions()
     inputs = [inputs] if isinstance(inputs, str) else list(inputs)
-    files = discover(inputs, opts.include, opts.exclude, opts.stdin_format, reserved=RESERVED_NAMES)
+    if not isinstance(opts, RunOptions):
+        raise TypeError(f"options must be a RunOptions, not {type(opts).__name__}")
+    warnings = Warnings()
+    files = discover(inputs, opts.include, opts.exclude, opts.stdin_format, RESERVED_NAMES, warnings)
     folder = OutputFolder(Path(out), opts.overwrite)
     folder.claim(inputs)
     try:
-        return _run_claimed(inputs, files, folder, opts, progress)
+        return _run_claimed(inputs, files, folder, opts, progress, warnings)
     finally:
         folder.release()
 
@@ -143,18 +221,27 @@ def _pool(workers: int) -> Iterator[Any]:
         yield pool
 
 
+def _one_step(
+    wrap: Callable[[Iterable[Any], str, int | None], Iterable[Any]], stage: str, fn: Callable[[], Any]
+) -> Any:
+    """Run ``fn`` as a one-step stage of the progress display (so a long stage is not silent)."""
+    for value in wrap((fn() for _ in range(1)), stage, 1):
+        return value
+    raise AssertionError("unreachable: the stage yields once")
+
+
 def _run_claimed(
     inputs: list[str],
     files: list[Any],
     folder: OutputFolder,
     opts: RunOptions,
     progress: Callable[[Iterable[Any], str, int | None], Iterable[Any]] | None,
+    warnings: Warnings,
 ) -> RunResult:
     t_start = time.perf_counter()
     out = folder.out
     wrap = progress or (lambda it, _desc, _total: it)
-    warnings = Warnings()
-    docs = read_documents(files, opts.text_field, warnings)
+    docs = read_documents(files, opts.text_field, warnings, opts.max_record_bytes)
     t0 = time.perf_counter()
     if opts.engine == "ray":
         from .ray_engine import dedup_files_on_ray, dedup_on_ray  # optional extra: imported when asked for
@@ -176,10 +263,10 @@ def _run_claimed(
                 for p in wrap(pool.imap(work, batched(docs, BATCH)), "read+normalise", None):
                     engine.add_prepared(p)
         else:
-            for batch in wrap(batched(docs, BATCH), "read+normalise", None):
-                engine.add_prepared(work(batch))
+            for p in wrap(map(work, batched(docs, BATCH)), "read+normalise", None):
+                engine.add_prepared(p)
         t_read = time.perf_counter() - t0
-        result = engine.finish()
+        result = _one_step(wrap, "exact+near+decide", engine.finish)
     t0 = time.perf_counter()
     folder.begin(set() if opts.dry_run else {f.rel for f in files})
     writer = CorpusWriter(out, opts.text_field, folder.target)
@@ -213,8 +300,10 @@ def _run_claimed(
     rep = report_mod.build_report(
         result,
         warnings=warnings.items,
-        inputs=inputs,
+        inputs=[display_name(i) for i in inputs],
         extra_options={
+            "config_file": opts.config_file,
+            "max_record_bytes": opts.max_record_bytes,
             "text_field": opts.text_field,
             "include": list(opts.include),
             "exclude": list(opts.exclude),

@@ -513,9 +513,10 @@ def _dedup_pieces(
     by_verify = [[pairs[q][r] for q in range(parts)] for r in range(parts)]
     requests = [_call("request", 1, *chunks)[0] for chunks in by_verify]
     want_sigs = options.verify == "signature"
+    threshold = options.threshold if options.mode == "near" else 2.0  # exact / off: no near edge passes
     answers = [_call("serve", parts, p, int(bases[i]), want_sigs, *requests) for i, p in enumerate(pieces)]
     edges = [
-        _call("verify", parts, options.threshold, want_sigs, parts, npieces, *by_verify[r], *[a[r] for a in answers])
+        _call("verify", parts, threshold, want_sigs, parts, npieces, *by_verify[r], *[a[r] for a in answers])
         for r in range(parts)
     ]
     for _ in wrap(range(1), "bands+verify", 1):
@@ -545,6 +546,8 @@ def _dedup_pieces(
     ]
     star_rows = ray.get(stars)
     exact_rows = ray.get(exact)
+    if options.mode == "off":  # normalise only: no unit follows a champion out
+        exact_rows = [(e[0][:0], e[1][:0]) for e in exact_rows]
     timings["components+stars"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -90,7 +90,7 @@ class Warnings:
         self.items.append(entry)
 
 
-def _format_of(name: str) -> str | None:
+def format_of(name: str) -> str | None:
     low = name.lower()
     for ext in sorted(FORMATS, key=len, reverse=True):
         if low.endswith(ext):
@@ -153,7 +153,7 @@ def discover(
                 files = [path]
             assert root is not None
             found = [
-                (p, Path(os.path.abspath(p)).relative_to(root).as_posix(), _format_of(p.name) or "txt") for p in files
+                (p, Path(os.path.abspath(p)).relative_to(root).as_posix(), format_of(p.name) or "txt") for p in files
             ]
         for p, rel, fmt in found:
             where = "standard input" if p is None else str(p)
@@ -325,10 +325,12 @@ def _read_jsonl(
     text_field: str,
     warnings: Warnings,
     first_of_file: bool = True,
+    whole_file: bool = True,
 ) -> Iterator[Document]:
     """Documents of a JSONL stream; every line that is not a record with text is a warning
     naming its line, and a read error stops the file with a warning after the last good line."""
-    seen = i = 0
+    seen = i = texts = 0
+    missing_keys: set[str] = set()
     while True:
         try:
             raw, size = next(lines)
@@ -364,6 +366,7 @@ def _read_jsonl(
             warnings.add("bad_json", f.name, "JSON nested too deeply; record skipped", i)
             continue
         if not parsed.is_text:
+            missing_keys.update(parsed.keys)
             what = "missing" if parsed.text is MISSING else f"{parsed.text}, not a string"
             warnings.add("no_text_field", f.name, f"field {text_field!r} is {what}; record skipped", i)
             continue
@@ -372,6 +375,7 @@ def _read_jsonl(
                 "duplicate_key", f.name, f"field {text_field!r} appears {parsed.occurrences} times; the last is used", i
             )
         text = parsed.text
+        texts += 1
         if _LONE_SURROGATE.search(text):
             text, count = _LONE_SURROGATE.subn("\ufffd", text)
             warnings.add("invalid_utf8", f.name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", i)
@@ -380,6 +384,9 @@ def _read_jsonl(
         yield Document(f"{f.name}:{i}", text, {"file": number, "record": parsed.line})
     if not seen:
         warnings.add("empty", f.name, "empty file (no records)")
+    elif not texts and missing_keys and whole_file:  # the same rule as a Parquet file without the column
+        fields_seen = ", ".join(sorted(missing_keys)[:10])
+        raise InputError(f"{f.name}: no record has a field {text_field!r} (fields: {fields_seen}); use --text-field")
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -502,5 +509,5 @@ def read_piece(piece: Piece, text_field: str) -> tuple[list[Document], Warnings,
             lines += 1
             yield line
 
-    docs = list(_read_jsonl(number, f, counted(), text_field, warnings, first_of_file=piece.start == 0))
+    docs = list(_read_jsonl(number, f, counted(), text_field, warnings, piece.start == 0, whole_file=False))
     return docs, warnings, lines
