@@ -29,7 +29,7 @@ import numpy as np
 from . import cluster, segment
 from .kernels import intersections, signatures_flat, word_shingles
 from .lsh import band_keys, candidate_pairs, optimal_params
-from .normalize import NormalizeOptions, normalize_and_explain
+from .normalize import NormalizeOptions, fix_surrogates, normalize_and_explain
 from .shingle import dedup_key, exact_hash, shingle_hashes
 
 __all__ = [
@@ -386,6 +386,11 @@ def _split_one(
     stats = DocStats(id=doc_id or rid or "", bytes_in=len(raw.encode("utf-8", "replace")))
     changes: Counter[str] = Counter()
     text = raw
+    if normalize_options is None and not raw.isascii():
+        # lone surrogates cannot be written as UTF-8 (nor hashed): repaired and counted even
+        # without normalisation, as the normaliser does
+        text, repaired = fix_surrogates(raw)
+        changes["surrogates"] += repaired
     if normalize_options is not None:
         result = normalize_and_explain(raw, normalize_options)
         text = result.text

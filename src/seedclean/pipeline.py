@@ -225,9 +225,8 @@ def _one_step(
     wrap: Callable[[Iterable[Any], str, int | None], Iterable[Any]], stage: str, fn: Callable[[], Any]
 ) -> Any:
     """Run ``fn`` as a one-step stage of the progress display (so a long stage is not silent)."""
-    for value in wrap((fn() for _ in range(1)), stage, 1):
-        return value
-    raise AssertionError("unreachable: the stage yields once")
+    [value] = list(wrap((fn() for _ in range(1)), stage, 1))  # drained, so the display closes the stage
+    return value
 
 
 def _run_claimed(
