@@ -60,7 +60,8 @@ def main() -> None:
     text = "\n".join(rows) + f"\n\nTotal {time.perf_counter() - started:.0f} s.\n"
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
-            fh.write("# Linear text passes\n\n`python benchmarks/linear_passes.py --out benchmarks/results/linear.md`\n\n")
+            command = "python benchmarks/linear_passes.py --out benchmarks/results/linear.md"
+            fh.write(f"# Linear text passes\n\n`{command}`\n\n")
             fh.write(text)
 
 
