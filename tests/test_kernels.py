@@ -124,7 +124,7 @@ def test_greedy_stars_match_reference(neighbours: list[list[int]]) -> None:
 def test_compiled_sort_sorts_short_and_long_runs(values: list[int], repeat: int) -> None:
     a = np.array(values * (repeat + 1), dtype=np.uint32)  # repeats: equal keys, as shingles have
     want = np.sort(a)
-    kernels._sort_u32(a, np.empty(len(a), dtype=np.uint32), np.empty(256, dtype=np.int64))
+    kernels.compiled().sort_u32(a, np.empty(len(a), dtype=np.uint32), np.empty(256, dtype=np.int64))
     assert a.tolist() == want.tolist()
 
 

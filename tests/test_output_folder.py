@@ -359,3 +359,19 @@ def test_a_244_byte_file_name_is_written(tmp_path: Path) -> None:
     res = invoke("run", str(d), "--out", str(tmp_path / "o"))
     assert res.exit_code == 0, res.output
     assert (tmp_path / "o" / name).read_text(encoding="utf-8") == VI
+
+
+# the ordered pool behind --workers ------------------------------------------------------------
+def _square_or_fail(x: int) -> int:
+    if x == 13:
+        raise ValueError("thirteen")
+    return x * x
+
+
+def test_ordered_pool_equals_map_and_raises_worker_errors() -> None:
+    from seedclean.workers import OrderedPool
+
+    with OrderedPool(2, _square_or_fail) as pool:
+        assert list(pool.imap(range(13))) == [x * x for x in range(13)]
+        with pytest.raises(ValueError, match="thirteen"):
+            list(pool.imap(range(20)))

@@ -7,12 +7,8 @@ pandas-friendly batch function) and :func:`seedclean.dedup`.
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from functools import partial
 from itertools import islice
@@ -24,6 +20,7 @@ from .dedup import DEFAULT_NORMALIZE, Deduplicator, DedupOptions, Document, prep
 from .normalize import NormalizeOptions, normalize
 from .outdir import REPORT_FILES, RESERVED_NAMES, OutputFolder
 from .read import DEFAULT_INCLUDE, MAX_RECORD_BYTES, InputError, Warnings, discover, display_name, read_documents
+from .workers import OrderedPool
 from .write import CorpusWriter, OutputError, atomic_write
 
 __all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_batch"]
@@ -175,52 +172,6 @@ def run(
         folder.release()
 
 
-_STARTUP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-def _worker_start(ready: Any) -> None:
-    """Pool worker initialiser: leave Ctrl-C to the parent (which stops the pool and reports
-    once), take SIGTERM again (the pool stops workers with it), then tell the parent it is up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STARTUP_SIGNALS)
-    ready.release()
-
-
-@contextmanager
-def _pool(workers: int) -> Iterator[Any]:
-    """A spawn pool that a Ctrl-C or SIGTERM at any moment stops without a worker traceback.
-
-    SIGINT and SIGTERM stay blocked in the parent until every worker has started: the mask
-    survives fork and exec, so a worker is never hit during its imports, and never loses the
-    pipe to its parent half-way through start-up; a signal that came meanwhile is delivered to
-    the parent right after, inside the block that terminates the pool. The resource tracker
-    starts first, since starting it unblocks SIGINT.
-    """
-    ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Semaphore(0)
-    if threading.current_thread() is not threading.main_thread():
-        with ctx.Pool(workers, initializer=_worker_start, initargs=(ready,)) as pool:
-            yield pool
-        return
-    from multiprocessing import resource_tracker
-
-    resource_tracker.ensure_running()
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STARTUP_SIGNALS)
-    try:
-        pool = ctx.Pool(workers, initializer=_worker_start, initargs=(ready,))
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        raise
-    with pool:  # terminates the workers however the block is left
-        try:
-            for _ in range(workers):
-                if not ready.acquire(timeout=120):  # a worker that cannot start: the pool will say why
-                    break
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        yield pool
-
-
 def _one_step(
     wrap: Callable[[Iterable[Any], str, int | None], Iterable[Any]], stage: str, fn: Callable[[], Any]
 ) -> Any:
@@ -258,8 +209,8 @@ def _run_claimed(
         engine = Deduplicator(opts.dedup, opts.normalize)
         work = partial(prepare_batch, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
         if opts.workers > 1:
-            with _pool(opts.workers) as pool:
-                for p in wrap(pool.imap(work, batched(docs, BATCH)), "read+normalise", None):
+            with OrderedPool(opts.workers, work) as pool:
+                for p in wrap(pool.imap(batched(docs, BATCH)), "read+normalise", None):
                     engine.add_prepared(p)
         else:
             for p in wrap(map(work, batched(docs, BATCH)), "read+normalise", None):

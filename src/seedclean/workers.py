@@ -1,0 +1,138 @@
+"""A small ordered process pool for the per-batch stage: one pipe per worker, no shared locks.
+
+``multiprocessing.Pool`` shares locked queues between its workers; a worker stopped by a signal
+while holding one (waiting for a task holds the read lock) can leave ``terminate()`` waiting
+forever. Here each worker has its own pipe, results come back in input order, and stopping
+means killing the processes: nothing can be left locked. Workers leave SIGINT to the parent,
+which stops them and reports once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+__all__ = ["OrderedPool"]
+
+_STARTUP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# One batch per worker at a time: the parent only sends to a worker that is waiting to receive,
+# so neither side can block writing into a full pipe while the other does the same.
+_IN_FLIGHT = 1
+
+
+def _serve(conn: Any, fn: Callable[[Any], Any]) -> None:
+    """Worker loop: ignore Ctrl-C (the parent handles it), take SIGTERM again, say ready, then
+    answer each item with (True, result) or (False, exception) until told to stop (None)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STARTUP_SIGNALS)
+    conn.send("ready")
+    while True:
+        try:
+            item = conn.recv()
+        except EOFError:  # the parent is gone
+            return
+        if item is None:
+            return
+        try:
+            conn.send((True, fn(item)))
+        except Exception as exc:  # sent back and raised in the parent, where it is reported
+            conn.send((False, exc))
+
+
+class OrderedPool:
+    """``workers`` spawned processes mapping ``fn`` over items, results in input order.
+
+    Use as a context manager: leaving the block normally lets the workers finish; leaving it by
+    an exception (Ctrl-C, SIGTERM, an error) kills them at once.
+    """
+
+    def __init__(self, workers: int, fn: Callable[[Any], Any]) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.procs: list[Any] = []
+        self.conns: list[Any] = []
+        in_main = threading.current_thread() is threading.main_thread()
+        if in_main:
+            # SIGINT and SIGTERM stay blocked while the workers start: the mask survives fork and
+            # exec, so a worker is never hit during its imports; a signal that came meanwhile
+            # reaches the parent right after. The resource tracker, which unblocks SIGINT when it
+            # starts, is started first.
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STARTUP_SIGNALS)
+        try:
+            for _ in range(workers):
+                parent, child = ctx.Pipe()
+                proc = ctx.Process(target=_serve, args=(child, fn), daemon=True)
+                proc.start()
+                child.close()
+                self.procs.append(proc)
+                self.conns.append(parent)
+            for conn in self.conns:
+                if conn.recv() != "ready":  # pragma: no cover - protocol guard
+                    raise RuntimeError("a worker did not start")
+        except BaseException:
+            self.kill()
+            raise
+        finally:
+            if in_main:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    def imap(self, items: Iterable[Any]) -> Iterator[Any]:
+        """Results of ``fn`` for each item, in order; a worker's exception is raised here."""
+        source = iter(items)
+        pending: deque[int] = deque()
+
+        def feed(worker: int) -> None:
+            for item in source:
+                self.conns[worker].send(item)
+                pending.append(worker)
+                return
+
+        for k in range(_IN_FLIGHT * len(self.conns)):
+            feed(k % len(self.conns))
+        while pending:
+            worker = pending.popleft()
+            try:
+                ok, value = self.conns[worker].recv()
+            except EOFError:
+                raise RuntimeError(f"worker process {worker} died (exit code {self.procs[worker].exitcode})") from None
+            if not ok:
+                raise value
+            feed(worker)
+            yield value
+
+    def close(self) -> None:
+        """Tell the workers to stop and wait for them."""
+        for conn in self.conns:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for proc in self.procs:
+            proc.join(timeout=30)
+        self.kill()
+
+    def kill(self) -> None:
+        """Stop every worker now (nothing is shared, so nothing can stay locked)."""
+        for proc in self.procs:
+            if proc.exitcode is None:
+                proc.kill()
+        for proc in self.procs:
+            proc.join()
+        for conn in self.conns:
+            conn.close()
+        self.procs, self.conns = [], []
+
+    def __enter__(self) -> OrderedPool:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.kill()
