@@ -5,27 +5,27 @@
 'Cộng hòa xã hội'
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata as _metadata
 
 try:
-    __version__ = version("seedclean")
-except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = _metadata.version("seedclean")
+except _metadata.PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
 from .dedup import Cluster, DedupOptions, DedupResult, Document, Member, dedup  # noqa: E402
+from .errors import EngineUnavailable, InputError, OutputError, SeedcleanError  # noqa: E402
 from .minhash import signatures  # noqa: E402
 from .normalize import NormalizeOptions, NormalizeResult, normalize, normalize_and_explain  # noqa: E402
 from .pipeline import RunOptions, RunResult, normalize_batch, normalize_records, run  # noqa: E402
-from .read import InputError  # noqa: E402
 from .shingle import char_shingle_hash, dedup_key, shingle_hashes, word_shingle_hash  # noqa: E402
 from .tones import fix_tones, place_tone  # noqa: E402
-from .write import OutputError  # noqa: E402
 
 __all__ = [
     "Cluster",
     "DedupOptions",
     "DedupResult",
     "Document",
+    "EngineUnavailable",
     "InputError",
     "Member",
     "NormalizeOptions",
@@ -33,6 +33,7 @@ __all__ = [
     "OutputError",
     "RunOptions",
     "RunResult",
+    "SeedcleanError",
     "__version__",
     "char_shingle_hash",
     "dedup",

@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .dedup import DedupOptions
+from .errors import EngineUnavailable
 from .flags import DEDUP_FLAGS, NORMALIZE_FLAGS, build_options, load_config
 from .jsonline import JsonLine
 from .normalize import NormalizeOptions, normalize_and_explain
@@ -192,7 +193,7 @@ class _Progress:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (and the warning count with --strict).")
 @click.option("-v", "--verbose", is_flag=True, help="Print every warning, the config file read and the timings.")
 @click.pass_context
-def run_cmd(ctx: click.Context, inputs: tuple[str, ...], out: str, **kw: Any) -> None:
+def run_cmd(ctx: click.Context, /, inputs: tuple[str, ...], out: str, **kw: Any) -> None:
     """Clean and deduplicate INPUT files/folders (or - for stdin) into OUT.
 
     \b
@@ -245,7 +246,7 @@ def run_cmd(ctx: click.Context, inputs: tuple[str, ...], out: str, **kw: Any) ->
         _fail(f"interrupted; {_interrupted_message(Path(out))}", EXIT_INTERRUPTED)
     except Terminated:
         _fail(f"terminated (SIGTERM); {_interrupted_message(Path(out))}", EXIT_TERMINATED)
-    except RuntimeError as exc:  # e.g. the Ray engine asked for without Ray installed
+    except EngineUnavailable as exc:
         _fail(str(exc), EXIT_INPUT)
     finally:
         signal.signal(signal.SIGTERM, previous_handler)

@@ -29,7 +29,8 @@ import numpy as np
 from . import cluster, segment
 from .kernels import intersections, signatures_flat, word_shingles
 from .lsh import band_keys, candidate_pairs, optimal_params
-from .normalize import NormalizeOptions, fix_surrogates, normalize_and_explain
+from .mojibake import fix_surrogates
+from .normalize import NormalizeOptions, normalize_and_explain
 from .shingle import dedup_key, exact_hash, shingle_hashes
 
 __all__ = [
@@ -51,6 +52,17 @@ KEEP_POLICIES = ("first", "longest")
 SHORT_POLICIES = ("exact", "char")
 VERIFY_MODES = ("jaccard", "signature")
 DEDUP_MODES = ("near", "exact", "off")
+
+
+class Timings(dict[str, float]):
+    """Seconds per stage; missing stages read as 0 and ``add`` sums another's figures in."""
+
+    def __missing__(self, key: str) -> float:
+        return 0.0
+
+    def add(self, other: dict[str, float]) -> None:
+        for key, value in other.items():
+            self[key] += value
 
 
 @dataclass(frozen=True)
@@ -115,7 +127,7 @@ class DedupOptions:
         for ok, what in checks:
             if not ok:
                 raise ValueError(f"invalid dedup option: {what}")
-        if self.bands is not None and self.bands * self.rows > self.num_perm:  # type: ignore[operator]
+        if self.bands is not None and self.rows is not None and self.bands * self.rows > self.num_perm:
             raise ValueError(f"bands x rows = {self.bands * self.rows} exceeds num_perm {self.num_perm}")
 
     def lsh_params(self) -> tuple[int, int]:
@@ -290,7 +302,7 @@ class Prepared:
     signatures: np.ndarray | None  # uint32 (units, num_perm), kept only for verify="signature"
     changes: Counter[str]
     repairs: int
-    timings: Counter[str]
+    timings: Timings
 
 
 def fingerprint(keys: list[str], options: DedupOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -359,7 +371,7 @@ def prepare_batch(
     offsets = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     sigs = signatures_flat(flat, offsets, options.num_perm, options.seed)
-    timings: Counter[str] = Counter({"normalize+segment": t1 - t0})
+    timings = Timings({"normalize+segment": t1 - t0})
     prepared = Prepared(
         docs=docs,
         payload=b"".join(payloads),
@@ -463,7 +475,7 @@ class ClusterList(Sequence[Cluster]):
     def largest(self, count: int) -> list[int]:
         """Numbers of the ``count`` largest clusters, largest first (ties: lower number first)."""
         sizes = self.sizes()
-        return np.lexsort((np.arange(len(sizes)), -sizes))[:count].tolist()
+        return [int(i) for i in np.lexsort((np.arange(len(sizes)), -sizes))[:count]]
 
     def uids(self, i: int) -> np.ndarray:
         """Unit ids of cluster ``i``: the kept unit, then the removed ones."""
@@ -604,7 +616,7 @@ class Deduplicator:
         self._shingle_map: mmap.mmap | None = None
         self.changes: Counter[str] = Counter()
         self.repairs = 0
-        self.timings: Counter[str] = Counter()
+        self.timings = Timings()
         self._spool = tempfile.TemporaryFile()
 
     def add(self, record: Any, *, text_field: str = "text", doc_id: str | None = None) -> None:
@@ -634,7 +646,7 @@ class Deduplicator:
         self._shingle_count += len(p.shingles)
         self.changes.update(p.changes)
         self.repairs += p.repairs
-        self.timings.update(p.timings)
+        self.timings.add(p.timings)
         self.docs.extend(p.docs)
         self._spool.write(p.payload)
 
@@ -730,7 +742,15 @@ class Deduplicator:
         self._fill_texts(result)
         return result
 
-    def _decide(self, n, group, champion, edges_a, edges_b, edges_sim):
+    def _decide(
+        self,
+        n: int,
+        group: np.ndarray,
+        champion: np.ndarray,
+        edges_a: list[np.ndarray],
+        edges_b: list[np.ndarray],
+        edges_sim: list[np.ndarray],
+    ) -> tuple[np.ndarray, ClusterList]:
         """Split the verified near edges between champions into stars around the units the keep
         policy prefers; exact copies follow their champion. Returns the keep mask and the
         clusters (texts empty)."""

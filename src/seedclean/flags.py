@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import sys
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, fields
@@ -19,10 +20,10 @@ from .dedup import DEDUP_MODES, KEEP_POLICIES, SHORT_POLICIES, VERIFY_MODES, Ded
 from .normalize import NormalizeOptions
 from .tones import STYLES
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 __all__ = ["option_flags", "build_options", "attribute_help", "load_config", "ConfigError", "CONFIG_NAMES"]
 
@@ -49,7 +50,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "mode": DEDUP_MODES,
     "tone_style": STYLES,
 }
-RANGES: dict[str, click.ParamType] = {
+RANGES: dict[str, click.ParamType[Any, Any]] = {
     "threshold": _FiniteFloatRange(0, 1, min_open=True, max_open=True),
     "num_perm": click.IntRange(2, 1024),
     "seed": click.IntRange(0, 2**32 - 1),
@@ -83,14 +84,15 @@ def attribute_help(cls: type) -> dict[str, str]:
     return {k: (v[:1].upper() + v[1:]).replace("``", "") for k, v in out.items()}
 
 
-def _param_type(name: str, hint: Any) -> click.ParamType:
+def _param_type(name: str, hint: Any) -> click.ParamType[Any, Any]:
     if name in CHOICES:
         return click.Choice(CHOICES[name])
     if name in RANGES:
         return RANGES[name]
     args = set(typing.get_args(hint)) - {type(None)}
     base = next(iter(args)) if args else hint
-    return {int: click.INT, float: click.FLOAT, str: click.STRING}[base]
+    simple: dict[Any, click.ParamType[Any, Any]] = {int: click.INT, float: click.FLOAT, str: click.STRING}
+    return simple[base]
 
 
 def option_flags(cls: type, skip: Iterable[str] = ()) -> Callable[[Any], Any]:

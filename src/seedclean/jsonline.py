@@ -78,7 +78,7 @@ def parse_line(line: str, text_field: str) -> ParsedLine:
                     raise JsonLineError(f"invalid JSON: expected ':' at column {idx + 1}")
                 start = _ws(body, idx + 1)
                 try:
-                    _value, end = _DECODER.scan_once(body, start)
+                    _value, end = _DECODER.scan_once(body, start)  # type: ignore[attr-defined]
                 except StopIteration:
                     raise JsonLineError(f"invalid JSON: expected a value at column {start + 1}") from None
                 if key == text_field:

@@ -118,7 +118,8 @@ def word_shingles(keys: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     if not HAVE_NUMBA or not keys:
         return word_shingles_reference(keys, n)
     data, bounds = _pack(keys)
-    return compiled().word_shingles_kernel(data, bounds, word_char_table(), n)
+    flat, offsets = compiled().word_shingles_kernel(data, bounds, word_char_table(), n)
+    return flat, offsets
 
 
 def signatures_flat(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
@@ -126,14 +127,16 @@ def signatures_flat(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: 
     if not HAVE_NUMBA:
         return signatures_flat_reference(flat, offsets, num_perm, seed)
     a, b = permutations(num_perm, seed)
-    return compiled().signatures_kernel(flat, offsets, a, b)
+    sigs: np.ndarray = compiled().signatures_kernel(flat, offsets, a, b)
+    return sigs
 
 
 def intersections(flat: np.ndarray, offsets: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Sizes of the intersections of the sets of each (left, right) pair of unit ids."""
     if not HAVE_NUMBA:
         return intersections_reference(flat, offsets, left, right)
-    return compiled().intersections_kernel(flat, offsets, left.astype(np.int64), right.astype(np.int64))
+    sizes: np.ndarray = compiled().intersections_kernel(flat, offsets, left.astype(np.int64), right.astype(np.int64))
+    return sizes
 
 
 def greedy_stars(indptr: np.ndarray, earlier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,4 +145,5 @@ def greedy_stars(indptr: np.ndarray, earlier: np.ndarray) -> tuple[np.ndarray, n
     is a centre. Returns each item's centre and the index into ``earlier`` of the edge used."""
     if not HAVE_NUMBA:
         return greedy_stars_reference(indptr, earlier)
-    return compiled().greedy_stars_kernel(indptr.astype(np.int64), earlier.astype(np.int64))
+    centre, via = compiled().greedy_stars_kernel(indptr.astype(np.int64), earlier.astype(np.int64))
+    return centre, via

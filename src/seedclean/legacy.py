@@ -135,8 +135,10 @@ def _viqr_sub(m: re.Match[str]) -> str:
     if tone in ".?" and tone and (nxt in ("", "\n", "\r") or nxt == " " and nxt2 in ("", "\n")):
         # RFC 1456: a mark after a vowel is a mark unless escaped (\.); only at the end of a line,
         # where a sentence usually ends, is "." / "?" read as punctuation
-        return ud.normalize("NFC", vowel + _VIQR_QUALITY.get(quality, "")) + tone
-    return ud.normalize("NFC", vowel + _VIQR_QUALITY.get(quality, "") + _VIQR_TONE.get(tone, ""))
+        composed: str = ud.normalize("NFC", vowel + _VIQR_QUALITY.get(quality, ""))
+        return composed + tone
+    marked: str = ud.normalize("NFC", vowel + _VIQR_QUALITY.get(quality, "") + _VIQR_TONE.get(tone, ""))
+    return marked
 
 
 def _to_bytes(text: str) -> bytes | None:
@@ -171,7 +173,8 @@ def decode(text: str, encoding: str) -> str:
         )
     else:
         raise ValueError(f"unknown legacy encoding {encoding!r}; expected one of {ENCODINGS}")
-    return ud.normalize("NFC", out)
+    result: str = ud.normalize("NFC", out)
+    return result
 
 
 def _cp1258_piece(piece: str) -> str:
@@ -187,7 +190,8 @@ def _cp1258_piece(piece: str) -> str:
 def decode_bytes(data: bytes, encoding: str) -> str:
     """Decode raw legacy bytes."""
     if encoding == "cp1258":
-        return ud.normalize("NFC", data.decode("cp1258", errors="replace"))
+        decoded: str = ud.normalize("NFC", data.decode("cp1258", errors="replace"))
+        return decoded
     return decode(data.decode("latin-1"), encoding)
 
 

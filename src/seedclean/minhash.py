@@ -50,7 +50,7 @@ def signatures(shingle_sets: Sequence[np.ndarray], num_perm: int = 128, seed: in
     a, b = permutations(num_perm, seed)
     out = np.full((len(shingle_sets), num_perm), EMPTY_VALUE, dtype=np.uint32)
     lengths = np.fromiter((len(s) for s in shingle_sets), dtype=np.int64, count=len(shingle_sets))
-    for i in np.flatnonzero(lengths > _BLOCK):  # one huge unit: fold its shingles in blocks
+    for i in map(int, np.flatnonzero(lengths > _BLOCK)):  # one huge unit: fold its shingles in blocks
         sig = out[i]
         flat = shingle_sets[i]
         for lo in range(0, len(flat), _BLOCK):

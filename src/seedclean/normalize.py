@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import unicodedata2 as ud
 
@@ -148,7 +149,7 @@ def _nfc(text: str, changes: Counter[str]) -> str:
     if "\u0335" in text or "\u0336" in text:
         text, n = _STROKE_RE.subn(lambda m: "đ" if m.group(1) == "d" else "Đ", text)
         changes["composition"] += n
-    out = ud.normalize("NFC", text)  # has its own quick check: near-free on NFC input
+    out: str = ud.normalize("NFC", text)  # has its own quick check: near-free on NFC input
     if out == text:
         return text
     changes["nfc"] += sum(1 for a, b in zip(out.split(), text.split()) if a != b) or 1
@@ -253,12 +254,12 @@ def _run_steps(text: str, options: NormalizeOptions, changes: Counter[str]) -> s
     return text
 
 
-def _options(options: NormalizeOptions | None, overrides: dict[str, object]) -> NormalizeOptions:
+def _options(options: NormalizeOptions | None, overrides: dict[str, Any]) -> NormalizeOptions:
     base = DEFAULT_OPTIONS if options is None else options
     return replace(base, **overrides) if overrides else base
 
 
-def normalize(text: str, options: NormalizeOptions | None = None, **overrides: object) -> str:
+def normalize(text: str, options: NormalizeOptions | None = None, **overrides: Any) -> str:
     """Return ``text`` repaired and normalised; keyword arguments override ``options`` fields.
 
     Example:
@@ -269,7 +270,7 @@ def normalize(text: str, options: NormalizeOptions | None = None, **overrides: o
     return _run(text, opts, Counter())
 
 
-def normalize_and_explain(text: str, options: NormalizeOptions | None = None, **overrides: object) -> NormalizeResult:
+def normalize_and_explain(text: str, options: NormalizeOptions | None = None, **overrides: Any) -> NormalizeResult:
     """Like :func:`normalize`, and also count the fixes made, per kind (for reports)."""
     opts = _options(options, overrides)
     changes: Counter[str] = Counter()

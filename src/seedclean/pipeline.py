@@ -74,7 +74,7 @@ class RunOptions:
     def __init__(
         self,
         dedup: DedupOptions | None = None,
-        normalize: NormalizeOptions | None = _DEFAULT,  # type: ignore[assignment]
+        normalize: NormalizeOptions | None = _DEFAULT,
         text_field: str = "text",
         include: tuple[str, ...] = DEFAULT_INCLUDE,
         exclude: tuple[str, ...] = (),
@@ -140,7 +140,9 @@ class RunResult:
 
     @property
     def warnings(self) -> list[dict[str, Any]]:
-        return self.report["warnings"]
+        """Every warning of the run (file, line, kind, message)."""
+        items: list[dict[str, Any]] = self.report["warnings"]
+        return items
 
 
 def run(

@@ -47,11 +47,13 @@ from .dedup import (
     DocStats,
     Document,
     Prepared,
+    Timings,
     _with_text,
     build_clusters,
     prepare_batch,
     priority_order,
 )
+from .errors import EngineUnavailable
 from .kernels import intersections
 from .normalize import NormalizeOptions
 from .read import InputError, InputFile, Piece, Warnings, plan_pieces, read_piece
@@ -67,7 +69,7 @@ def init_ray(workers: int | None = None) -> Any:
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - message checked by hand
-        raise RuntimeError('the Ray engine needs Ray: pip install "seedclean[ray]"') from exc
+        raise EngineUnavailable('the Ray engine needs Ray: pip install "seedclean[ray]"') from exc
     if not ray.is_initialized():
         address = os.environ.get("RAY_ADDRESS")
         kwargs: dict[str, Any] = {"ignore_reinit_error": True, "log_to_driver": False, "include_dashboard": False}
@@ -82,7 +84,8 @@ def init_ray(workers: int | None = None) -> Any:
 def _route(values: np.ndarray, parts: int) -> np.ndarray:
     """Partition of each uint64 value: a multiplicative mix, so that ids and keys spread evenly."""
     mixed = values.astype(np.uint64) * _MIX
-    return ((mixed >> np.uint64(33)) % np.uint64(parts)).astype(np.int64)
+    out: np.ndarray = ((mixed >> np.uint64(33)) % np.uint64(parts)).astype(np.int64)
+    return out
 
 
 def _split_rows(part: np.ndarray, parts: int, **columns: np.ndarray) -> list[dict[str, np.ndarray]]:
@@ -200,7 +203,8 @@ class _Units:
     def jaccard(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         px, py = self.pos(x), self.pos(y)
         inter = intersections(self.flat, self.offsets, px, py).astype(np.float64)
-        return inter / (self.counts[px] + self.counts[py] - inter)
+        similarity: np.ndarray = inter / (self.counts[px] + self.counts[py] - inter)
+        return similarity
 
 
 def _verify(threshold: float, by_signature: bool, parts: int, npieces: int, *args: Any) -> Any:
@@ -484,7 +488,7 @@ def _dedup_pieces(
     wrap: Progress = progress or (lambda it, _desc, _total: it)
     parts = partitions or max(2, 2 * int(ray.available_resources().get("CPU", 1)))
     bands, rows = options.lsh_params()
-    timings: Counter[str] = Counter()
+    timings = Timings()
     pieces = [prep for prep, _meta in submitted]
     documents: list[DocStats] = []
     changes: Counter[str] = Counter()
@@ -496,7 +500,7 @@ def _dedup_pieces(
         units.append(n_units)
         changes.update(doc_changes)
         repairs += doc_repairs
-        timings.update(doc_timings)
+        timings.add(doc_timings)
     for number, stats in enumerate(documents):
         stats.id = stats.id or str(number)
     bases = np.cumsum(units).astype(np.int64)  # bases[i]: first uid of piece i; bases[-1] = total

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .dedup import Document
+from .errors import InputError
 from .jsonline import MISSING, JsonLineError, parse_line
 
 __all__ = [
@@ -47,10 +48,6 @@ MAX_RECORD_BYTES = 256 << 20  # a longer JSONL line is skipped with a warning, r
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # what makes a file look non-empty but show nothing
 FORMATS = {".txt": "txt", ".txt.gz": "txt", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet"}
 DEFAULT_INCLUDE = ("*.txt", "*.txt.gz", "*.jsonl", "*.jsonl.gz", "*.parquet")
-
-
-class InputError(Exception):
-    """An input problem that stops the run (missing path, nothing to read, bad option)."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +98,11 @@ def format_of(name: str) -> str | None:
 def _matches(rel: str, patterns: tuple[str, ...]) -> bool:
     name = rel.rsplit("/", 1)[-1]
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, p) for p in patterns)
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (both made absolute, links not resolved), as posix text."""
+    return Path(os.path.abspath(path)).relative_to(root).as_posix()
 
 
 def _mirror_root(inputs: list[str]) -> Path | None:
@@ -155,14 +157,14 @@ def discover(
             found = [
                 (p, Path(os.path.abspath(p)).relative_to(root).as_posix(), format_of(p.name) or "txt") for p in files
             ]
-        for p, rel, fmt in found:
-            where = "standard input" if p is None else str(p)
+        for source, rel, fmt in found:
+            where = "standard input" if source is None else str(source)
             if rel in owner:
                 raise InputError(
                     f"{where} and {owner[rel]} would both be written to {rel}; give them apart or rename one"
                 )
             owner[rel] = where
-            out.append(InputFile(p, rel, fmt))
+            out.append(InputFile(source, rel, fmt))
     return out
 
 

@@ -168,7 +168,8 @@ def validate_report(report: Any) -> dict[str, Any]:
         _check_fields(w, {"kind": str, "file": str, "message": str}, f"warnings[{i}]")
         if "line" in w:
             _check(w["line"], int, f"warnings[{i}].line")
-    return report
+    checked: dict[str, Any] = report
+    return checked
 
 
 def _histogram(values: list[float], threshold: float) -> list[dict[str, Any]]:

@@ -186,7 +186,7 @@ def place_tone(word: str, style: str = "hòa") -> str:
         at = tone_at if tone_at in allowed else allowed[0]
     out = []
     for k, (letter, up) in enumerate(zip(letters, upper)):
-        ch = ud.normalize("NFC", letter + tone) if k == at else letter
+        ch = ud.normalize("NFC", letter + tone) if k == at and tone is not None else letter
         out.append(ch.upper() if up else ch)
     return "".join(out)
 

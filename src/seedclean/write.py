@@ -16,15 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .errors import OutputError
 from .jsonline import JsonLine
 
 __all__ = ["atomic_write", "temp_path", "CorpusWriter", "OutputError", "TMP_SUFFIX"]
 
 TMP_SUFFIX = ".seedclean-tmp"
-
-
-class OutputError(Exception):
-    """The output cannot be written where asked (not empty, inside an input, not writable)."""
 
 
 def temp_path(path: Path) -> Path:
