@@ -9,9 +9,7 @@ import seedclean
 
 def test_all_is_exactly_the_public_names() -> None:
     public = {
-        name
-        for name, value in vars(seedclean).items()
-        if not name.startswith("_") and not inspect.ismodule(value)
+        name for name, value in vars(seedclean).items() if not name.startswith("_") and not inspect.ismodule(value)
     }
     assert set(seedclean.__all__) - {"__version__"} == public
     assert len(seedclean.__all__) == len(set(seedclean.__all__))

@@ -112,6 +112,7 @@ def test_file_name_with_invalid_utf8_bytes(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert (tmp_path / "o" / name).read_text(encoding="utf-8") == VI
     assert report(tmp_path / "o")["documents"][0]["id"] == "t\\xffx.txt"
+    assert pq.read_table(tmp_path / "o" / "documents.parquet").column("id").to_pylist() == ["t\\xffx.txt"]
 
 
 # 5, 7: Parquet keeps its schema and row groups ----------------------------------------------------

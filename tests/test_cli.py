@@ -36,7 +36,8 @@ def test_run_seeds(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "176 exact" in res.output
     names = sorted(p.name for p in out.iterdir())
-    expected = [p.name for p in SEEDS.glob("*.txt")] + ["report.html", "report.json", ".seedclean-manifest.json"]
+    reports = ["report.html", "report.json", "documents.parquet", "warnings.jsonl", ".seedclean-manifest.json"]
+    expected = [p.name for p in SEEDS.glob("*.txt")] + reports
     assert names == sorted(expected)
     rep = _report(out)
     assert rep["schema"] == "seedclean.report/1"
@@ -110,7 +111,13 @@ def test_stdin(tmp_path: Path) -> None:
 def test_dry_run_writes_only_reports(tmp_path: Path) -> None:
     out = tmp_path / "o"
     assert invoke("run", str(SEEDS), "--out", str(out), "--dry-run").exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == [".seedclean-manifest.json", "report.html", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".seedclean-manifest.json",
+        "documents.parquet",
+        "report.html",
+        "report.json",
+        "warnings.jsonl",
+    ]
 
 
 def test_config_file_and_command_line_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

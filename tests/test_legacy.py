@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
@@ -116,7 +117,9 @@ def test_run_on_a_folder_of_legacy_files(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["run", str(src), "--out", str(out)])
     assert res.exit_code == 0, res.output
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    legacy = {d["id"]: d["legacy"] for d in report["documents"]}
+    table = pq.read_table(out / "documents.parquet").to_pylist()
+    legacy = {d["id"]: json.loads(d["legacy"] or "{}") for d in table}
+    assert legacy == {d["id"]: d["legacy"] for d in report["documents"]}
     for enc in ENCODINGS:
         assert legacy[f"{enc}.txt"] == {enc: 1}, (enc, legacy[f"{enc}.txt"])
     kept = [(out / f"{enc}.txt") for enc in ENCODINGS if (out / f"{enc}.txt").exists()]

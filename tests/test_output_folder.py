@@ -25,6 +25,7 @@ from seedclean.outdir import LOCK, MANIFEST, OutputFolder
 from seedclean.write import TMP_SUFFIX
 
 SEEDS = Path(__file__).parent.parent / "seeds"
+REPORTS = ["documents.parquet", "report.html", "report.json", "warnings.jsonl"]
 VI = "Hà Nội là thủ đô của nước Cộng hòa xã hội chủ nghĩa Việt Nam từ năm 1976 đến nay."
 
 
@@ -88,11 +89,11 @@ def test_overwrite_removes_what_the_earlier_run_wrote_and_this_one_did_not(tmp_p
     (d / "sub" / "b.txt").unlink()
     (d / "sub").rmdir()
     assert invoke("run", str(d), "--out", str(out), "--overwrite").exit_code == 0
-    assert sorted(tree(out)) == [MANIFEST, "a.txt", "report.html", "report.json"]
-    assert manifest(out)["files"] == ["a.txt", "report.html", "report.json"] and manifest(out)["complete"]
+    assert sorted(tree(out)) == sorted([MANIFEST, "a.txt", *REPORTS])
+    assert manifest(out)["files"] == sorted(["a.txt", *REPORTS]) and manifest(out)["complete"]
     # a dry run writes no corpus: the earlier corpus goes too, it is not this run's output
     assert invoke("run", str(d), "--out", str(out), "--overwrite", "--dry-run").exit_code == 0
-    assert sorted(tree(out)) == [MANIFEST, "report.html", "report.json"]
+    assert sorted(tree(out)) == sorted([MANIFEST, *REPORTS])
 
 
 def test_overwrite_never_deletes_a_file_seedclean_did_not_write(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 from . import report as report_mod
 from .dedup import DEFAULT_NORMALIZE, Deduplicator, DedupOptions, Document, prepare_batch
 from .normalize import NormalizeOptions, normalize
-from .outdir import REPORT_FILES, RESERVED_NAMES, OutputFolder
+from .outdir import RESERVED_NAMES, OutputFolder
 from .read import DEFAULT_INCLUDE, MAX_RECORD_BYTES, InputError, Warnings, discover, display_name, read_documents
 from .workers import OrderedPool
 from .write import CorpusWriter, OutputError, atomic_write
@@ -137,12 +137,7 @@ class RunResult:
     report: dict[str, Any]
     out: Path
     seconds: float
-
-    @property
-    def warnings(self) -> list[dict[str, Any]]:
-        """Every warning of the run (file, line, kind, message)."""
-        items: list[dict[str, Any]] = self.report["warnings"]
-        return items
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # all of them (report.json lists the first 1,000)
 
 
 def run(
@@ -265,11 +260,14 @@ def _run_claimed(
         },
         timings=timings,
     )
-    report_json, report_html = (out / name for name in REPORT_FILES)
-    atomic_write(report_json, report_mod.dumps(rep).encode("utf-8"))
-    atomic_write(report_html, report_mod.render_html(rep).encode("utf-8"))
+    t0 = time.perf_counter()
+    atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
+    atomic_write(out / report_mod.WARNINGS_FILE, report_mod.warnings_lines(warnings.items))
+    atomic_write(out / "report.html", report_mod.render_html(rep).encode("utf-8"))
+    rep["timings"]["report"] = round(time.perf_counter() - t0, 3)  # report.json itself: a bounded summary
+    atomic_write(out / "report.json", report_mod.dumps(rep).encode("utf-8"))
     folder.seal()
-    return RunResult(rep, out, time.perf_counter() - t_start)
+    return RunResult(rep, out, time.perf_counter() - t_start, warnings.items)
 
 
 def normalize_records(

@@ -257,9 +257,17 @@ def _open_bytes(f: InputFile) -> tuple[bytes, str | None]:
     return out, None
 
 
+_DROP_INVISIBLE = {ord(c): None for c in INVISIBLE}
+
+
 def _has_text(text: str) -> bool:
     """True if the text shows something: not only spaces and invisible characters."""
-    return bool(text.strip().translate({ord(c): None for c in INVISIBLE}).strip())
+    stripped = text.strip()
+    if not stripped:
+        return False
+    if stripped[0] not in INVISIBLE:  # the usual case, decided by one character
+        return True
+    return bool(stripped.translate(_DROP_INVISIBLE).strip())
 
 
 def read_documents(

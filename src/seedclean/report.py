@@ -16,13 +16,19 @@ from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from .dedup import ClusterList, DedupResult
+import numpy as np
+
+from .dedup import ClusterList, DedupResult, DocStats
 
 __all__ = ["SCHEMA", "ReportError", "build_report", "render_html", "render_text", "library_versions", "validate_report"]
 
 SCHEMA = "seedclean.report/1"
 TOP_CLUSTERS_JSON = 10_000
 TOP_DOCUMENTS_HTML = 1_000  # rows of the HTML documents table
+TOP_DOCUMENTS_JSON = 1_000  # report.json stays bounded: every document is in documents.parquet
+TOP_WARNINGS_JSON = 1_000  # and every warning in warnings.jsonl
+DOCUMENTS_FILE = "documents.parquet"
+WARNINGS_FILE = "warnings.jsonl"
 TOP_CLUSTERS_HTML = 25
 
 
@@ -96,10 +102,12 @@ def build_report(
             "warnings": len(warnings),
         },
         "normalizer": dict(sorted(result.changes.items())),
-        "warnings": warnings,
+        "warnings": warnings[:TOP_WARNINGS_JSON],
+        "warnings_listed": f"the first {TOP_WARNINGS_JSON:,}; every warning is in {WARNINGS_FILE}",
         "warning_counts": dict(sorted(Counter(w["kind"] for w in warnings).items())),
         "similarity_histogram": _histogram(similarities, result.options.threshold),
-        "documents": [asdict(d) for d in docs],
+        "documents": [asdict(docs[k]) for k in _most_reduced(docs, TOP_DOCUMENTS_JSON)],
+        "documents_listed": f"the {TOP_DOCUMENTS_JSON:,} that lost the most units; all are in {DOCUMENTS_FILE}",
         "clusters": clusters,
         "clusters_truncated": max(0, len(result.clusters) - TOP_CLUSTERS_JSON),
         "timings": timings if timings is not None else dict(result.timings),
@@ -170,6 +178,41 @@ def validate_report(report: Any) -> dict[str, Any]:
             _check(w["line"], int, f"warnings[{i}].line")
     checked: dict[str, Any] = report
     return checked
+
+
+def _most_reduced(docs: list[DocStats], count: int) -> list[int]:
+    """Indices of the ``count`` documents that lost the most units, in input order."""
+    if len(docs) <= count:
+        return list(range(len(docs)))
+    lost = np.fromiter((d.units_in - d.units_out for d in docs), dtype=np.int64, count=len(docs))
+    top = np.lexsort((np.arange(len(docs)), -lost))[:count]
+    return sorted(int(k) for k in top)
+
+
+def documents_table(docs: list[DocStats]) -> bytes:
+    """Per-document figures as Parquet: one row per document, in input order."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns: dict[str, Any] = {
+        "id": pa.array([d.id for d in docs], pa.string()),
+        "mode": pa.array([d.mode for d in docs], pa.string()),
+    }
+    for name in ("units_in", "units_out", "exact_removed", "near_removed", "bytes_in", "bytes_out"):
+        columns[name] = pa.array([getattr(d, name) for d in docs], pa.int64())
+    columns["legacy"] = pa.array(
+        [json.dumps(d.legacy, sort_keys=True) if d.legacy else None for d in docs], pa.string()
+    )
+    buf = io.BytesIO()
+    pq.write_table(pa.table(columns), buf)
+    return buf.getvalue()
+
+
+def warnings_lines(warnings: list[dict[str, Any]]) -> bytes:
+    """Every warning as one JSON object per line."""
+    return "".join(json.dumps(w, ensure_ascii=False) + "\n" for w in warnings).encode("utf-8")
 
 
 def _histogram(values: list[float], threshold: float) -> list[dict[str, Any]]:
@@ -283,12 +326,12 @@ def render_html(report: dict[str, Any]) -> str:
     docs = report["documents"]
     shown = docs
     out.append("<h2>Documents</h2>")
-    if len(docs) > TOP_DOCUMENTS_HTML:  # a browser cannot take a million rows; report.json has all
+    if t["documents"] > len(docs) or len(docs) > TOP_DOCUMENTS_HTML:  # a browser cannot take a million rows
         ranked = sorted(range(len(docs)), key=lambda k: (docs[k]["units_out"] - docs[k]["units_in"], k))
         shown = [docs[k] for k in sorted(ranked[:TOP_DOCUMENTS_HTML])]
         out.append(
-            f"<p>{len(docs):,} documents; the {TOP_DOCUMENTS_HTML:,} that lost the most units are shown, "
-            "in input order. Every document is in report.json.</p>"
+            f"<p>{t['documents']:,} documents; the {len(shown):,} that lost the most units are shown, "
+            f"in input order. Every document is in {DOCUMENTS_FILE}.</p>"
         )
     out.append("<table><tr><th>document</th><th>units in</th><th>out</th>")
     out.append("<th>exact</th><th>near</th><th>removed</th></tr>")
