@@ -23,7 +23,7 @@ from .dedup import ClusterList, DedupResult, DocStats
 __all__ = ["SCHEMA", "ReportError", "build_report", "render_html", "render_text", "library_versions", "validate_report"]
 
 SCHEMA = "seedclean.report/1"
-TOP_CLUSTERS_JSON = 10_000
+TOP_CLUSTERS_JSON = 1_000  # largest first; report.json stays small (the HTML shows 25)
 TOP_DOCUMENTS_HTML = 1_000  # rows of the HTML documents table
 TOP_DOCUMENTS_JSON = 1_000  # report.json stays bounded: every document is in documents.parquet
 TOP_WARNINGS_JSON = 1_000  # and every warning in warnings.jsonl
