@@ -36,7 +36,8 @@ def test_run_seeds(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "176 exact" in res.output
     names = sorted(p.name for p in out.iterdir())
-    reports = ["report.html", "report.json", "documents.parquet", "warnings.jsonl", ".seedclean-manifest.json"]
+    reports = ["report.html", "report.json", "documents.parquet", "warnings.jsonl", "removed.parquet"]
+    reports.append(".seedclean-manifest.json")
     expected = [p.name for p in SEEDS.glob("*.txt")] + reports
     assert names == sorted(expected)
     rep = _report(out)
@@ -114,6 +115,7 @@ def test_dry_run_writes_only_reports(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         ".seedclean-manifest.json",
         "documents.parquet",
+        "removed.parquet",
         "report.html",
         "report.json",
         "warnings.jsonl",

@@ -25,7 +25,7 @@ from seedclean.outdir import LOCK, MANIFEST, OutputFolder
 from seedclean.write import TMP_SUFFIX
 
 SEEDS = Path(__file__).parent.parent / "seeds"
-REPORTS = ["documents.parquet", "report.html", "report.json", "warnings.jsonl"]
+REPORTS = ["documents.parquet", "removed.parquet", "report.html", "report.json", "warnings.jsonl"]
 VI = "Hà Nội là thủ đô của nước Cộng hòa xã hội chủ nghĩa Việt Nam từ năm 1976 đến nay."
 
 

@@ -98,6 +98,7 @@ def main(ctx: click.Context, config: str | None) -> None:
       seedclean run data.parquet --out cleaned/ --no-dedup      # normalise only
       cat page.txt | seedclean normalize > page.clean.txt
       seedclean report cleaned/
+      seedclean explain cleaned/ 1234        # what happened to record 1234
     """
     ctx.meta["seedclean.config"] = config
 
@@ -167,6 +168,12 @@ class _Progress:
 @click.option("--exclude", multiple=True, help="Glob of files to skip in folders.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL / Parquet field holding the text.")
 @click.option("--stdin-format", type=click.Choice(["txt", "jsonl"]), default="txt", show_default=True)
+@click.option(
+    "--id-field",
+    default="id",
+    show_default=True,
+    help="JSONL / Parquet field naming a record in removed.parquet (else its line or row number).",
+)
 @DEDUP_FLAGS
 @click.option("--exact-only", is_flag=True, help="Remove exact duplicates only (same as --mode exact).")
 @click.option("--no-dedup", is_flag=True, help="Normalise only, remove nothing (same as --mode off).")
@@ -222,6 +229,7 @@ def run_cmd(ctx: click.Context, /, inputs: tuple[str, ...], out: str, **kw: Any)
             workers=kw.pop("workers"),
             engine=kw.pop("engine"),
             max_record_bytes=kw.pop("max_record_bytes"),
+            id_field=kw.pop("id_field"),
             config_file=config_file,
         )
     except (ValueError, TypeError) as exc:
@@ -400,6 +408,62 @@ def report_cmd(folder: str, as_json: bool) -> None:
         atomic_write(Path(folder) / "report.html", render_html(rep).encode("utf-8"))
     except OSError as exc:
         _fail(f"cannot write {Path(folder) / 'report.html'}: {exc.strerror or exc}", EXIT_OUTPUT)
+
+
+def _word_diff(kept: str, removed: str) -> str:
+    """The removed unit against its kept twin, word by word: [-only in kept-] {+only here+}."""
+    import difflib
+
+    a, b = kept.split(), removed.split()
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(" ".join(b[j1:j2]))
+            continue
+        if i2 > i1:
+            out.append(click.style("[-" + " ".join(a[i1:i2]) + "-]", fg="red"))
+        if j2 > j1:
+            out.append(click.style("{+" + " ".join(b[j1:j2]) + "+}", fg="green"))
+    return " ".join(out)
+
+
+@main.command("explain")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.argument("record_id")
+def explain_cmd(folder: str, record_id: str) -> None:
+    """Say what happened to each unit of one record of the run in FOLDER.
+
+    RECORD_ID is the record's id field (--id-field of the run), or its document id as the
+    report writes it (file, file:line or file:row).
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        removed = pq.read_table(Path(folder) / "removed.parquet")
+        documents = pq.read_table(Path(folder) / "documents.parquet", columns=["id", "units_in", "units_out"])
+    except OSError as exc:
+        _fail(f"{folder} holds no readable removed.parquet / documents.parquet ({exc})", EXIT_INPUT)
+    mine = removed.filter(pc.or_(pc.equal(removed["record_id"], record_id), pc.equal(removed["doc"], record_id)))
+    docs = sorted(set(mine.column("doc").to_pylist()) | ({record_id} & set(documents.column("id").to_pylist())))
+    if not docs:
+        _fail(f"no record {record_id!r} in {folder} (neither a record id nor a document id)", EXIT_INPUT)
+    units_in = dict(zip(documents.column("id").to_pylist(), documents.column("units_in").to_pylist()))
+    rows = {(r["doc"], r["unit"]): r for r in mine.to_pylist()}
+    for doc in docs:
+        total = units_in.get(doc, 0)
+        gone = sum(1 for key in rows if key[0] == doc)
+        click.echo(click.style(f"{doc}: {total} units, {total - gone} kept, {gone} removed", bold=True))
+        for unit in range(total):
+            row = rows.get((doc, unit))
+            if row is None:
+                click.echo(f"  unit {unit}: kept")
+                continue
+            twin = f"{row['kept_doc']} unit {row['kept_unit']}"
+            if row["kept_record_id"]:
+                twin += f" (record {row['kept_record_id']})"
+            click.echo(f"  unit {unit}: removed, {row['kind']} copy of {twin}, similarity {row['similarity']:.3f}")
+            click.echo("    " + (row["text"] if row["kind"] == "exact" else _word_diff(row["kept_text"], row["text"])))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,7 +20,7 @@ import pickle
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, overload
 
@@ -228,8 +228,11 @@ class DedupResult:
             if text or self.options.keep_empty or doc.units_in == 0:
                 yield record
 
-    def iter_documents(self) -> Iterator[tuple[DocStats, Any, str]]:
-        """(stats, cleaned record, cleaned text) for every document, empty ones included."""
+    def iter_documents(
+        self, on_units: Callable[[int, Any, list[str], list[str]], None] | None = None
+    ) -> Iterator[tuple[DocStats, Any, str]]:
+        """(stats, cleaned record, cleaned text) for every document, empty ones included;
+        ``on_units(doc number, record, separators, unit texts)`` sees every unit on the way."""
         if self._spool is None or self._keep is None:
             if self._closed:
                 raise ValueError("this DedupResult is closed (its with block has ended): iterate it inside the block")
@@ -237,11 +240,43 @@ class DedupResult:
         self._spool.seek(0)
         for d, stats in enumerate(self.documents):
             record, prefixes, texts, trailer = pickle.load(self._spool)
+            if on_units is not None:
+                on_units(d, record, prefixes, texts)
             base = self._unit_start[d]
             mask = self._keep[base : base + len(texts)]
             kept = [segment.Segment(t, p) for t, p, k in zip(texts, prefixes, mask) if k]
             text = segment.join(kept, trailer) if kept else ""
             yield stats, _with_text(record, text), text
+
+    @property
+    def removed(self) -> Any:
+        """Every removed unit as a pyarrow Table (columns in ``seedclean.removals.SCHEMA_DOC``):
+        record id (a dict's ``id`` field, else the record's position), unit, kind, similarity,
+        the unit kept in its place and both texts. Reads the spooled documents once."""
+        from .removals import RemovalCollector
+
+        if not isinstance(self.clusters, ClusterList):
+            raise TypeError("this result has no cluster arrays to build a removal table from")
+        collector = RemovalCollector(self.clusters, self.documents)
+
+        def on_units(d: int, record: Any, prefixes: list[str], texts: list[str]) -> None:
+            rid, source = str(d), "position"
+            if isinstance(record, tuple) and isinstance(record[0], dict) and record[0].get("id") is not None:
+                rid, source = str(record[0]["id"]), "id"
+            elif isinstance(record, Document):
+                rid, source = (record.meta or {}).get("record_id", record.id), "id"
+            collector.on_document(d, "", rid, source, prefixes, texts)
+
+        for _ in self.iter_documents(on_units):
+            pass
+        return collector.table()
+
+    def explain(self, record_id: Any) -> list[dict[str, Any]]:
+        """What happened to each unit of the record named ``record_id`` (see :attr:`removed`):
+        one dict per removed unit with its kind, similarity, the kept twin and both texts."""
+        table = self.removed
+        rows: list[dict[str, Any]] = [r for r in table.to_pylist() if r["record_id"] == str(record_id)]
+        return rows
 
     def close(self) -> None:
         """Delete the spooled documents; iterating afterwards raises ValueError."""
@@ -485,6 +520,19 @@ class ClusterList(Sequence[Cluster]):
     def text_uids(self, count: int) -> np.ndarray:
         """Unit ids (sorted) of every member of the ``count`` largest clusters: those that carry text."""
         return np.unique(np.concatenate([self.uids(i) for i in self.largest(count)]))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every removed unit (ascending), the unit kept in its place, exact or not, similarity
+        and cluster number: the removal table's columns, no object per unit."""
+        cluster = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self._bounds))
+        order = np.argsort(self._removed, kind="stable")
+        return {
+            "removed": self._removed[order],
+            "kept": self._kept[order],
+            "exact": self._exact[order],
+            "similarity": self._similarity[order],
+            "cluster": cluster[order],
+        }
 
     def near_similarities(self) -> list[float]:
         """Similarity of every near-duplicate member to its kept unit (as the members say it)."""

@@ -48,13 +48,14 @@ class ParsedLine:
     line: JsonLine | None
     occurrences: int
     keys: tuple[str, ...] = ()  # the record's keys, given only when the text field is missing
+    record_id: str | None = None  # the id field's value (a string as such, anything else as JSON text)
 
 
 def _ws(line: str, idx: int) -> int:
     return _WS.match(line, idx).end()  # type: ignore[union-attr]
 
 
-def parse_line(line: str, text_field: str) -> ParsedLine:
+def parse_line(line: str, text_field: str, id_field: str | None = None) -> ParsedLine:
     """Find ``text_field`` in a one-object JSON line; raise JsonLineError if the line is not one
     JSON object. Deep nesting raises RecursionError (the caller warns for that line)."""
     body = line.rstrip("\r\n")
@@ -66,6 +67,7 @@ def parse_line(line: str, text_field: str) -> ParsedLine:
         span: tuple[int, int] | None = None
         occurrences = 0
         keys: list[str] = []
+        record_id: str | None = None
         if body[idx] == "}":
             idx += 1
         else:
@@ -81,6 +83,8 @@ def parse_line(line: str, text_field: str) -> ParsedLine:
                     _value, end = _DECODER.scan_once(body, start)  # type: ignore[attr-defined]
                 except StopIteration:
                     raise JsonLineError(f"invalid JSON: expected a value at column {start + 1}") from None
+                if key == id_field:
+                    record_id = _value if isinstance(_value, str) and body[start] == '"' else body[start:end]
                 if key == text_field:
                     span, occurrences = (start, end), occurrences + 1
                 elif span is None and len(keys) < 20:
@@ -100,12 +104,12 @@ def parse_line(line: str, text_field: str) -> ParsedLine:
     except json.JSONDecodeError as exc:
         raise JsonLineError(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
     if span is None:
-        return ParsedLine(MISSING, False, None, 0, tuple(keys))
+        return ParsedLine(MISSING, False, None, 0, tuple(keys), record_id)
     start, end = span
     around = JsonLine(body[:start], body[end:])
     first = body[start]
     if first != '"':
         kind = _KIND.get(first, "a number")
-        return ParsedLine(kind, False, around, occurrences)
+        return ParsedLine(kind, False, around, occurrences, (), record_id)
     text, _ = scanstring(body, start + 1, True)
-    return ParsedLine(text, True, around, occurrences)
+    return ParsedLine(text, True, around, occurrences, (), record_id)

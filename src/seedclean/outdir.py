@@ -31,7 +31,7 @@ __all__ = ["OutputFolder", "MANIFEST", "LOCK", "REPORT_FILES", "RESERVED_NAMES",
 
 MANIFEST = ".seedclean-manifest.json"
 LOCK = ".seedclean.lock"
-REPORT_FILES = ("report.json", "report.html", "documents.parquet", "warnings.jsonl")
+REPORT_FILES = ("report.json", "report.html", "documents.parquet", "warnings.jsonl", "removed.parquet")
 RESERVED_NAMES = frozenset((*REPORT_FILES, MANIFEST, LOCK))
 MANIFEST_SCHEMA = "seedclean.manifest/1"
 

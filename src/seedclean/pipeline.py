@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from . import report as report_mod
-from .dedup import DEFAULT_NORMALIZE, Deduplicator, DedupOptions, Document, prepare_batch
+from .dedup import DEFAULT_NORMALIZE, ClusterList, Deduplicator, DedupOptions, Document, prepare_batch
 from .normalize import NormalizeOptions, normalize
 from .outdir import RESERVED_NAMES, OutputFolder
 from .read import DEFAULT_INCLUDE, MAX_RECORD_BYTES, InputError, Warnings, discover, display_name, read_documents
+from .removals import REMOVED_FILE, RemovalCollector, parquet_bytes
 from .workers import OrderedPool
 from .write import CorpusWriter, OutputError, atomic_write
 
@@ -55,6 +56,8 @@ class RunOptions:
         workers: processes for the per-document stage.
         engine: local (this machine) or ray (Ray tasks).
         max_record_bytes: a JSONL line longer than this is skipped with a warning.
+        id_field: the JSONL / Parquet field that names a record in removed.parquet (else its
+            line or row number).
         config_file: the config file the options came from (recorded in the report).
     """
 
@@ -69,6 +72,7 @@ class RunOptions:
     workers: int
     engine: str
     max_record_bytes: int
+    id_field: str
     config_file: str | None
 
     def __init__(
@@ -84,6 +88,7 @@ class RunOptions:
         workers: int = 1,
         engine: str = "local",
         max_record_bytes: int = MAX_RECORD_BYTES,
+        id_field: str = "id",
         config_file: str | None = None,
         **overrides: Any,
     ) -> None:
@@ -118,6 +123,7 @@ class RunOptions:
             "workers": workers,
             "engine": engine,
             "max_record_bytes": max_record_bytes,
+            "id_field": id_field,
             "config_file": config_file,
         }
         for key, value in values.items():
@@ -177,6 +183,13 @@ def _one_step(
     return value
 
 
+def _collector(result: Any) -> RemovalCollector | None:
+    """A removal-table collector for the result (both engines give a ClusterList)."""
+    if not isinstance(result.clusters, ClusterList):
+        return None
+    return RemovalCollector(result.clusters, result.documents)
+
+
 def _run_claimed(
     inputs: list[str],
     files: list[Any],
@@ -188,7 +201,7 @@ def _run_claimed(
     t_start = time.perf_counter()
     out = folder.out
     wrap = progress or (lambda it, _desc, _total: it)
-    docs = read_documents(files, opts.text_field, warnings, opts.max_record_bytes)
+    docs = read_documents(files, opts.text_field, warnings, opts.max_record_bytes, opts.id_field)
     t0 = time.perf_counter()
     if opts.engine == "ray":
         from .ray_engine import dedup_files_on_ray, dedup_on_ray  # optional extra: imported when asked for
@@ -217,10 +230,18 @@ def _run_claimed(
     t0 = time.perf_counter()
     folder.begin(set() if opts.dry_run else {f.rel for f in files})
     writer = CorpusWriter(out, opts.text_field, folder.target)
+    collector = _collector(result)
+
+    def on_units(d: int, record: Any, prefixes: list[str], texts: list[str]) -> None:
+        if collector is not None:
+            meta = record.meta or {}
+            f = files[meta.get("file", 0)]
+            collector.on_document(d, f.name, meta.get("record_id", ""), meta.get("id_from", "file"), prefixes, texts)
+
     sink = None
     current: int | None = None
     try:
-        for stats, record, text in wrap(result.iter_documents(), "write", len(result.documents)):
+        for stats, record, text in wrap(result.iter_documents(on_units), "write", len(result.documents)):
             stats.bytes_out = len(text.encode("utf-8"))
             assert isinstance(record, Document)
             number = (record.meta or {}).get("file", 0)
@@ -251,6 +272,7 @@ def _run_claimed(
         extra_options={
             "config_file": opts.config_file,
             "max_record_bytes": opts.max_record_bytes,
+            "id_field": opts.id_field,
             "text_field": opts.text_field,
             "include": list(opts.include),
             "exclude": list(opts.exclude),
@@ -262,6 +284,8 @@ def _run_claimed(
     )
     t0 = time.perf_counter()
     atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
+    if collector is not None:
+        atomic_write(out / REMOVED_FILE, parquet_bytes(collector.table()))
     atomic_write(out / report_mod.WARNINGS_FILE, report_mod.warnings_lines(warnings.items))
     atomic_write(out / "report.html", report_mod.render_html(rep).encode("utf-8"))
     rep["timings"]["report"] = round(time.perf_counter() - t0, 3)  # report.json itself: a bounded summary

@@ -306,9 +306,11 @@ def _payloads(p: Prepared) -> Iterator[tuple[Any, list[str], list[str], str]]:
         yield pickle.load(stream)
 
 
-def _render(p: Prepared, base: int, removed: np.ndarray, line_offset: int) -> list[tuple[Any, str]]:
-    """(record with its cleaned text, cleaned text) of each document of a piece; ids of records
-    read from a byte range get the lines of the earlier ranges added."""
+def _render(
+    p: Prepared, base: int, removed: np.ndarray, line_offset: int, units: bool = False
+) -> list[tuple[Any, str, Any]]:
+    """(record with its cleaned text, cleaned text, (separators, unit texts) if ``units``) of each
+    document of a piece; ids of records read from a byte range get the earlier ranges' lines."""
     keep = np.ones(len(p.counts), dtype=bool)
     keep[removed - base] = False
     out, u = [], 0
@@ -320,7 +322,7 @@ def _render(p: Prepared, base: int, removed: np.ndarray, line_offset: int) -> li
         if line_offset and isinstance(record, Document):
             rel, line = record.id.rsplit(":", 1)
             record = replace(record, id=f"{rel}:{int(line) + line_offset}")
-        out.append((_with_text(record, text), text))
+        out.append((_with_text(record, text), text, (prefixes, texts) if units else None))
     return out
 
 
@@ -382,7 +384,9 @@ class RayDedupResult(DedupResult):
     _removed: np.ndarray
     _line_offsets: list[int]
 
-    def iter_documents(self) -> Iterator[tuple[DocStats, Any, str]]:
+    def iter_documents(
+        self, on_units: Callable[[int, Any, list[str], list[str]], None] | None = None
+    ) -> Iterator[tuple[DocStats, Any, str]]:
         """Documents in input order; a few pieces are rendered ahead, not the whole output at once."""
         ray = init_ray()
         bounds = np.searchsorted(self._removed, self._bases)
@@ -390,15 +394,20 @@ class RayDedupResult(DedupResult):
 
         def submit(i: int) -> Any:
             removed = self._removed[bounds[i] : bounds[i + 1]]
-            return _call("render", 1, self._pieces[i], int(self._bases[i]), removed, self._line_offsets[i])[0]
+            args = (self._pieces[i], int(self._bases[i]), removed, self._line_offsets[i], on_units is not None)
+            return _call("render", 1, *args)[0]
 
         pending = deque(submit(i) for i in range(min(ahead, len(self._pieces))))
         stats = iter(self.documents)
+        number = 0
         for i in range(len(self._pieces)):
             ref = pending.popleft()
             if i + ahead < len(self._pieces):
                 pending.append(submit(i + ahead))
-            for record, text in ray.get(ref):
+            for record, text, units in ray.get(ref):
+                if on_units is not None:
+                    on_units(number, record, *units)
+                number += 1
                 yield next(stats), record, text
 
     def close(self) -> None:

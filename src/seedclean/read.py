@@ -271,16 +271,21 @@ def _has_text(text: str) -> bool:
 
 
 def read_documents(
-    files: list[InputFile], text_field: str, warnings: Warnings, max_record_bytes: int = MAX_RECORD_BYTES
+    files: list[InputFile],
+    text_field: str,
+    warnings: Warnings,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+    id_field: str | None = "id",
 ) -> Iterator[Document]:
     """Documents of every file in order; meta holds the source file index and, for JSONL, the
     line around the text (:class:`JsonLine`), for Parquet the row number."""
     for number, f in enumerate(files):
         if f.format == "parquet":
-            yield from _read_parquet(number, f, text_field, warnings)
+            yield from _read_parquet(number, f, text_field, warnings, id_field)
             continue
         if f.format == "jsonl":  # streamed line by line: a corpus file is never held whole
-            yield from _read_jsonl(number, f, _binary_lines(f, max_record_bytes), text_field, warnings)
+            lines = _binary_lines(f, max_record_bytes)
+            yield from _read_jsonl(number, f, lines, text_field, warnings, id_field=id_field)
             continue
         try:
             data, damage = _open_bytes(f)
@@ -336,6 +341,7 @@ def _read_jsonl(
     warnings: Warnings,
     first_of_file: bool = True,
     whole_file: bool = True,
+    id_field: str | None = "id",
 ) -> Iterator[Document]:
     """Documents of a JSONL stream; every line that is not a record with text is a warning
     naming its line, and a read error stops the file with a warning after the last good line."""
@@ -368,7 +374,7 @@ def _read_jsonl(
             continue
         seen += 1
         try:
-            parsed = parse_line(line, text_field)
+            parsed = parse_line(line, text_field, id_field)
         except JsonLineError as exc:
             warnings.add("bad_json", f.name, f"{exc}; record skipped", i)
             continue
@@ -391,7 +397,9 @@ def _read_jsonl(
             warnings.add("invalid_utf8", f.name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", i)
         if not _has_text(text):
             warnings.add("empty_text", f.name, f"field {text_field!r} has no text; record kept as it is", i)
-        yield Document(f"{f.name}:{i}", text, {"file": number, "record": parsed.line})
+        record_id, id_from = (parsed.record_id, id_field) if parsed.record_id is not None else (str(i), "line")
+        meta = {"file": number, "record": parsed.line, "record_id": record_id, "id_from": id_from}
+        yield Document(f"{f.name}:{i}", text, meta)
     if not seen:
         warnings.add("empty", f.name, "empty file (no records)")
     elif not texts and missing_keys and whole_file:  # the same rule as a Parquet file without the column
@@ -402,7 +410,9 @@ def _read_jsonl(
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _read_parquet(number: int, f: InputFile, text_field: str, warnings: Warnings) -> Iterator[Document]:
+def _read_parquet(
+    number: int, f: InputFile, text_field: str, warnings: Warnings, id_field: str | None = "id"
+) -> Iterator[Document]:
     """Only the text column is read: the writer copies the other columns from the file itself,
     so their types, nulls and row groups are kept exactly."""
     import pyarrow as pa
@@ -419,19 +429,23 @@ def _read_parquet(number: int, f: InputFile, text_field: str, warnings: Warnings
             f"{f.name}: no column {text_field!r} (columns: {', '.join(table.schema_arrow.names)}); use --text-field"
         )
     row = 0
+    with_id = id_field is not None and id_field in table.schema_arrow.names and id_field != text_field
     try:
-        for batch in table.iter_batches(batch_size=4096, columns=[text_field]):
+        for batch in table.iter_batches(batch_size=4096, columns=[text_field, id_field] if with_id else [text_field]):
             column = batch.column(0)
+            ids = batch.column(1).cast(pa.string()).to_pylist() if with_id else None
             if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
                 column = column.cast(pa.string())
-            for value in column.to_pylist():
+            for k, value in enumerate(column.to_pylist()):
                 row += 1
                 if not isinstance(value, str):
                     warnings.add("no_text_field", f.name, f"row {row}: {text_field!r} is null; row skipped", row)
                     continue
                 if not _has_text(value):
                     warnings.add("empty_text", f.name, f"row {row}: {text_field!r} has no text; row kept", row)
-                yield Document(f"{f.name}:{row}", value, {"file": number, "record": row - 1})
+                record_id, id_from = (ids[k], id_field) if ids is not None and ids[k] is not None else (str(row), "row")
+                meta = {"file": number, "record": row - 1, "record_id": record_id, "id_from": id_from}
+                yield Document(f"{f.name}:{row}", value, meta)
     except Exception as exc:  # a damaged row group: keep the rows before it
         warnings.add(
             "damaged", f.name, f"cannot read past row {row}: {str(exc)[:200]}; the rows before it were kept", row
