@@ -262,7 +262,18 @@ def _children(pid: int) -> list[int]:
     return [int(x) for x in path.read_text().split()] if path.exists() else []
 
 
-def test_ctrl_c_with_two_workers_reports_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "sig, group, delay, code, word",
+    [
+        (signal.SIGINT, True, 0.0, 130, b"interrupted"),  # Ctrl-C while the workers start up
+        (signal.SIGINT, True, 1.0, 130, b"interrupted"),  # Ctrl-C while they work
+        (signal.SIGTERM, False, 1.0, 143, b"terminated"),  # kill PID: the workers lose their parent
+    ],
+    ids=["ctrl-c-at-start", "ctrl-c-busy", "sigterm-parent"],
+)
+def test_signals_with_two_workers_report_once(
+    tmp_path: Path, sig: signal.Signals, group: bool, delay: float, code: int, word: bytes
+) -> None:
     src = tmp_path / "c.jsonl"
     with open(src, "w", encoding="utf-8") as fh:
         for text in distinct_paragraphs(60_000):
@@ -270,14 +281,17 @@ def test_ctrl_c_with_two_workers_reports_once(tmp_path: Path) -> None:
     proc = _cli("run", str(src), "--out", str(tmp_path / "o"), "--workers", "2", start_new_session=True)
     deadline = time.monotonic() + 60
     while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)  # the workers are busy
+        time.sleep(0.02)
+    time.sleep(delay)
     assert proc.poll() is None, "the run finished before it could be interrupted; make the input larger"
-    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    if group:
+        os.killpg(proc.pid, sig)  # what a terminal's Ctrl-C does: the whole process group
+    else:
+        os.kill(proc.pid, sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err and b"BrokenPipe" not in err
-    assert err.count(b"interrupted") == 1
+    assert err.count(word) == 1 and b"leaked" not in err
 
 
 # 9. two runs into one folder ---------------------------------------------------------------------
