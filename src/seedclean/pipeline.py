@@ -240,6 +240,7 @@ def _run_claimed(
 
     sink = None
     current: int | None = None
+    per_file: dict[str, list[int]] = {}
     try:
         for stats, record, text in wrap(result.iter_documents(on_units), "write", len(result.documents)):
             stats.bytes_out = len(text.encode("utf-8"))
@@ -251,6 +252,12 @@ def _run_claimed(
                 current = number
                 f = files[number]
                 sink = None if opts.dry_run else writer.open(f.rel, f.format, f.path)
+            row = per_file.setdefault(files[number].name, [0] * 7)
+            for k, value in enumerate(
+                (1, stats.units_in, stats.units_out, stats.exact_removed, stats.near_removed, stats.bytes_in)
+            ):
+                row[k] += value
+            row[6] += stats.bytes_out
             if sink is not None and (text or opts.dedup.keep_empty or stats.units_in == 0):
                 sink.add(text, (record.meta or {}).get("record"))  # a record empty on input is kept as it was
         if sink is not None and sink.close():
@@ -265,8 +272,12 @@ def _run_claimed(
     timings = {"read_normalize_fingerprint": round(t_read, 3), **result.timings}
     timings["write"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(time.perf_counter() - t_start, 3)
+    t_report = time.perf_counter()
+    removals = collector.table() if collector is not None else None
     rep = report_mod.build_report(
         result,
+        files=report_mod.file_summaries(per_file),
+        lowest=report_mod.lowest_similarity(removals),
         warnings=warnings.items,
         inputs=[display_name(i) for i in inputs],
         extra_options={
@@ -282,13 +293,12 @@ def _run_claimed(
         },
         timings=timings,
     )
-    t0 = time.perf_counter()
     atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
-    if collector is not None:
-        atomic_write(out / REMOVED_FILE, parquet_bytes(collector.table()))
+    if removals is not None:
+        atomic_write(out / REMOVED_FILE, parquet_bytes(removals))
     atomic_write(out / report_mod.WARNINGS_FILE, report_mod.warnings_lines(warnings.items))
     atomic_write(out / "report.html", report_mod.render_html(rep).encode("utf-8"))
-    rep["timings"]["report"] = round(time.perf_counter() - t0, 3)  # report.json itself: a bounded summary
+    rep["timings"]["report"] = round(time.perf_counter() - t_report, 3)  # report.json itself: a bounded summary
     atomic_write(out / "report.json", report_mod.dumps(rep).encode("utf-8"))
     folder.seal()
     return RunResult(rep, out, time.perf_counter() - t_start, warnings.items)

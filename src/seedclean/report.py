@@ -23,10 +23,16 @@ from .dedup import ClusterList, DedupResult, DocStats
 __all__ = ["SCHEMA", "ReportError", "build_report", "render_html", "render_text", "library_versions", "validate_report"]
 
 SCHEMA = "seedclean.report/1"
-TOP_CLUSTERS_JSON = 1_000  # largest first; report.json stays small (the HTML shows 25)
+TOP_CLUSTERS_JSON = 100  # largest first; report.json stays small (the HTML shows 25)
+NEAR_LISTED = 3  # near members listed per cluster (lowest similarity first), with their text
+EXACT_LISTED = 10  # exact copies listed per cluster; every member is in removed.parquet
+TEMPLATE_NEAR_MEMBERS = 10  # a cluster with this many near members is probably a template
+TOP_FILES_JSON = 500  # per-input-file rows (those that lost most when there are more)
+LOWEST_LISTED = 20  # near removals with the lowest similarity: the ones most worth auditing
 TOP_DOCUMENTS_HTML = 1_000  # rows of the HTML documents table
-TOP_DOCUMENTS_JSON = 1_000  # report.json stays bounded: every document is in documents.parquet
-TOP_WARNINGS_JSON = 1_000  # and every warning in warnings.jsonl
+TOP_DOCUMENTS_JSON = 500  # report.json stays under 1 MB: every document is in documents.parquet
+TOP_WARNINGS_JSON = 500  # and every warning in warnings.jsonl
+TEXT_CHARS = 1_000  # texts in report.json are cut here (removed.parquet has them whole)
 DOCUMENTS_FILE = "documents.parquet"
 WARNINGS_FILE = "warnings.jsonl"
 TOP_CLUSTERS_HTML = 25
@@ -53,8 +59,11 @@ def build_report(
     inputs: list[str] | None = None,
     extra_options: dict[str, Any] | None = None,
     timings: dict[str, float] | None = None,
+    files: list[dict[str, Any]] | None = None,
+    lowest: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The report as plain data (see ``SCHEMA``)."""
+    """The report as plain data (see ``SCHEMA`` and the JSON Schema in ``report.schema.json``):
+    bounded whatever the corpus size; every removed unit is in removed.parquet."""
     warnings = warnings or []
     docs = result.documents
     if isinstance(result.clusters, ClusterList):  # arrays: no object per removed unit
@@ -65,15 +74,20 @@ def build_report(
         top = sorted(result.clusters, key=lambda c: (-c.size, c.id))[:TOP_CLUSTERS_JSON]
     clusters = []
     for c in top:
+        near = [m for m in c.removed if m.kind == "near"]
+        exact = [m for m in c.removed if m.kind == "exact"]
+        listed = sorted(near, key=lambda m: (m.similarity, m.doc, m.index))[:NEAR_LISTED] + exact[:EXACT_LISTED]
         clusters.append(
             {
                 "id": c.id,
                 "size": c.size,
-                "kept": {"doc": c.kept.doc_id, "index": c.kept.index, "text": c.kept.text},
+                "near_members": len(near),
+                "probable_template": len(near) >= TEMPLATE_NEAR_MEMBERS,
+                "kept": {"doc": c.kept.doc_id, "index": c.kept.index, "text": _cut(c.kept.text)},
                 "removed": [
                     {"doc": m.doc_id, "index": m.index, "kind": m.kind, "similarity": m.similarity}
-                    | ({"text": m.text} if m.kind == "near" else {})
-                    for m in c.removed
+                    | ({"text": _cut(m.text)} if m.kind == "near" else {})
+                    for m in sorted(listed, key=lambda m: (m.doc, m.index))
                 ],
             }
         )
@@ -110,6 +124,9 @@ def build_report(
         "documents_listed": f"the {TOP_DOCUMENTS_JSON:,} that lost the most units; all are in {DOCUMENTS_FILE}",
         "clusters": clusters,
         "clusters_truncated": max(0, len(result.clusters) - TOP_CLUSTERS_JSON),
+        "files": (files or [])[:TOP_FILES_JSON],
+        "files_truncated": max(0, len(files or []) - TOP_FILES_JSON),
+        "lowest_similarity": (lowest or [])[:LOWEST_LISTED],
         "timings": timings if timings is not None else dict(result.timings),
     }
 
@@ -121,6 +138,16 @@ class ReportError(ValueError):
 _NUM = (int, float)
 _DOC_FIELDS = {"id": str, "units_in": int, "units_out": int, "exact_removed": int, "near_removed": int}
 _MEMBER_FIELDS = {"doc": str, "index": int}
+_FILE_NUMBERS = ("documents", "units_in", "units_out", "exact_removed", "near_removed", "bytes_in", "bytes_out")
+_LOWEST_FIELDS = {
+    "doc": str,
+    "unit": int,
+    "kept_doc": str,
+    "kept_unit": int,
+    "similarity": _NUM,
+    "text": str,
+    "kept_text": str,
+}
 
 
 def _check(value: Any, kind: Any, where: str) -> None:
@@ -172,12 +199,47 @@ def validate_report(report: Any) -> dict[str, Any]:
                 _check(m.get("text"), str, f"{where}.removed[{j}].text")
     for i, d in enumerate(report["documents"]):
         _check_fields(d, _DOC_FIELDS, f"documents[{i}]")
+    for i, c in enumerate(report["clusters"]):
+        if "near_members" in c:
+            _check(c["near_members"], int, f"clusters[{i}].near_members")
+    for i, f in enumerate(report.get("files", [])):
+        _check_fields(f, {"file": str, **{k: int for k in _FILE_NUMBERS}}, f"files[{i}]")
+    for i, r in enumerate(report.get("lowest_similarity", [])):
+        _check_fields(r, _LOWEST_FIELDS, f"lowest_similarity[{i}]")
     for i, w in enumerate(report["warnings"]):
         _check_fields(w, {"kind": str, "file": str, "message": str}, f"warnings[{i}]")
         if "line" in w:
             _check(w["line"], int, f"warnings[{i}].line")
     checked: dict[str, Any] = report
     return checked
+
+
+def _cut(text: str) -> str:
+    """A text as report.json holds it: at most ``TEXT_CHARS`` characters."""
+    return text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS] + "…"
+
+
+def file_summaries(rows: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """Per-input-file figures from {file: [documents, units in, units out, exact, near, bytes in,
+    bytes out]}, the files that lost the most units first (ties: by name)."""
+    keys = ("documents", "units_in", "units_out", "exact_removed", "near_removed", "bytes_in", "bytes_out")
+    out = [{"file": name, **dict(zip(keys, values))} for name, values in rows.items()]
+    return sorted(out, key=lambda r: (r["units_out"] - r["units_in"], r["file"]))
+
+
+def lowest_similarity(table: Any, count: int = LOWEST_LISTED) -> list[dict[str, Any]]:
+    """The ``count`` near removals with the lowest similarity (from the removal table)."""
+    if table is None or table.num_rows == 0:
+        return []
+    import pyarrow.compute as pc
+
+    near = table.filter(pc.equal(table["kind"], "near"))
+    if near.num_rows == 0:
+        return []
+    order = pc.sort_indices(near, sort_keys=[("similarity", "ascending"), ("doc", "ascending"), ("unit", "ascending")])
+    rows = near.take(order[:count]).to_pylist()
+    keep = ("doc", "unit", "record_id", "kept_doc", "kept_unit", "kept_record_id", "similarity", "text", "kept_text")
+    return [{k: _cut(r[k]) if k in ("text", "kept_text") else r[k] for k in keep} for r in rows]
 
 
 def _most_reduced(docs: list[DocStats], count: int) -> list[int]:
@@ -270,33 +332,94 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
 del{background:#fdd;text-decoration:none}ins{background:#dfd;text-decoration:none}
 .bar{background:#4a7fb5;height:12px;display:inline-block}.pair td{width:50%}
-h2{border-bottom:1px solid #ddd;padding-bottom:4px}small{color:#666}
+h2{border-bottom:1px solid #ddd;padding-bottom:4px}small{color:#666}.flag{color:#a60;font-weight:bold}
+nav a{margin-right:1em}table.sortable th{cursor:pointer}table.sortable th:hover{background:#e6e6e6}
 """
+
+# Sorts a table by the clicked column (numbers as numbers); no framework, no network.
+_SORT_JS = """
+document.querySelectorAll('table.sortable th').forEach(function(th, col){
+  th.addEventListener('click', function(){
+    var table = th.closest('table'), rows = Array.from(table.querySelectorAll('tr')).slice(1);
+    var dir = th.dataset.dir === 'asc' ? -1 : 1; th.dataset.dir = dir === 1 ? 'asc' : 'desc';
+    var key = function(r){ var t = r.children[col].textContent.replace(/[,%]/g, '');
+      return isNaN(parseFloat(t)) ? t : parseFloat(t); };
+    rows.sort(function(a, b){ var x = key(a), y = key(b); return (x > y ? 1 : x < y ? -1 : 0) * dir; });
+    rows.forEach(function(r){ table.appendChild(r); });
+  });
+});
+"""
+
+_SECTIONS = [
+    ("totals", "Totals"),
+    ("options", "Options and inputs"),
+    ("files", "Input files"),
+    ("normaliser", "Normaliser fixes"),
+    ("similarity", "Similarity"),
+    ("clusters", "Largest clusters"),
+    ("audit", "Lowest-similarity removals"),
+    ("documents", "Documents"),
+    ("warnings", "Warnings"),
+]
+
+
+def _pair(left_title: str, right_title: str, kept: str, other: str) -> str:
+    left, right = _diff(kept, other)
+    return (
+        f"<table class='pair'><tr><th>{left_title}</th><th>{right_title}</th></tr>"
+        f"<tr><td>{left}</td><td>{right}</td></tr></table>"
+    )
 
 
 def render_html(report: dict[str, Any]) -> str:
-    """A self-contained HTML page: totals, top clusters side by side, documents, histogram."""
+    """A self-contained HTML page (no network, one small inline script to sort tables): totals,
+    options and inputs, per-file figures, normaliser fixes, the similarity histogram, the largest
+    clusters side by side, the removals most worth auditing, documents and warnings."""
     esc = html.escape
     t = report["totals"]
+    opts = report.get("options", {})
     out = [
         "<!doctype html><html lang='vi'><head><meta charset='utf-8'>",
         f"<title>seedclean report</title><style>{_CSS}</style></head><body>",
         "<h1>seedclean report</h1>",
-        f"<p><small>{esc(report['schema'])} · seedclean {esc(report['versions'].get('seedclean', '?'))}"
+        f"<p><small>{esc(report['schema'])} · seedclean {esc(str(report['versions'].get('seedclean', '?')))}"
         f" · LSH {report['lsh']['bands']} bands × {report['lsh']['rows']} rows</small></p>",
-        "<h2>Totals</h2><table>",
+        "<nav>" + "".join(f"<a href='#{key}'>{title}</a>" for key, title in _SECTIONS) + "</nav>",
+        "<h2 id='totals'>Totals</h2><table>",
     ]
     for key, value in t.items():
         out.append(f"<tr><th>{esc(key.replace('_', ' '))}</th><td class='n'>{value:,}</td></tr>")
     out.append("</table>")
+    out.append("<h2 id='options'>Options and inputs</h2><table>")
+    out.append(f"<tr><th>inputs</th><td>{esc(', '.join(str(i) for i in report.get('inputs', [])))}</td></tr>")
+    for group in ("dedup", "normalize"):
+        values = opts.get(group) or {}
+        shown = ", ".join(f"{k}={v}" for k, v in values.items()) if isinstance(values, dict) else "off"
+        out.append(f"<tr><th>{group}</th><td>{esc(shown)}</td></tr>")
+    others = {k: v for k, v in opts.items() if k not in ("dedup", "normalize")}
+    out.append(f"<tr><th>run</th><td>{esc(', '.join(f'{k}={v}' for k, v in others.items()))}</td></tr></table>")
+    files = report.get("files", [])
+    out.append(f"<h2 id='files'>Input files</h2><p>{len(files):,} files listed, those that lost the most first.</p>")
+    out.append("<table class='sortable'><tr><th>file</th><th>documents</th><th>units in</th><th>out</th>")
+    out.append("<th>exact</th><th>near</th><th>bytes in</th><th>bytes out</th></tr>")
+    for f in files:
+        cells = "".join(
+            f"<td class='n'>{f[k]:,}</td>"
+            for k in ("documents", "units_in", "units_out", "exact_removed", "near_removed", "bytes_in", "bytes_out")
+        )
+        out.append(f"<tr><td>{esc(f['file'])}</td>{cells}</tr>")
+    out.append("</table>")
+    out.append("<h2 id='normaliser'>Normaliser fixes</h2>")
     if report["normalizer"]:
-        out.append("<h2>Normaliser fixes</h2><table>")
+        out.append("<table>")
         for key, value in report["normalizer"].items():
             out.append(f"<tr><th>{esc(key)}</th><td class='n'>{value:,}</td></tr>")
         out.append("</table>")
+    else:
+        out.append("<p>None.</p>")
     hist = report["similarity_histogram"]
     peak = max([h["count"] for h in hist] + [1])
-    out.append("<h2>Near-duplicate similarity (Jaccard with the kept unit)</h2><table>")
+    out.append("<h2 id='similarity'>Near-duplicate similarity (Jaccard with the kept unit)</h2><table>")
     for h in hist:
         width = int(300 * h["count"] / peak)
         out.append(
@@ -304,38 +427,62 @@ def render_html(report: dict[str, Any]) -> str:
             f"<td><span class='bar' style='width:{width}px'></span></td></tr>"
         )
     out.append("</table>")
-    out.append(f"<h2>Top clusters</h2><p>{t['clusters']:,} clusters; the largest first.</p>")
+    out.append(
+        f"<h2 id='clusters'>Largest clusters</h2><p>{t['clusters']:,} clusters; the largest first. "
+        "Every removed unit is in removed.parquet (<code>seedclean explain OUT RECORD</code>).</p>"
+    )
     for c in report["clusters"][:TOP_CLUSTERS_HTML]:
         kept = c["kept"]
-        out.append(f"<h3>Cluster {c['id']} · {c['size']} members · kept {esc(kept['doc'])} #{kept['index']}</h3>")
-        near = [m for m in c["removed"] if m["kind"] == "near"][:3]
+        flag = (
+            f" <span class='flag'>probable template ({c['near_members']:,} near members)</span>"
+            if c.get("probable_template")
+            else ""
+        )
+        out.append(
+            f"<h3>Cluster {c['id']} · {c['size']:,} members · kept {esc(kept['doc'])} #{kept['index']}{flag}</h3>"
+        )
+        near = [m for m in c["removed"] if m["kind"] == "near"]
         exact = [m for m in c["removed"] if m["kind"] == "exact"]
+        exact_total = c["size"] - 1 - int(c.get("near_members", len(near)))
         if exact:
-            where = ", ".join(f"{esc(m['doc'])} #{m['index']}" for m in exact[:10])
-            more = f" and {len(exact) - 10} more" if len(exact) > 10 else ""
+            where = ", ".join(f"{esc(m['doc'])} #{m['index']}" for m in exact)
+            more = f" and {exact_total - len(exact):,} more" if exact_total > len(exact) else ""
             out.append(f"<p><small>exact copies: {where}{more}</small></p>")
         if not near:
             out.append(f"<p>{esc(kept['text'])}</p>")
         for m in near:
-            left, right = _diff(kept["text"], m["text"])
             out.append(
-                f"<table class='pair'><tr><th>kept {esc(kept['doc'])} #{kept['index']}</th>"
-                f"<th>removed {esc(m['doc'])} #{m['index']} · J = {m['similarity']:.3f}</th></tr>"
-                f"<tr><td>{left}</td><td>{right}</td></tr></table>"
+                _pair(
+                    f"kept {esc(kept['doc'])} #{kept['index']}",
+                    f"removed {esc(m['doc'])} #{m['index']} · J = {m['similarity']:.3f}",
+                    kept["text"],
+                    m["text"],
+                )
             )
-    docs = report["documents"]
-    shown = docs
-    out.append("<h2>Documents</h2>")
-    if t["documents"] > len(docs) or len(docs) > TOP_DOCUMENTS_HTML:  # a browser cannot take a million rows
-        ranked = sorted(range(len(docs)), key=lambda k: (docs[k]["units_out"] - docs[k]["units_in"], k))
-        shown = [docs[k] for k in sorted(ranked[:TOP_DOCUMENTS_HTML])]
+    lowest = report.get("lowest_similarity", [])
+    out.append(
+        "<h2 id='audit'>Lowest-similarity removals</h2><p>The near duplicates closest to the threshold: "
+        "the removals most worth reading.</p>"
+    )
+    for r in lowest:
         out.append(
-            f"<p>{t['documents']:,} documents; the {len(shown):,} that lost the most units are shown, "
-            f"in input order. Every document is in {DOCUMENTS_FILE}.</p>"
+            _pair(
+                f"kept {esc(r['kept_doc'])} #{r['kept_unit']}",
+                f"removed {esc(r['doc'])} #{r['unit']} · J = {r['similarity']:.3f}",
+                r["kept_text"],
+                r["text"],
+            )
         )
-    out.append("<table><tr><th>document</th><th>units in</th><th>out</th>")
+    if not lowest:
+        out.append("<p>No near-duplicate removals.</p>")
+    docs = report["documents"]
+    out.append(
+        f"<h2 id='documents'>Documents</h2><p>{t['documents']:,} documents; the {len(docs):,} that lost the most "
+        f"units are listed (click a heading to sort). Every document is in {DOCUMENTS_FILE}.</p>"
+    )
+    out.append("<table class='sortable'><tr><th>document</th><th>units in</th><th>out</th>")
     out.append("<th>exact</th><th>near</th><th>removed</th></tr>")
-    for d in shown:
+    for d in docs:
         rate = 100.0 * (d["units_in"] - d["units_out"]) / d["units_in"] if d["units_in"] else 0.0
         out.append(
             f"<tr><td>{esc(d['id'])}</td><td class='n'>{d['units_in']:,}</td>"
@@ -343,11 +490,14 @@ def render_html(report: dict[str, Any]) -> str:
             f"<td class='n'>{d['near_removed']:,}</td><td class='n'>{rate:.1f}%</td></tr>"
         )
     out.append("</table>")
+    out.append("<h2 id='warnings'>Warnings</h2>")
     if report["warnings"]:
-        out.append("<h2>Warnings</h2><ul>")
-        for w in report["warnings"][:500]:
+        out.append(f"<p>{t['warnings']:,} warnings; every one is in {WARNINGS_FILE}.</p><ul>")
+        for w in report["warnings"]:
             where = esc(w.get("file", "")) + (f":{w['line']}" if w.get("line") else "")
             out.append(f"<li><b>{esc(w['kind'])}</b> {where}: {esc(w['message'])}</li>")
         out.append("</ul>")
-    out.append("</body></html>\n")
+    else:
+        out.append("<p>None.</p>")
+    out.append(f"<script>{_SORT_JS}</script></body></html>\n")
     return "\n".join(out)

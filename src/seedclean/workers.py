@@ -55,15 +55,18 @@ class OrderedPool:
         self.procs: list[Any] = []
         self.conns: list[Any] = []
         in_main = threading.current_thread() is threading.main_thread()
+        held: list[int] = []
         if in_main:
-            # SIGINT and SIGTERM stay blocked while the workers start: the mask survives fork and
-            # exec, so a worker is never hit during its imports; a signal that came meanwhile
-            # reaches the parent right after. The resource tracker, which unblocks SIGINT when it
-            # starts, is started first.
+            # While the workers start, SIGINT and SIGTERM are blocked in this thread (the mask
+            # survives fork and exec: a worker is never hit during its imports) and recorded, not
+            # acted on, if another thread of this process takes them (numpy's BLAS threads exist);
+            # they are acted on once every worker is up. The resource tracker starts first, since
+            # starting it unblocks SIGINT.
             from multiprocessing import resource_tracker
 
             resource_tracker.ensure_running()
             mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STARTUP_SIGNALS)
+            previous = {sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in _STARTUP_SIGNALS}
         try:
             for _ in range(workers):
                 parent, child = ctx.Pipe()
@@ -80,7 +83,20 @@ class OrderedPool:
             raise
         finally:
             if in_main:
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a blocked pending signal arrives now
+        for signum in dict.fromkeys(held):  # one taken by another thread while the workers started
+            handler = previous[signal.Signals(signum)]
+            if callable(handler):
+                try:
+                    handler(signum, None)
+                except BaseException:
+                    self.kill()
+                    raise
+            elif handler == signal.SIG_DFL:
+                self.kill()
+                signal.raise_signal(signum)
 
     def imap(self, items: Iterable[Any]) -> Iterator[Any]:
         """Results of ``fn`` for each item, in order; a worker's exception is raised here."""
