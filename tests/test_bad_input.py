@@ -223,18 +223,20 @@ def test_report_command_on_bad_reports(tmp_path: Path, monkeypatch: pytest.Monke
     cases: list[Any] = [[1, 2], {"schema": "seedclean.report/1"}, {**good, "lsh": {"bands": "<script>", "rows": 1}}]
     for bad in cases:
         (out / "report.json").write_text(json.dumps(bad), encoding="utf-8")
-        res = invoke("report", str(out))
+        res = invoke("report", str(out), "--html")
         assert res.exit_code == 3 and "unreadable report" in res.output and "Traceback" not in res.output
     crafted = json.loads(json.dumps(good))
     crafted["documents"][0]["id"] = "<script>alert(1)</script>"
     crafted["warnings"] = [{"kind": "<b>", "file": "<i>", "message": "<script>x</script>", "line": 3}]
     (out / "report.json").write_text(json.dumps(crafted), encoding="utf-8")
-    assert invoke("report", str(out)).exit_code == 0
+    (out / "documents.parquet").unlink()  # the page then lists report.json's documents
+    assert invoke("report", str(out), "--html").exit_code == 0
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count("<script>") == 1 and "<script>alert" not in page and "&lt;script&gt;alert(1)" in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page
     (out / "report.json").unlink()
     (out / "report.json").mkdir()
-    res = invoke("report", str(out))
+    res = invoke("report", str(out), "--html")
     assert res.exit_code == 3 and "cannot read" in res.output
     (out / "report.json").rmdir()
     (out / "report.json").write_text(json.dumps(good), encoding="utf-8")
@@ -243,7 +245,7 @@ def test_report_command_on_bad_reports(tmp_path: Path, monkeypatch: pytest.Monke
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr("seedclean.cli.atomic_write", refuse)
-    res = invoke("report", str(out))
+    res = invoke("report", str(out), "--html")
     assert res.exit_code == 4 and "cannot write" in res.output and "Permission denied" in res.output
 
 

@@ -141,8 +141,9 @@ def test_normalize_filter_and_report_command(tmp_path: Path) -> None:
     invoke("run", str(SEEDS), "--out", str(out))
     (out / "report.html").unlink()
     res = invoke("report", str(out))
-    assert res.exit_code == 0 and "176 exact" in res.output
-    assert (out / "report.html").exists()
+    assert res.exit_code == 0 and "176 exact" in res.output and not (out / "report.html").exists()
+    res = invoke("report", str(out), "--html")
+    assert res.exit_code == 0 and (out / "report.html").exists()
     assert invoke("report", str(tmp_path)).exit_code == 3
 
 

@@ -36,7 +36,7 @@ from .read import (
     format_of,
     read_documents,
 )
-from .report import dumps, render_html, render_text, validate_report
+from .report import dumps, refresh_from_tables, render_html, render_text, validate_report
 from .write import OutputError, atomic_write
 
 EXIT_WARNINGS, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 3, 4, 130, 143
@@ -390,8 +390,9 @@ def _detect_files(sources: list[str]) -> None:
 @main.command("report")
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON.")
-def report_cmd(folder: str, as_json: bool) -> None:
-    """Summarise the report in FOLDER and re-render its report.html."""
+@click.option("--html", "as_html", is_flag=True, help="Re-render report.html from report.json and the Parquet files.")
+def report_cmd(folder: str, as_json: bool, as_html: bool) -> None:
+    """Summarise the run whose output is FOLDER (and, with --html, re-render its report.html)."""
     path = Path(folder) / "report.json"
     try:
         rep = validate_report(json.loads(path.read_bytes().decode("utf-8")))
@@ -404,6 +405,12 @@ def report_cmd(folder: str, as_json: bool) -> None:
     except (ValueError, UnicodeDecodeError) as exc:  # JSON errors and ReportError are ValueErrors
         _fail(f"{path}: unreadable report ({str(exc)[:200]})", EXIT_INPUT)
     click.echo(dumps(rep["totals"]).rstrip() if as_json else render_text(rep))
+    if not as_html:
+        return
+    try:
+        rep = refresh_from_tables(rep, Path(folder))
+    except (OSError, ValueError) as exc:
+        _fail(f"{folder}: unreadable documents.parquet / removed.parquet ({str(exc)[:200]})", EXIT_INPUT)
     try:
         atomic_write(Path(folder) / "report.html", render_html(rep).encode("utf-8"))
     except OSError as exc:

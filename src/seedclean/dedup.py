@@ -184,6 +184,7 @@ class DocStats:
     bytes_out: int = 0
     mode: str = ""
     legacy: dict[str, int] = field(default_factory=dict)  # lines converted, per legacy encoding
+    fixes: dict[str, int] = field(default_factory=dict)  # the normaliser's fixes in this document, per kind
 
 
 @dataclass
@@ -443,6 +444,7 @@ def _split_one(
         text = result.text
         changes.update(result.changes)
         stats.legacy = {k[7:]: v for k, v in sorted(result.changes.items()) if k.startswith("legacy_")}
+        stats.fixes = dict(sorted(result.changes.items()))
     repairs = 0
     if options.repair_line_breaks:
         text, repairs = segment.repair_broken_numbers(text)

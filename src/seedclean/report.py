@@ -14,6 +14,7 @@ import platform
 from collections import Counter
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -264,12 +265,39 @@ def documents_table(docs: list[DocStats]) -> bytes:
     }
     for name in ("units_in", "units_out", "exact_removed", "near_removed", "bytes_in", "bytes_out"):
         columns[name] = pa.array([getattr(d, name) for d in docs], pa.int64())
-    columns["legacy"] = pa.array(
-        [json.dumps(d.legacy, sort_keys=True) if d.legacy else None for d in docs], pa.string()
-    )
+    for name in ("legacy", "fixes"):  # {"tcvn3": lines converted}, {"nfc": 3, "tones": 1, ...}
+        values = [json.dumps(getattr(d, name), sort_keys=True) if getattr(d, name) else None for d in docs]
+        columns[name] = pa.array(values, pa.string())
+    columns["emptied"] = pa.array([bool(d.units_in and not d.units_out) for d in docs], pa.bool_())
     buf = io.BytesIO()
     pq.write_table(pa.table(columns), buf)
     return buf.getvalue()
+
+
+def refresh_from_tables(report: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The report with its document list and audit pairs taken again from the run's Parquet
+    files (when present), as ``seedclean report --html`` renders them."""
+    import pyarrow.parquet as pq
+
+    report = dict(report)
+    documents = folder / DOCUMENTS_FILE
+    if documents.is_file():
+        rows = pq.read_table(documents).to_pylist()
+        stats = [
+            DocStats(
+                **{k: r[k] for k in ("id", "units_in", "units_out", "exact_removed", "near_removed", "bytes_in")},
+                bytes_out=r["bytes_out"],
+                mode=r["mode"] or "",
+                legacy=json.loads(r["legacy"] or "{}"),
+                fixes=json.loads(r.get("fixes") or "{}"),
+            )
+            for r in rows
+        ]
+        report["documents"] = [asdict(stats[k]) for k in _most_reduced(stats, TOP_DOCUMENTS_JSON)]
+    removed = folder / "removed.parquet"
+    if removed.is_file():
+        report["lowest_similarity"] = lowest_similarity(pq.read_table(removed))
+    return validate_report(report)
 
 
 def warnings_lines(warnings: list[dict[str, Any]]) -> bytes:
