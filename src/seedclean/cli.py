@@ -417,6 +417,45 @@ def report_cmd(folder: str, as_json: bool, as_html: bool) -> None:
         _fail(f"cannot write {Path(folder) / 'report.html'}: {exc.strerror or exc}", EXIT_OUTPUT)
 
 
+@main.command("tune")
+@_config_option
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--sample", type=click.IntRange(1), default=None, help="Documents to sample (default: all).")
+@click.option("--text-field", default="text", show_default=True, help="JSONL / Parquet field holding the text.")
+@DEDUP_FLAGS
+@NORMALIZE_FLAGS
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write the page with the plot here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of a table.")
+def tune_cmd(
+    inputs: tuple[str, ...], sample: int | None, text_field: str, html_path: str | None, as_json: bool, **kw: Any
+) -> None:
+    """For thresholds 0.50-0.95: what a run would remove on a sample of INPUTS, how the LSH
+    banding sees the measured similarities, and the pairs nearest to --threshold."""
+    from .read import discover
+    from .tune import render_tune_html, render_tune_text, tune
+
+    dedup = build_options(DedupOptions, kw)
+    nopts = build_options(NormalizeOptions, kw)
+    warnings = Warnings()
+    try:
+        files = discover(list(inputs), DEFAULT_INCLUDE, (), "txt", frozenset(), warnings)
+        texts = [doc.text for doc in read_documents(files, text_field, warnings)]
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    result = tune(texts, dedup, nopts, sample=sample)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(render_tune_text(result))
+    if warnings.items:
+        click.echo(f"seedclean: {len(warnings.items)} input warnings (see seedclean run)", err=True)
+    if html_path:
+        try:
+            atomic_write(Path(html_path), render_tune_html(result).encode("utf-8"))
+        except OSError as exc:
+            _fail(f"cannot write {html_path}: {exc.strerror or exc}", EXIT_OUTPUT)
+
+
 def _word_diff(kept: str, removed: str) -> str:
     """The removed unit against its kept twin, word by word: [-only in kept-] {+only here+}."""
     import difflib
