@@ -118,7 +118,7 @@ def test_run_on_a_folder_of_legacy_files(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     table = pq.read_table(out / "documents.parquet").to_pylist()
-    legacy = {d["id"]: json.loads(d["legacy"] or "{}") for d in table}
+    legacy = {d["id"]: {k[11:]: v for k, v in d.items() if k.startswith("fix_legacy_") and v} for d in table}
     assert legacy == {d["id"]: d["legacy"] for d in report["documents"]}
     for enc in ENCODINGS:
         assert legacy[f"{enc}.txt"] == {enc: 1}, (enc, legacy[f"{enc}.txt"])

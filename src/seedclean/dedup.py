@@ -262,6 +262,8 @@ class DedupResult:
 
         def on_units(d: int, record: Any, prefixes: list[str], texts: list[str]) -> None:
             rid, source = str(d), "position"
+            if not collector.wants(d, len(texts)):
+                return
             if isinstance(record, tuple) and isinstance(record[0], dict) and record[0].get("id") is not None:
                 rid, source = str(record[0]["id"]), "id"
             elif isinstance(record, Document):

@@ -233,7 +233,7 @@ def _run_claimed(
     collector = _collector(result)
 
     def on_units(d: int, record: Any, prefixes: list[str], texts: list[str]) -> None:
-        if collector is not None:
+        if collector is not None and collector.wants(d, len(texts)):
             meta = record.meta or {}
             f = files[meta.get("file", 0)]
             collector.on_document(d, f.name, meta.get("record_id", ""), meta.get("id_from", "file"), prefixes, texts)

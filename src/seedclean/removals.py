@@ -58,14 +58,17 @@ class RemovalCollector:
         self.record_ids: list[str] = [""] * len(docs)
         self.id_from: list[str] = ["file"] * len(docs)
 
+    def wants(self, d: int, units: int) -> bool:
+        """Whether document ``d`` (of ``units`` units) holds a removed unit or one kept for another."""
+        base = int(self.unit_start[d])
+        return bool(self.wanted[base : base + units].any())
+
     def on_document(
         self, d: int, file: str, record_id: str, id_from: str, prefixes: list[str], texts: list[str]
     ) -> None:
         """Called for each document in order with its units (as normalised, before dedup)."""
         self.files[d], self.record_ids[d], self.id_from[d] = file, record_id, id_from
         base = int(self.unit_start[d])
-        if not self.wanted[base : base + len(texts)].any():
-            return
         pos = 0
         for k, (prefix, text) in enumerate(zip(prefixes, texts)):
             pos += len(prefix.lstrip("\n") if k == 0 else prefix)

@@ -259,15 +259,18 @@ def documents_table(docs: list[DocStats]) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns: dict[str, Any] = {
-        "id": pa.array([d.id for d in docs], pa.string()),
-        "mode": pa.array([d.mode for d in docs], pa.string()),
-    }
-    for name in ("units_in", "units_out", "exact_removed", "near_removed", "bytes_in", "bytes_out"):
-        columns[name] = pa.array([getattr(d, name) for d in docs], pa.int64())
-    for name in ("legacy", "fixes"):  # {"tcvn3": lines converted}, {"nfc": 3, "tones": 1, ...}
-        values = [json.dumps(getattr(d, name), sort_keys=True) if getattr(d, name) else None for d in docs]
-        columns[name] = pa.array(values, pa.string())
+    numbers = ("units_in", "units_out", "exact_removed", "near_removed", "bytes_in", "bytes_out")
+    rows = [
+        (d.id, d.mode, d.units_in, d.units_out, d.exact_removed, d.near_removed, d.bytes_in, d.bytes_out) for d in docs
+    ]
+    values = list(zip(*rows)) if rows else [()] * 8
+    columns: dict[str, Any] = {"id": pa.array(values[0], pa.string()), "mode": pa.array(values[1], pa.string())}
+    for k, name in enumerate(numbers, start=2):
+        columns[name] = pa.array(values[k], pa.int64())
+    # one column per kind of normaliser fix found in the run: fix_nfc, fix_tones, fix_legacy_tcvn3, ...
+    kinds = sorted({kind for d in docs if d.fixes for kind in d.fixes})
+    for kind in kinds:
+        columns[f"fix_{kind}"] = pa.array([d.fixes.get(kind, 0) if d.fixes else 0 for d in docs], pa.int64())
     columns["emptied"] = pa.array([bool(d.units_in and not d.units_out) for d in docs], pa.bool_())
     buf = io.BytesIO()
     pq.write_table(pa.table(columns), buf)
@@ -283,16 +286,18 @@ def refresh_from_tables(report: dict[str, Any], folder: Path) -> dict[str, Any]:
     documents = folder / DOCUMENTS_FILE
     if documents.is_file():
         rows = pq.read_table(documents).to_pylist()
-        stats = [
-            DocStats(
-                **{k: r[k] for k in ("id", "units_in", "units_out", "exact_removed", "near_removed", "bytes_in")},
-                bytes_out=r["bytes_out"],
-                mode=r["mode"] or "",
-                legacy=json.loads(r["legacy"] or "{}"),
-                fixes=json.loads(r.get("fixes") or "{}"),
+        stats = []
+        for r in rows:
+            fixes = {k[4:]: v for k, v in r.items() if k.startswith("fix_") and v}
+            stats.append(
+                DocStats(
+                    **{k: r[k] for k in ("id", "units_in", "units_out", "exact_removed", "near_removed", "bytes_in")},
+                    bytes_out=r["bytes_out"],
+                    mode=r["mode"] or "",
+                    legacy={k[7:]: v for k, v in fixes.items() if k.startswith("legacy_")},
+                    fixes=fixes,
+                )
             )
-            for r in rows
-        ]
         report["documents"] = [asdict(stats[k]) for k in _most_reduced(stats, TOP_DOCUMENTS_JSON)]
     removed = folder / "removed.parquet"
     if removed.is_file():
