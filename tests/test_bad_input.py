@@ -280,7 +280,7 @@ def test_invisible_only_file_duplicate_key_and_unreadable_folders(
     real = os.scandir
 
     def scandir(path: Any = ".") -> Any:
-        if Path(path).name == "locked":
+        if isinstance(path, (str, os.PathLike)) and Path(path).name == "locked":
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 

@@ -7,6 +7,7 @@ pandas-friendly batch function) and :func:`seedclean.dedup`.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
@@ -20,9 +21,9 @@ from .dedup import DEFAULT_NORMALIZE, ClusterList, Deduplicator, DedupOptions, D
 from .normalize import NormalizeOptions, normalize
 from .outdir import RESERVED_NAMES, OutputFolder
 from .read import DEFAULT_INCLUDE, MAX_RECORD_BYTES, InputError, Warnings, discover, display_name, read_documents
-from .removals import REMOVED_FILE, RemovalCollector, parquet_bytes
+from .removals import REMOVED_FILE, RemovalCollector
 from .workers import OrderedPool
-from .write import CorpusWriter, OutputError, atomic_write
+from .write import CorpusWriter, OutputError, atomic_write, temp_path
 
 __all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_batch"]
 
@@ -273,11 +274,10 @@ def _run_claimed(
     timings["write"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(time.perf_counter() - t_start, 3)
     t_report = time.perf_counter()
-    removals = collector.table() if collector is not None else None
     rep = report_mod.build_report(
         result,
         files=report_mod.file_summaries(per_file),
-        lowest=report_mod.lowest_similarity(removals),
+        lowest=[report_mod.cut_texts(r) for r in collector.lowest()] if collector is not None else [],
         warnings=warnings.items,
         inputs=[display_name(i) for i in inputs],
         extra_options={
@@ -294,8 +294,13 @@ def _run_claimed(
         timings=timings,
     )
     atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
-    if removals is not None:
-        atomic_write(out / REMOVED_FILE, parquet_bytes(removals))
+    if collector is not None:
+        tmp = temp_path(out / REMOVED_FILE)
+        try:
+            collector.write(tmp)
+            os.replace(tmp, out / REMOVED_FILE)
+        finally:
+            tmp.unlink(missing_ok=True)
     atomic_write(out / report_mod.WARNINGS_FILE, report_mod.warnings_lines(warnings.items))
     atomic_write(out / "report.html", report_mod.render_html(rep).encode("utf-8"))
     rep["timings"]["report"] = round(time.perf_counter() - t_report, 3)  # report.json itself: a bounded summary

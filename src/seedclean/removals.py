@@ -7,7 +7,10 @@ units and of the units kept in their place. Columns are described in ``SCHEMA_DO
 
 from __future__ import annotations
 
+import heapq
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,75 +41,154 @@ SCHEMA_DOC = {
 }
 
 
-class RemovalCollector:
-    """Collects the texts the table needs while documents stream by (``on_units``), then builds
-    the table (``table``); memory: the texts of removed units and of the units kept for them."""
+AUDIT_ROWS = 20  # near removals with the lowest similarity kept for the report
+_FLUSH_ROWS = 65_536  # removed rows buffered before they go to the temporary file
 
-    def __init__(self, clusters: ClusterList, docs: list[DocStats]) -> None:
+
+class RemovalCollector:
+    """Streams the removal table while documents go by (``on_document``), then ``write`` fills in
+    the kept side and writes removed.parquet. Memory: the texts of the units kept for others and
+    one buffer of rows; the removed units' rows and texts go to a temporary file as they come."""
+
+    def __init__(self, clusters: ClusterList, docs: list[DocStats], with_text: bool = True) -> None:
         arrays = clusters.arrays()
         self.removed, self.kept = arrays["removed"], arrays["kept"]
         self.exact, self.similarity, self.cluster = arrays["exact"], arrays["similarity"], arrays["cluster"]
         per_doc = np.fromiter((d.units_in for d in docs), dtype=np.int64, count=len(docs))
         self.unit_start = np.concatenate(([0], np.cumsum(per_doc)[:-1])).astype(np.int64) if len(docs) else per_doc
         self.docs = docs
-        self.wanted = np.zeros(int(per_doc.sum()), dtype=bool)
-        self.wanted[self.removed] = True
-        self.wanted[self.kept] = True
-        self.texts: dict[int, str] = {}
-        self.spans: dict[int, tuple[int, int]] = {}
-        self.files: list[str] = [""] * len(docs)
-        self.record_ids: list[str] = [""] * len(docs)
-        self.id_from: list[str] = ["file"] * len(docs)
+        self.with_text = with_text
+        units = int(per_doc.sum())
+        self.row_of = np.full(units, -1, dtype=np.int64)  # removed uid -> its row (rows ascend with uid)
+        self.row_of[self.removed] = np.arange(len(self.removed))
+        self.is_kept = np.zeros(units, dtype=bool)
+        self.is_kept[self.kept] = True
+        self.kept_texts: dict[int, str] = {}
+        self.doc_meta: dict[int, tuple[str, str]] = {}  # doc -> (file, record id), for kept units' documents
+        self.buffer: list[tuple[Any, ...]] = []
+        self.audit: list[tuple[float, int, int, int, str]] = []  # max-heap (negated) of the lowest near rows
+        self.spool = tempfile.TemporaryDirectory(prefix="seedclean-removed-")
+        self.parts: list[Path] = []
 
     def wants(self, d: int, units: int) -> bool:
         """Whether document ``d`` (of ``units`` units) holds a removed unit or one kept for another."""
         base = int(self.unit_start[d])
-        return bool(self.wanted[base : base + units].any())
+        return bool((self.row_of[base : base + units] >= 0).any() or self.is_kept[base : base + units].any())
 
     def on_document(
         self, d: int, file: str, record_id: str, id_from: str, prefixes: list[str], texts: list[str]
     ) -> None:
-        """Called for each document in order with its units (as normalised, before dedup)."""
-        self.files[d], self.record_ids[d], self.id_from[d] = file, record_id, id_from
+        """Called in input order for each document ``wants`` accepted, with its units (normalised)."""
         base = int(self.unit_start[d])
+        doc_id = self.docs[d].id
         pos = 0
         for k, (prefix, text) in enumerate(zip(prefixes, texts)):
             pos += len(prefix.lstrip("\n") if k == 0 else prefix)
-            if self.wanted[base + k]:
-                self.texts[base + k] = text
-                self.spans[base + k] = (pos, pos + len(text))
+            uid = base + k
+            if self.is_kept[uid]:
+                self.doc_meta[d] = (file, record_id)
+                if self.with_text:
+                    self.kept_texts[uid] = text
+            row = int(self.row_of[uid])
+            if row >= 0 and not self.exact[row]:
+                item = (-float(self.similarity[row]), -d, -k, row, text)
+                if len(self.audit) < AUDIT_ROWS:
+                    heapq.heappush(self.audit, item)
+                elif item > self.audit[0]:
+                    heapq.heapreplace(self.audit, item)
+            if row >= 0:
+                self.buffer.append(
+                    (row, file, record_id, id_from, doc_id, k, pos, pos + len(text), text if self.with_text else "")
+                )
             pos += len(text)
+        if len(self.buffer) >= _FLUSH_ROWS:
+            self._flush()
 
-    def table(self, with_text: bool = True) -> Any:
-        """The removal table as a pyarrow Table, in order of the removed units."""
+    def _flush(self) -> None:
         import pyarrow as pa
+        import pyarrow.parquet as pq
 
-        starts = np.asarray(self.unit_start, dtype=np.int64)
-        doc_of = np.searchsorted(starts, self.removed, side="right") - 1
-        kept_doc = np.searchsorted(starts, self.kept, side="right") - 1
+        if not self.buffer:
+            return
+        cols = list(zip(*self.buffer))
+        names = ("row", "file", "record_id", "id_from", "doc", "unit", "start", "end", "text")
+        types = (pa.int64(), *[pa.string()] * 4, pa.int64(), pa.int64(), pa.int64(), pa.string())
+        table = pa.table({n: pa.array(c, t) for n, c, t in zip(names, cols, types)})
+        path = Path(self.spool.name) / f"{len(self.parts):06d}.parquet"
+        pq.write_table(table, path)
+        self.parts.append(path)
+        self.buffer = []
+
+    def write(self, path: Path) -> None:
+        """Write removed.parquet to ``path``: the streamed rows with the kept side filled in."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._flush()
+        starts = self.unit_start
         ids = [d.id for d in self.docs]
-        columns: dict[str, Any] = {
-            "file": [self.files[d] for d in doc_of],
-            "record_id": [self.record_ids[d] for d in doc_of],
-            "id_from": [self.id_from[d] for d in doc_of],
-            "doc": [ids[d] for d in doc_of],
-            "unit": pa.array(self.removed - starts[doc_of], pa.int64()),
-            "start": pa.array([self.spans.get(int(u), (0, 0))[0] for u in self.removed], pa.int64()),
-            "end": pa.array([self.spans.get(int(u), (0, 0))[1] for u in self.removed], pa.int64()),
-            "kind": ["exact" if x else "near" for x in self.exact],
-            "similarity": pa.array(np.where(self.exact, 1.0, np.round(self.similarity, 4)), pa.float64()),
-            "cluster": pa.array(self.cluster, pa.int64()),
-            "kept_file": [self.files[d] for d in kept_doc],
-            "kept_record_id": [self.record_ids[d] for d in kept_doc],
-            "kept_doc": [ids[d] for d in kept_doc],
-            "kept_unit": pa.array(self.kept - starts[kept_doc], pa.int64()),
-        }
-        if with_text:
-            columns["text"] = [self.texts.get(int(u), "") for u in self.removed]
-            columns["kept_text"] = [self.texts.get(int(u), "") for u in self.kept]
-        table = pa.table({k: v if isinstance(v, pa.Array) else pa.array(v, pa.string()) for k, v in columns.items()})
-        meta = {f"column:{k}".encode(): v.encode() for k, v in SCHEMA_DOC.items() if k in columns}
-        return table.replace_schema_metadata(meta)
+        schema = pa.schema(
+            [
+                (name, pa.int64() if name in _INT_COLUMNS else pa.float64() if name == "similarity" else pa.string())
+                for name in SCHEMA_DOC
+                if self.with_text or name not in ("text", "kept_text")
+            ],
+            metadata={f"column:{k}".encode(): v.encode() for k, v in SCHEMA_DOC.items()},
+        )
+        with pq.ParquetWriter(path, schema) as out:
+            for part in self.parts:
+                batch = pq.read_table(part)
+                rows = batch.column("row").to_numpy()
+                kept = self.kept[rows]
+                kept_doc = np.searchsorted(starts, kept, side="right") - 1
+                meta = [self.doc_meta.get(int(d), ("", "")) for d in kept_doc]
+                columns: dict[str, Any] = {
+                    name: batch.column(name) for name in ("file", "record_id", "id_from", "doc", "unit", "start", "end")
+                }
+                columns["kind"] = pa.array(np.where(self.exact[rows], "exact", "near"), pa.string())
+                columns["similarity"] = pa.array(np.where(self.exact[rows], 1.0, np.round(self.similarity[rows], 4)))
+                columns["cluster"] = pa.array(self.cluster[rows], pa.int64())
+                columns["kept_file"] = pa.array([m[0] for m in meta], pa.string())
+                columns["kept_record_id"] = pa.array([m[1] for m in meta], pa.string())
+                columns["kept_doc"] = pa.array([ids[int(d)] for d in kept_doc], pa.string())
+                columns["kept_unit"] = pa.array(kept - starts[kept_doc], pa.int64())
+                if self.with_text:
+                    columns["text"] = batch.column("text")
+                    columns["kept_text"] = pa.array([self.kept_texts.get(int(u), "") for u in kept], pa.string())
+                out.write_table(pa.table([columns[n] for n in schema.names], schema=schema))
+        self.spool.cleanup()
+
+    def lowest(self) -> list[dict[str, Any]]:
+        """The near removals with the lowest similarity (ties: input order), kept side included."""
+        out = []
+        for neg_sim, neg_d, neg_k, row, text in sorted(self.audit, reverse=True):
+            kept = int(self.kept[row])
+            kept_doc = int(np.searchsorted(self.unit_start, kept, side="right") - 1)
+            out.append(
+                {
+                    "doc": self.docs[-neg_d].id,
+                    "unit": -neg_k,
+                    "record_id": "",
+                    "kept_doc": self.docs[kept_doc].id,
+                    "kept_unit": kept - int(self.unit_start[kept_doc]),
+                    "similarity": round(-neg_sim, 4),
+                    "text": text,
+                    "kept_text": self.kept_texts.get(kept, ""),
+                }
+            )
+        return out
+
+    def table(self) -> Any:
+        """The removal table in memory (for the library; the command streams it to a file)."""
+        import pyarrow.parquet as pq
+
+        with tempfile.TemporaryDirectory(prefix="seedclean-removed-") as folder:
+            path = Path(folder) / REMOVED_FILE
+            self.write(path)
+            return pq.read_table(path)
+
+
+_INT_COLUMNS = {"unit", "start", "end", "cluster", "kept_unit"}
 
 
 def parquet_bytes(table: Any) -> bytes:

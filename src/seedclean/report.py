@@ -228,6 +228,11 @@ def file_summaries(rows: dict[str, list[int]]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (r["units_out"] - r["units_in"], r["file"]))
 
 
+def cut_texts(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its texts cut for report.json."""
+    return {k: _cut(v) if k in ("text", "kept_text") else v for k, v in row.items()}
+
+
 def lowest_similarity(table: Any, count: int = LOWEST_LISTED) -> list[dict[str, Any]]:
     """The ``count`` near removals with the lowest similarity (from the removal table)."""
     if table is None or table.num_rows == 0:
