@@ -199,10 +199,5 @@ def load_config(path: str | None, commands: dict[str, click.Command]) -> tuple[P
     return source, maps
 
 
-def describe_defaults(cls: type) -> str:
-    """``name=value`` for every field, for documentation."""
-    return ", ".join(f"{f.name}={f.default!r}" for f in fields(cls))
-
-
 DEDUP_FLAGS = option_flags(DedupOptions)
 NORMALIZE_FLAGS = option_flags(NormalizeOptions)

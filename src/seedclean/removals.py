@@ -8,7 +8,6 @@ units and of the units kept in their place. Columns are described in ``SCHEMA_DO
 from __future__ import annotations
 
 import heapq
-import io
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -189,12 +188,3 @@ class RemovalCollector:
 
 
 _INT_COLUMNS = {"unit", "start", "end", "cluster", "kept_unit"}
-
-
-def parquet_bytes(table: Any) -> bytes:
-    """A pyarrow Table as Parquet bytes."""
-    import pyarrow.parquet as pq
-
-    buf = io.BytesIO()
-    pq.write_table(table, buf)
-    return buf.getvalue()

@@ -30,7 +30,6 @@ EXACT_LISTED = 10  # exact copies listed per cluster; every member is in removed
 TEMPLATE_NEAR_MEMBERS = 10  # a cluster with this many near members is probably a template
 TOP_FILES_JSON = 500  # per-input-file rows (those that lost most when there are more)
 LOWEST_LISTED = 20  # near removals with the lowest similarity: the ones most worth auditing
-TOP_DOCUMENTS_HTML = 1_000  # rows of the HTML documents table
 TOP_DOCUMENTS_JSON = 500  # report.json stays under 1 MB: every document is in documents.parquet
 TOP_WARNINGS_JSON = 500  # and every warning in warnings.jsonl
 TEXT_CHARS = 1_000  # texts in report.json are cut here (removed.parquet has them whole)
