@@ -126,6 +126,14 @@ def test_tasks_read_files_in_ranges_like_a_local_read(ray_local, tmp_path: Path)
         )
         assert warnings.items == local_warnings.items, piece_bytes
         assert _summary(far) == expected, piece_bytes
+    # records named by their line (no id field): the same names from any range
+    with seedclean.dedup(read_documents(files, "text", Warnings(), id_field=None), options) as local:
+        expected_removed = local.removed.select(["record_id", "id_from", "doc", "unit", "kept_record_id"])
+    far = dedup_files_on_ray(
+        files, options, seedclean.NormalizeOptions(), "text", Warnings(), piece_bytes=3_000, partitions=3, id_field=None
+    )
+    got = far.removed.select(["record_id", "id_from", "doc", "unit", "kept_record_id"])
+    assert got.equals(expected_removed) and "line" in got.column("id_from").to_pylist()
 
 
 def test_input_error_inside_a_task_is_one_clear_line(ray_local, tmp_path: Path) -> None:

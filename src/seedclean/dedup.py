@@ -267,7 +267,8 @@ class DedupResult:
             if isinstance(record, tuple) and isinstance(record[0], dict) and record[0].get("id") is not None:
                 rid, source = str(record[0]["id"]), "id"
             elif isinstance(record, Document):
-                rid, source = (record.meta or {}).get("record_id", record.id), "id"
+                meta = record.meta or {}
+                rid, source = meta.get("record_id", record.id), meta.get("id_from", "doc")
             collector.on_document(d, "", rid, source, prefixes, texts)
 
         for _ in self.iter_documents(on_units):

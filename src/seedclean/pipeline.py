@@ -213,7 +213,14 @@ def _run_claimed(
             )
         else:  # files: read by the Ray tasks themselves
             result = dedup_files_on_ray(
-                files, opts.dedup, opts.normalize, opts.text_field, warnings, workers=opts.workers, progress=wrap
+                files,
+                opts.dedup,
+                opts.normalize,
+                opts.text_field,
+                warnings,
+                workers=opts.workers,
+                progress=wrap,
+                id_field=opts.id_field,
             )
         t_read = result.timings.pop("read_normalize_fingerprint")
     else:

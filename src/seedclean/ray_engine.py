@@ -113,10 +113,12 @@ def _prepare(records: list[Any], options: DedupOptions, nopts: NormalizeOptions 
     return p, meta
 
 
-def _read_prepare(piece: Piece, options: DedupOptions, nopts: NormalizeOptions | None, field: str) -> Any:
+def _read_prepare(
+    piece: Piece, options: DedupOptions, nopts: NormalizeOptions | None, field: str, id_field: str | None = "id"
+) -> Any:
     """Read a piece of the input on the node that prepares it (no text passes the driver)."""
     t0 = time.perf_counter()
-    docs, warnings, lines = read_piece(piece, field)
+    docs, warnings, lines = read_piece(piece, field, id_field)
     p = prepare_batch(docs, options, nopts, field)
     p.timings["read"] += time.perf_counter() - t0 - sum(p.timings.values())
     meta = (p.docs, len(p.counts), p.changes, p.repairs, p.timings, (warnings.items, lines))
@@ -321,7 +323,10 @@ def _render(
         text = segment.join(kept, trailer) if kept else ""
         if line_offset and isinstance(record, Document):
             rel, line = record.id.rsplit(":", 1)
-            record = replace(record, id=f"{rel}:{int(line) + line_offset}")
+            meta = dict(record.meta or {})
+            if meta.get("id_from") == "line":  # a record named by its line: counted from the file's start
+                meta["record_id"] = str(int(meta["record_id"]) + line_offset)
+            record = replace(record, id=f"{rel}:{int(line) + line_offset}", meta=meta)
         out.append((_with_text(record, text), text, (prefixes, texts) if units else None))
     return out
 
@@ -448,6 +453,7 @@ def dedup_files_on_ray(
     piece_bytes: int = 16 << 20,
     partitions: int | None = None,
     progress: Progress | None = None,
+    id_field: str | None = "id",
 ) -> DedupResult:
     """Like :func:`dedup_on_ray`, but the tasks read the files themselves, in pieces of about
     ``piece_bytes`` (a big JSONL file is split at line starts), so no text passes the driver.
@@ -456,7 +462,7 @@ def dedup_files_on_ray(
     t0 = time.perf_counter()
     opts_ref, nopts_ref = ray.put(options), ray.put(normalize_options)
     pieces = plan_pieces(files, piece_bytes)
-    submitted = [_call("read_prepare", 2, piece, opts_ref, nopts_ref, text_field) for piece in pieces]
+    submitted = [_call("read_prepare", 2, piece, opts_ref, nopts_ref, text_field, id_field) for piece in pieces]
     lines_before: dict[int, int] = {}  # file number -> lines in its earlier ranges
     empty_ranges: dict[int, list[bool]] = {}
 

@@ -508,7 +508,7 @@ def _range_lines(f: InputFile, start: int, end: int, limit: int = MAX_RECORD_BYT
                 return
 
 
-def read_piece(piece: Piece, text_field: str) -> tuple[list[Document], Warnings, int]:
+def read_piece(piece: Piece, text_field: str, id_field: str | None = "id") -> tuple[list[Document], Warnings, int]:
     """Documents of a piece, its warnings and, for a byte range, the number of lines it holds.
 
     Line numbers (in document ids and warnings) are counted from the start of the range; the
@@ -520,7 +520,7 @@ def read_piece(piece: Piece, text_field: str) -> tuple[list[Document], Warnings,
         files = [f for _n, f in piece.files]
         numbers = [n for n, _f in piece.files]
         docs = []
-        for doc in read_documents(files, text_field, warnings):
+        for doc in read_documents(files, text_field, warnings, id_field=id_field):
             doc.meta = {**(doc.meta or {}), "file": numbers[(doc.meta or {}).get("file", 0)]}
             docs.append(doc)
         return docs, warnings, 0
@@ -533,5 +533,7 @@ def read_piece(piece: Piece, text_field: str) -> tuple[list[Document], Warnings,
             lines += 1
             yield line
 
-    docs = list(_read_jsonl(number, f, counted(), text_field, warnings, piece.start == 0, whole_file=False))
+    docs = list(
+        _read_jsonl(number, f, counted(), text_field, warnings, piece.start == 0, whole_file=False, id_field=id_field)
+    )
     return docs, warnings, lines
