@@ -134,3 +134,11 @@ def test_normalize_detect_lists_findings(tmp_path: Path) -> None:
     assert res.exit_code == 0
     assert ":2: tcvn3:" in res.output and "ủy ban nhân dân thành phố" in res.output
     assert "tcvn3 1 lines" in res.output
+
+
+def test_mnemonic_markers_do_not_make_clean_text_look_legacy() -> None:
+    """Issue 18: gettext / Qt accelerator markers inside words were read as TCVN3 and the whole
+    line converted ("Vùng Tâ_y Âu" -> "Vựng Tõ_y Âu"); a legacy line with a marker still converts."""
+    for clean in ("Vùng Tâ_y Âu", "Phím â_m thanh", "Câ_y", "&Tệp", "Lưu tệp &như...", "Mở tệp %s"):
+        assert normalize(clean) == clean
+    assert normalize("Ti_Õng ViÖt") == "Ti_ếng Việt"

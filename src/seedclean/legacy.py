@@ -266,6 +266,11 @@ _SYMBOL_IN_WORD = re.compile(
 )
 
 
+# A keyboard-mnemonic marker between two letters: scored as if absent, so that "Tâ_y" reads as the
+# valid "Tây" and a line of clean Unicode Vietnamese is not taken for a legacy encoding.
+_MNEMONIC = re.compile(r"(?<=[A-Za-z\u00C0-\u024F\u1E00-\u1EFF])[_&](?=[A-Za-z\u00C0-\u024F\u1E00-\u1EFF])")
+
+
 def score_text(text: str) -> tuple[int, int, int]:
     """(valid Vietnamese words with marks, marked words that are not Vietnamese, words).
 
@@ -273,6 +278,8 @@ def score_text(text: str) -> tuple[int, int, int]:
     as a bad word too.
     """
     good = bad = total = 0
+    if "_" in text or "&" in text:  # gettext / Qt mnemonic markers inside words ("Tâ_y", "&Tệp")
+        text = _MNEMONIC.sub("", text)
     for token in text.split():
         if token.isascii() and not _CTRL.search(token):
             total += 1
