@@ -10,6 +10,7 @@ which stops them and reports once.
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import signal
 import threading
 from collections import deque
@@ -19,9 +20,7 @@ from typing import Any
 __all__ = ["OrderedPool"]
 
 _STARTUP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-# One batch per worker at a time: the parent only sends to a worker that is waiting to receive,
-# so neither side can block writing into a full pipe while the other does the same.
-_IN_FLIGHT = 1
+_IN_FLIGHT = 2  # batches queued per worker: one being computed, one waiting
 
 
 def _serve(conn: Any, fn: Callable[[Any], Any]) -> None:
@@ -99,28 +98,50 @@ class OrderedPool:
                 signal.raise_signal(signum)
 
     def imap(self, items: Iterable[Any]) -> Iterator[Any]:
-        """Results of ``fn`` for each item, in order; a worker's exception is raised here."""
+        """Results of ``fn`` for each item, in order; a worker's exception is raised here.
+
+        Two items are queued per worker, so a worker never waits for the parent to read the next
+        one; a sender thread does the sending, so the parent never blocks writing into a full
+        pipe while that worker blocks writing its result back (the deadlock of sending inline).
+        """
         source = iter(items)
         pending: deque[int] = deque()
+        outbox: queue.SimpleQueue[tuple[int, Any] | None] = queue.SimpleQueue()
+        conns = list(self.conns)
+
+        def send_all() -> None:
+            while (job := outbox.get()) is not None:
+                worker, item = job
+                try:
+                    conns[worker].send(item)
+                except (OSError, ValueError):  # the pool was stopped: the parent reports it
+                    return
+
+        sender = threading.Thread(target=send_all, name="seedclean-sender", daemon=True)
+        sender.start()
 
         def feed(worker: int) -> None:
             for item in source:
-                self.conns[worker].send(item)
+                outbox.put((worker, item))
                 pending.append(worker)
                 return
 
-        for k in range(_IN_FLIGHT * len(self.conns)):
-            feed(k % len(self.conns))
-        while pending:
-            worker = pending.popleft()
-            try:
-                ok, value = self.conns[worker].recv()
-            except EOFError:
-                raise RuntimeError(f"worker process {worker} died (exit code {self.procs[worker].exitcode})") from None
-            if not ok:
-                raise value
-            feed(worker)
-            yield value
+        try:
+            for k in range(_IN_FLIGHT * len(conns)):
+                feed(k % len(conns))
+            while pending:
+                worker = pending.popleft()
+                try:
+                    ok, value = conns[worker].recv()
+                except EOFError:
+                    code = self.procs[worker].exitcode
+                    raise RuntimeError(f"worker process {worker} died (exit code {code})") from None
+                if not ok:
+                    raise value
+                feed(worker)
+                yield value
+        finally:
+            outbox.put(None)
 
     def close(self) -> None:
         """Tell the workers to stop and wait for them."""
