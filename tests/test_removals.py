@@ -98,3 +98,15 @@ def test_library_removed_table_and_explain() -> None:
         assert table.num_rows == 1 and table.column("record_id").to_pylist() == ["2"]
         [row] = result.explain(2)
         assert row["kept_record_id"] == "1" and row["kind"] == "exact"
+
+
+def test_record_ids_in_documents_parquet_and_the_report(tmp_path: Path) -> None:
+    records = [{"id": f"r{i}", "text": t} for i, t in enumerate(["Một câu giống hệt nhau ở đây."] * 3)]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    invoke("run", str(tmp_path / "c.jsonl"), "--out", str(tmp_path / "o"))
+    docs = pq.read_table(tmp_path / "o" / "documents.parquet").to_pylist()
+    assert [(d["record_id"], d["id_from"]) for d in docs] == [("r0", "id"), ("r1", "id"), ("r2", "id")]
+    report = json.loads((tmp_path / "o" / "report.json").read_text(encoding="utf-8"))
+    assert [m["record"] for m in report["clusters"][0]["removed"]] == ["r1", "r2"]
+    page = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "c.jsonl:2 #0 (record r1), c.jsonl:3 #0 (record r2)" in page

@@ -185,6 +185,8 @@ class DocStats:
     mode: str = ""
     legacy: dict[str, int] = field(default_factory=dict)  # lines converted, per legacy encoding
     fixes: dict[str, int] = field(default_factory=dict)  # the normaliser's fixes in this document, per kind
+    record_id: str = ""  # the record's id field, or its line / row number (see id_from)
+    id_from: str = ""  # the id field's name, "line", "row", or "" for a text file / library record
 
 
 @dataclass
@@ -433,8 +435,10 @@ def _split_one(
     record: Any, options: DedupOptions, normalize_options: NormalizeOptions | None, text_field: str, doc_id: str | None
 ) -> tuple[Any, list[segment.Segment], str, DocStats, Counter[str], int]:
     """Normalise and split one record: (record as spooled, segments, trailer, stats, changes, repairs)."""
-    raw, rid, _meta = _text_of(record, text_field)
+    raw, rid, meta = _text_of(record, text_field)
     stats = DocStats(id=doc_id or rid or "", bytes_in=len(raw.encode("utf-8", "replace")))
+    if meta and "record_id" in meta:
+        stats.record_id, stats.id_from = str(meta["record_id"]), str(meta.get("id_from", ""))
     changes: Counter[str] = Counter()
     text = raw
     if normalize_options is None and not raw.isascii():

@@ -18,6 +18,7 @@ __all__ = ["JsonLine", "JsonLineError", "parse_line", "MISSING"]
 # Numbers and constants stay strings: no int-size limit, no float overflow, nothing evaluated.
 _DECODER = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
 _WS = re.compile(r"[ \t\n\r]*")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MISSING = object()  # the text field is absent
 _KIND = {"{": "an object", "[": "a list", "t": "a boolean", "f": "a boolean", "n": "null"}
 
@@ -83,8 +84,9 @@ def parse_line(line: str, text_field: str, id_field: str | None = None) -> Parse
                     _value, end = _DECODER.scan_once(body, start)  # type: ignore[attr-defined]
                 except StopIteration:
                     raise JsonLineError(f"invalid JSON: expected a value at column {start + 1}") from None
-                if key == id_field:
-                    record_id = _value if isinstance(_value, str) and body[start] == '"' else body[start:end]
+                if key == id_field:  # a plain string as such; anything else (or a lone surrogate) as its JSON
+                    plain = isinstance(_value, str) and body[start] == '"' and not _SURROGATE.search(_value)
+                    record_id = _value if plain else body[start:end]
                 if key == text_field:
                     span, occurrences = (start, end), occurrences + 1
                 elif span is None and len(keys) < 20:

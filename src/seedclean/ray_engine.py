@@ -479,6 +479,8 @@ def dedup_files_on_ray(
         for stats in doc_stats:
             rel, line = stats.id.rsplit(":", 1)
             stats.id = f"{rel}:{int(line) + offset}"
+            if stats.id_from == "line":  # a record named by its line: counted from the file's start
+                stats.record_id = str(int(stats.record_id) + offset)
         empty = [w for w in items if w["kind"] == "empty"]
         empty_ranges.setdefault(number, []).append(bool(empty))
         warnings.items += [{**w, "line": w["line"] + offset} if "line" in w else w for w in items if w not in empty]

@@ -85,7 +85,8 @@ def build_report(
                 "probable_template": len(near) >= TEMPLATE_NEAR_MEMBERS,
                 "kept": {"doc": c.kept.doc_id, "index": c.kept.index, "text": _cut(c.kept.text)},
                 "removed": [
-                    {"doc": m.doc_id, "index": m.index, "kind": m.kind, "similarity": m.similarity}
+                    {"doc": m.doc_id, "record": docs[m.doc].record_id, "index": m.index, "kind": m.kind}
+                    | {"similarity": m.similarity}
                     | ({"text": _cut(m.text)} if m.kind == "near" else {})
                     for m in sorted(listed, key=lambda m: (m.doc, m.index))
                 ],
@@ -195,6 +196,8 @@ def validate_report(report: Any) -> dict[str, Any]:
         _check_fields(c["kept"], {**_MEMBER_FIELDS, "text": str}, f"{where}.kept")
         for j, m in enumerate(c["removed"]):
             _check_fields(m, {**_MEMBER_FIELDS, "kind": str, "similarity": _NUM}, f"{where}.removed[{j}]")
+            if "record" in m:
+                _check(m["record"], str, f"{where}.removed[{j}].record")
             if m["kind"] == "near":
                 _check(m.get("text"), str, f"{where}.removed[{j}].text")
     for i, d in enumerate(report["documents"]):
@@ -268,7 +271,12 @@ def documents_table(docs: list[DocStats]) -> bytes:
         (d.id, d.mode, d.units_in, d.units_out, d.exact_removed, d.near_removed, d.bytes_in, d.bytes_out) for d in docs
     ]
     values = list(zip(*rows)) if rows else [()] * 8
-    columns: dict[str, Any] = {"id": pa.array(values[0], pa.string()), "mode": pa.array(values[1], pa.string())}
+    columns: dict[str, Any] = {
+        "id": pa.array(values[0], pa.string()),
+        "record_id": pa.array([d.record_id for d in docs], pa.string()),
+        "id_from": pa.array([d.id_from for d in docs], pa.string()),
+        "mode": pa.array(values[1], pa.string()),
+    }
     for k, name in enumerate(numbers, start=2):
         columns[name] = pa.array(values[k], pa.int64())
     # one column per kind of normaliser fix found in the run: fix_nfc, fix_tones, fix_legacy_tcvn3, ...
@@ -300,6 +308,8 @@ def refresh_from_tables(report: dict[str, Any], folder: Path) -> dict[str, Any]:
                     mode=r["mode"] or "",
                     legacy={k[7:]: v for k, v in fixes.items() if k.startswith("legacy_")},
                     fixes=fixes,
+                    record_id=r.get("record_id") or "",
+                    id_from=r.get("id_from") or "",
                 )
             )
         report["documents"] = [asdict(stats[k]) for k in _most_reduced(stats, TOP_DOCUMENTS_JSON)]
@@ -482,7 +492,10 @@ def render_html(report: dict[str, Any]) -> str:
         exact = [m for m in c["removed"] if m["kind"] == "exact"]
         exact_total = c["size"] - 1 - int(c.get("near_members", len(near)))
         if exact:
-            where = ", ".join(f"{esc(m['doc'])} #{m['index']}" for m in exact)
+            where = ", ".join(
+                f"{esc(m['doc'])} #{m['index']}" + (f" (record {esc(str(m['record']))})" if m.get("record") else "")
+                for m in exact
+            )
             more = f" and {exact_total - len(exact):,} more" if exact_total > len(exact) else ""
             out.append(f"<p><small>exact copies: {where}{more}</small></p>")
         if not near:
