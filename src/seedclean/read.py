@@ -154,9 +154,7 @@ def discover(
             else:
                 files = [path]
             assert root is not None
-            found = [
-                (p, Path(os.path.abspath(p)).relative_to(root).as_posix(), format_of(p.name) or "txt") for p in files
-            ]
+            found = [(p, _relative(p, root), format_of(p.name) or "txt") for p in files]
         for source, rel, fmt in found:
             where = "standard input" if source is None else str(source)
             if rel in owner:

@@ -137,6 +137,18 @@ class ReportError(ValueError):
 
 
 _NUM = (int, float)
+_TOTALS = (
+    "documents",
+    "documents_emptied",
+    "units_in",
+    "units_out",
+    "exact_duplicates_removed",
+    "near_duplicates_removed",
+    "clusters",
+    "bytes_in",
+    "bytes_out",
+    "warnings",
+)
 _DOC_FIELDS = {"id": str, "units_in": int, "units_out": int, "exact_removed": int, "near_removed": int}
 _MEMBER_FIELDS = {"doc": str, "index": int}
 _FILE_NUMBERS = ("documents", "units_in", "units_out", "exact_removed", "near_removed", "bytes_in", "bytes_out")
@@ -175,9 +187,7 @@ def validate_report(report: Any) -> dict[str, Any]:
         raise ReportError("not a seedclean report (no 'schema': 'seedclean.report/...')")
     _check_fields(report, {"versions": dict, "lsh": dict, "totals": dict, "normalizer": dict}, "report")
     _check_fields(report["lsh"], {"bands": int, "rows": int}, "lsh")
-    for key in ("documents", "documents_emptied", "units_in", "units_out", "exact_duplicates_removed"):
-        _check(report["totals"].get(key), int, f"totals.{key}")
-    for key in ("near_duplicates_removed", "clusters", "bytes_in", "bytes_out", "warnings"):
+    for key in _TOTALS:  # the ones the summary prints must be there
         _check(report["totals"].get(key), int, f"totals.{key}")
     for key, value in report["totals"].items():
         _check(value, int, f"totals.{key}")
