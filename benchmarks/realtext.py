@@ -40,7 +40,17 @@ PACKAGES = (
 ).split()
 
 HELD_OUT = frozenset(
-    {"mate-user-guide", "calligra-data", "gnucash", "inkscape", "wget", "manpages-vi", "gramps", "git", "evolution-common"}
+    {
+        "mate-user-guide",
+        "calligra-data",
+        "gnucash",
+        "inkscape",
+        "wget",
+        "manpages-vi",
+        "gramps",
+        "git",
+        "evolution-common",
+    }
 )
 """Packages kept out of tuning: benchmarks report them as a separate slice."""
 
@@ -178,9 +188,10 @@ def main() -> None:
     args = ap.parse_args()
     debs = download(list(PACKAGES), args.out / "debs")
     n = 0
-    with open(args.out / "paragraphs.jsonl.part", "w", encoding="utf-8") as out, open(
-        args.out / "packages.tsv", "w", encoding="utf-8"
-    ) as pk:
+    with (
+        open(args.out / "paragraphs.jsonl.part", "w", encoding="utf-8") as out,
+        open(args.out / "packages.tsv", "w", encoding="utf-8") as pk,
+    ):
         for pkg in PACKAGES:
             if pkg not in debs:
                 print(f"missing package: {pkg}")

@@ -1,4 +1,4 @@
-"""Legacy Vietnamese encodings: decode, encode and detect TCVN3, VNI, VIQR, VISCII and CP1258.
+"""Legacy Vietnamese encodings: decode, encode and detect TCVN3, VNI, VIQR, VISCII, CP1258 and VPS.
 
 Pre-Unicode Vietnamese text usually reaches us already mis-decoded as cp1252 or latin-1:
 ``TiÕng ViÖt`` (TCVN3), ``Vieät Nam`` (VNI-Windows), ``Vie^.t Nam`` (VIQR), ``ngýõÌi`` (CP1258).
@@ -7,7 +7,9 @@ scores every hypothesis by how much of the result reads as Vietnamese syllables 
 only when one hypothesis clearly wins. :func:`fix_legacy` applies that per line, with the
 document's dominant encoding as a tie-breaker for lines too short to decide alone.
 
-VPS is not supported: no listing of it could be checked against an independent source.
+TCVN3 here is the whole of TCVN 5712: the VN3 fonts' lower-case set and VN1's upper-case letters
+at control positions and its combining tone bytes (what glibc ``iconv -t TCVN5712-1`` writes).
+VPS comes from a published listing checked against GNU recode (``tools/legacy_tables_source.py``).
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from dataclasses import dataclass
 
 import unicodedata2 as ud
 
-from .legacy_tables import TCVN3, VISCII
+from .legacy_tables import TCVN3, VISCII, VPS
 from .tones import is_vietnamese
 
 __all__ = ["ENCODINGS", "decode", "encode", "detect", "fix_legacy", "Detection"]
 
-ENCODINGS = ("tcvn3", "vni", "viqr", "viscii", "cp1258")
+ENCODINGS = ("tcvn3", "vni", "viqr", "viscii", "cp1258", "vps")
 
 
 def _byte_char(b: int) -> list[str]:
@@ -47,8 +49,16 @@ def _translation(table: dict[int, str]) -> dict[int, str]:
 
 _TCVN3_IN = _translation(TCVN3)
 _VISCII_IN = _translation(VISCII)
+_VPS_IN = _translation(VPS)
 _TCVN3_OUT = {ch: bytes([b]) for b, ch in TCVN3.items()}
 _VISCII_OUT = {ch: bytes([b]) for b, ch in VISCII.items()}
+_VPS_OUT = {ch: bytes([b]) for b, ch in VPS.items()}
+
+CONTROL_LETTERS = frozenset(
+    chr(b) for table in (TCVN3, VISCII, VPS) for b in table if b < 0x20 or b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+)
+"""Control characters (C0, and C1 as latin-1 shows undefined cp1252 bytes) that some legacy
+encoding uses for a letter: the control-character step keeps them inside words."""
 
 # VNI-Windows: base letter + one mark byte; i, y, ơ, ư, đ partly single bytes. Lower-case marks
 # sit at 0xE0-0xFF, upper-case ones 0x20 lower.
@@ -157,6 +167,8 @@ def decode(text: str, encoding: str) -> str:
         out = text.translate(_TCVN3_IN)
     elif encoding == "viscii":
         out = text.translate(_VISCII_IN)
+    elif encoding == "vps":
+        out = text.translate(_VPS_IN)
     elif encoding == "vni":
         out = _VNI_RE.sub(lambda m: _VNI_IN[m.group()], text)
     elif encoding == "viqr":
@@ -216,7 +228,7 @@ def encode(text: str, encoding: str) -> bytes:
             raise ValueError(f"cp1258 cannot encode {exc.object[exc.start]!r}") from exc
     if encoding == "viqr":
         return _encode_viqr(text).encode("ascii")
-    tables = {"tcvn3": _TCVN3_OUT, "viscii": _VISCII_OUT, "vni": _VNI_OUT}
+    tables = {"tcvn3": _TCVN3_OUT, "viscii": _VISCII_OUT, "vni": _VNI_OUT, "vps": _VPS_OUT}
     if encoding not in tables:
         raise ValueError(f"unknown legacy encoding {encoding!r}; expected one of {ENCODINGS}")
     table = tables[encoding]
@@ -224,7 +236,7 @@ def encode(text: str, encoding: str) -> bytes:
     for ch in text:
         if ch in table:
             out += table[ch]
-        elif ord(ch) < 0x80 and (encoding != "viscii" or ch not in "\x02\x05\x06\x14\x19\x1e"):
+        elif ord(ch) < 0x80 and bytes([ord(ch)]) not in table.values():
             out.append(ord(ch))
         else:
             raise ValueError(f"{encoding} cannot encode {ch!r}")
@@ -274,26 +286,42 @@ _MNEMONIC = re.compile(r"(?<=[A-Za-z\u00C0-\u024F\u1E00-\u1EFF])[_&](?=[A-Za-z\u
 def score_text(text: str) -> tuple[int, int, int]:
     """(valid Vietnamese words with marks, marked words that are not Vietnamese, words).
 
+    Marked one-letter words (``ở``, ``ý``) count as neither: in legacy readings of clean text
+    they are what guillemets and curly quotes turn into, so they are no evidence either way.
+
     A legacy-looking symbol between two letters (``Vi®t``) or a control character counts
     as a bad word too.
     """
     good = bad = total = 0
-    if "_" in text or "&" in text:  # gettext / Qt mnemonic markers inside words ("Tâ_y", "&Tệp")
-        text = _MNEMONIC.sub("", text)
     for token in text.split():
         if token.isascii() and not _CTRL.search(token):
             total += 1
             continue
-        if _CTRL.search(token) or _SYMBOL_IN_WORD.search(token):
+        scored = _score_token(token)
+        if "_" in token or "&" in token:
+            # a mnemonic marker inside a word ("Tâ_y", "&Tệp") or a placeholder joining two
+            # words ("TẬP_TIN"): whichever reading has fewer non-Vietnamese words
+            joined = _score_token(_MNEMONIC.sub("", token))
+            scored = min(scored, joined, key=lambda s: (s[1], -s[0]))
+        good += scored[0]
+        bad += scored[1]
+        total += scored[2]
+    return good, bad, total
+
+
+def _score_token(token: str) -> tuple[int, int, int]:
+    good = bad = total = 0
+    if _CTRL.search(token) or _SYMBOL_IN_WORD.search(token):
+        bad += 1
+    for word in _WORD.findall(token):
+        total += 1
+        if word.isascii():
+            continue
+        if is_vietnamese(word):
+            if len(word) > 3 or len(unicodedata.normalize("NFC", word)) > 1:
+                good += 1  # a lone marked letter ("ề", "Ộ") is no evidence: « and “ decode to such
+        else:
             bad += 1
-        for word in _WORD.findall(token):
-            total += 1
-            if word.isascii():
-                continue
-            if is_vietnamese(word):
-                good += 1
-            else:
-                bad += 1
     return good, bad, total
 
 
@@ -372,8 +400,11 @@ _clean_tokens: set[str] = set()
 # Removed later by the whitespace step anyway; dropped before detection so that a second
 # pass over the output sees what the first saw (VISCII's six letter positions are kept).
 _NOISE = re.compile(
-    "[\x00\x01\x03\x04\x07\x08\x0b-\x13\x15-\x18\x1a-\x1d\x1f\x7f"
-    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u180e\u061c]"
+    "["
+    + "".join(
+        re.escape(chr(c)) for c in [*range(0x20), 0x7F] if chr(c) not in CONTROL_LETTERS and chr(c) not in "\t\n\r"
+    )
+    + "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u180e\u061c]"
 )
 
 

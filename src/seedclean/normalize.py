@@ -30,7 +30,7 @@ from typing import Any
 
 import unicodedata2 as ud
 
-from .legacy import fix_legacy, maybe_viqr
+from .legacy import CONTROL_LETTERS, fix_legacy, maybe_viqr
 from .legacy import score_text as legacy_score
 from .mojibake import SUSPECT_RE, fix_mojibake, fix_surrogates
 from .tones import STYLES, fix_tones_counted
@@ -124,7 +124,21 @@ def _drop_joiner(m: re.Match[str]) -> str:
     return "" if _latin_or_space(before) or _latin_or_space(after) else m.group()
 
 
-def _whitespace(text: str, changes: Counter[str]) -> str:
+def _keep_legacy_letter(m: re.Match[str]) -> str:
+    """Drop a control character, unless a legacy encoding uses it for a letter and it sits in a word.
+
+    TCVN 5712 (VN1), VISCII and VPS put upper-case letters at control positions (``\x01`` is
+    ``Ú`` in VN1): on a line no legacy reading won, deleting them would lose letters for good.
+    """
+    ch, s, i = m.group(), m.string, m.start()
+    if ch not in CONTROL_LETTERS:
+        return ""
+    before = s[i - 1] if i > 0 else " "
+    after = s[i + 1] if i + 1 < len(s) else " "
+    return ch if before.isalpha() or after.isalpha() or before in CONTROL_LETTERS or after in CONTROL_LETTERS else ""
+
+
+def _whitespace(text: str, changes: Counter[str], keep_legacy_letters: bool = False) -> str:
     if not (_WS_SUSPECT.search(text) or "  " in text or " \n" in text or text.endswith(" ")):
         return text  # the common case, at substring-search speed
     text, n = _NEWLINE_RE.subn("\n", text)
@@ -137,8 +151,13 @@ def _whitespace(text: str, changes: Counter[str]) -> str:
         before = len(text)
         text = _JOINER_RE.sub(_drop_joiner, text)
         changes["invisible"] += before - len(text)
-    text, n = _CONTROL_RE.subn("", text)
-    changes["control"] += n
+    if keep_legacy_letters:
+        before = len(text)
+        text = _CONTROL_RE.sub(_keep_legacy_letter, text)
+        changes["control"] += before - len(text)
+    else:
+        text, n = _CONTROL_RE.subn("", text)
+        changes["control"] += n
     text, n = _TRAILING_RE.subn("", text)
     text, m = _RUN_RE.subn(" ", text)
     changes["space_runs"] += n + m
@@ -243,7 +262,7 @@ def _run_steps(text: str, options: NormalizeOptions, changes: Counter[str]) -> s
             text, n = fix_mojibake(text)
             changes["mojibake"] += n
         if options.whitespace:
-            text = _whitespace(text, changes)
+            text = _whitespace(text, changes, keep_legacy_letters=options.legacy)
         if options.nfc and text is not before:
             text = _nfc(text, changes)
         if text == before:
