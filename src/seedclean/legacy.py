@@ -309,6 +309,11 @@ def score_text(text: str) -> tuple[int, int, int]:
     return good, bad, total
 
 
+def _camel(word: str) -> bool:
+    """An upper-case letter right after a lower-case one ("mÌu", "sŨ")."""
+    return any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
+
+
 def _score_token(token: str) -> tuple[int, int, int]:
     good = bad = total = 0
     if _CTRL.search(token) or _SYMBOL_IN_WORD.search(token):
@@ -317,7 +322,9 @@ def _score_token(token: str) -> tuple[int, int, int]:
         total += 1
         if word.isascii():
             continue
-        if is_vietnamese(word):
+        if _camel(word):
+            bad += 1  # "mÌu", "sŨ": an upper-case letter after a lower-case one is a misreading
+        elif is_vietnamese(word):
             if len(word) > 3 or len(unicodedata.normalize("NFC", word)) > 1:
                 good += 1  # a lone marked letter ("ề", "Ộ") is no evidence: « and “ decode to such
         else:
@@ -390,7 +397,10 @@ def detect(text: str, prior: str | None = None) -> Detection:
     candidates.sort(key=lambda c: (-c[0], ENCODINGS.index(c[1])))
     best = candidates[0]
     if len(candidates) > 1 and candidates[1][2] != best[2] and candidates[1][0] > best[0] - 2:
-        return Detection(None, text, scores)  # two readings too close to call
+        # two readings close: the more common encoding wins only if its reading is all Vietnamese
+        # and every word case-consistent (a VPS reading of TCVN3 text is usually valid too)
+        if scores[best[1]][1] or ENCODINGS.index(best[1]) > ENCODINGS.index(candidates[1][1]):
+            return Detection(None, text, scores)  # too close to call
     if prior is None and detect(best[2], best[1]).encoding is not None:
         return Detection(None, text, scores)  # decoding again would change it again: not a clear reading
     return Detection(best[1], best[2], scores)
