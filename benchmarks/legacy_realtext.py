@@ -41,15 +41,15 @@ def tone_decomposed(text: str) -> str:
     """Quality marks precomposed, tone marks as combining characters after the letter."""
     out: list[str] = []
     for ch in unicodedata.normalize("NFD", text):
-        if ch in TONES or not out:
-            out.append(ch)
+        if unicodedata.combining(ch) and out:
+            out[-1] += ch
         else:
-            merged = unicodedata.normalize("NFC", out[-1] + ch)
-            if len(merged) == 1 and out[-1] not in TONES:
-                out[-1] = merged
-            else:
-                out.append(ch)
-    return "".join(out)
+            out.append(ch)
+    clusters = []
+    for cluster in out:
+        tones = "".join(c for c in cluster if c in TONES)
+        clusters.append(unicodedata.normalize("NFC", "".join(c for c in cluster if c not in TONES)) + tones)
+    return "".join(clusters)
 
 
 def seen(data: bytes) -> str:

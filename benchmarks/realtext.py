@@ -19,6 +19,7 @@ import json
 import re
 import struct
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,7 +62,7 @@ def download(packages: list[str], cache: Path) -> dict[str, Path]:
     found: dict[str, Path] = {}
     missing = [p for p in packages if not list(cache.glob(f"{p}_*.deb"))]
     if missing:
-        subprocess.run(["apt-get", "download", "-q", *missing], cwd=cache, check=True)
+        subprocess.run(["apt-get", "download", "-q", *missing], cwd=cache, check=True, stdout=sys.stderr)
     for p in packages:
         debs = sorted(cache.glob(f"{p}_*.deb"))
         if debs:
