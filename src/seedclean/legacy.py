@@ -154,6 +154,24 @@ def _viqr_sub(m: re.Match[str]) -> str:
     return marked
 
 
+_VIQR_LINE_END = re.compile(r"[aeiouyAEIOUY][\^(+]?[.?] ?$")
+_LAST_WORD = re.compile(r"([^\W\d_]+)\W*$")
+
+
+def _decode_viqr_line(line: str) -> str:
+    """One line of VIQR; a final "." or "?" after a vowel is a tone mark if that makes the
+    likelier syllable ("lê." -> "lệ", "the?" -> "thẻ"), else punctuation ("đi.")."""
+    as_punctuation = _VIQR_RE.sub(_viqr_sub, line)
+    if not _VIQR_LINE_END.search(line):
+        return as_punctuation
+    as_tone = _VIQR_RE.sub(_viqr_sub, line + "\x00")[:-1]  # a following character makes it a tone
+    words = [_LAST_WORD.search(ud.normalize("NFC", t)) for t in (as_punctuation, as_tone)]
+    if words[0] is None or words[1] is None:
+        return as_punctuation
+    counts = [SYLLABLE_COUNTS.get(place_tone(w.group(1).lower(), "hòa"), 0) for w in words]
+    return as_tone if counts[1] > counts[0] else as_punctuation
+
+
 def _to_bytes(text: str) -> bytes | None:
     try:
         return text.encode("cp1252")
@@ -175,7 +193,7 @@ def decode(text: str, encoding: str) -> str:
     elif encoding == "vni":
         out = _VNI_RE.sub(lambda m: _VNI_IN[m.group()], text)
     elif encoding == "viqr":
-        out = _VIQR_RE.sub(_viqr_sub, text)
+        out = "\n".join(_decode_viqr_line(line) for line in text.split("\n"))
     elif encoding == "cp1258":
         out = "".join(
             _cp1258_piece(piece)
@@ -416,7 +434,10 @@ def detect(text: str, prior: str | None = None) -> Detection:
         # a reading that repairs every odd word needs no share of marked words (a code or English
         # line with two Vietnamese words in it); a partial repair needs a quarter of the words
         mostly = s[1] * 10 <= s[0] and s[0] * 4 >= s[2]
-        if (repairs_all or (s[0] >= base[0] + need and mostly)) and s[1] <= base[1]:
+        # in a document whose other lines are clearly in ``prior``, a line that reads no worse in
+        # it is in it too ("TM\x02C" for "TMỤC": an abbreviation, but the letter is VN1's Ụ)
+        follows_prior = enc == prior and s[0] >= base[0] and _HIGH.search(text) is not None
+        if (repairs_all or follows_prior or (s[0] >= base[0] + need and mostly)) and s[1] <= base[1]:
             if enc == "viqr" and s[1] > 0:
                 continue
             score = s[0] - 3 * s[1] + _familiarity(decoded) - _rewritten(text, decoded)
