@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Mapping
 
 import unicodedata2 as ud
 
@@ -133,7 +133,7 @@ _VNI_RE = re.compile("|".join(re.escape(k) for k in sorted(_VNI_IN, key=len, rev
 _VIQR_QUALITY = {"^": "\u0302", "(": "\u0306", "+": "\u031b"}
 _VIQR_TONE = {"`": "\u0300", "'": "\u0301", "?": "\u0309", "~": "\u0303", ".": "\u0323"}
 _VIQR_QUALITY_OK = {("a", "^"), ("e", "^"), ("o", "^"), ("a", "("), ("o", "+"), ("u", "+")}
-_VIQR_RE = re.compile(r"\\([`'?~.^(+])|\b([dD][dD])|([aeiouyAEIOUY])([\^(+]?)([`'?~.]?)(?=(.?)(.?))", re.S)
+_VIQR_RE = re.compile(r"\\([`'?~.^(+\\])|\b([dD][dD])|([aeiouyAEIOUY])([\^(+]?)([`'?~.]?)(?=(.?)(.?))", re.S)
 _VIQR_SUSPECT = re.compile(r"[aeiouyAEIOUY](?:[\^(+][`'?~.]?|[`'~][a-zA-Z]|[.?][a-zA-Z])|\b[dD][dD][aeiouyAEIOUY]")
 
 
@@ -165,21 +165,24 @@ def _decode_viqr_line(line: str) -> str:
     if not _VIQR_LINE_END.search(line):
         return as_punctuation
     as_tone = _VIQR_RE.sub(_viqr_sub, line + "\x00")[:-1]  # a following character makes it a tone
-    words = [_LAST_WORD.search(ud.normalize("NFC", t)) for t in (as_punctuation, as_tone)]
-    if words[0] is None or words[1] is None:
+    punct_word = _LAST_WORD.search(ud.normalize("NFC", as_punctuation))
+    tone_word = _LAST_WORD.search(ud.normalize("NFC", as_tone))
+    if punct_word is None or tone_word is None:
         return as_punctuation
-    counts = [SYLLABLE_COUNTS.get(place_tone(w.group(1).lower(), "hòa"), 0) for w in words]
+    counts = [SYLLABLE_COUNTS.get(place_tone(w.group(1).lower(), "hòa"), 0) for w in (punct_word, tone_word)]
     return as_tone if counts[1] > counts[0] else as_punctuation
 
 
 def _to_bytes(text: str) -> bytes | None:
+    """The legacy bytes behind ``text``: cp1252, with latin-1 for the bytes cp1252 leaves undefined."""
     try:
         return text.encode("cp1252")
     except UnicodeEncodeError:
-        try:
-            return text.encode("latin-1")
-        except UnicodeEncodeError:
-            return None
+        pass
+    try:
+        return bytes(ch.encode("cp1252")[0] if ord(ch) > 0xFF else ord(ch) for ch in text)
+    except UnicodeEncodeError:
+        return None
 
 
 def decode(text: str, encoding: str) -> str:
@@ -271,7 +274,7 @@ def _encode_viqr(text: str) -> str:
             out.append("dd" if ch == "đ" else "DD")
             continue
         if ord(ch) < 0x80:
-            if ch in "`'?~.^(+\\" and out and out[-1][-1:].lower() in "aeiouy`'?~.^(+":
+            if ch == "\\" or ch in "`'?~.^(+" and out and out[-1][-1:].lower() in "aeiouy`'?~.^(+":
                 out.append("\\" + ch)
             else:
                 out.append(ch)
@@ -296,6 +299,13 @@ _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SYMBOL_IN_WORD = re.compile(
     r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF][\x80-\xbf\xd7\xf7\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
     r"\u2013-\u203a\u20ac\u2122]+[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]"
+)
+
+
+# TCVN3 / VNI letters seen through cp1252 often open a word: "¸n" (án), "®i" (đi), "«ng" (ông)
+_SYMBOL_STARTS_WORD = re.compile(
+    r"[(\[<\"']?[\x80-\xbf\xd7\xf7\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    r"\u2013-\u203a\u20ac\u2122][a-z\u00E0-\u00FF\u1EA1-\u1EF9]"
 )
 
 
@@ -337,7 +347,7 @@ def _camel(word: str) -> bool:
 
 def _score_token(token: str) -> tuple[int, int, int]:
     good = bad = total = 0
-    if _CTRL.search(token) or _SYMBOL_IN_WORD.search(token):
+    if _CTRL.search(token) or _SYMBOL_IN_WORD.search(token) or _SYMBOL_STARTS_WORD.match(token):
         bad += 1
     for word in _WORD.findall(token):
         total += 1
@@ -433,10 +443,10 @@ def detect(text: str, prior: str | None = None) -> Detection:
         repairs_all = enc != "viqr" and base[1] > 0 and s[1] == 0 and s[0] > base[0] and s[2] >= 2
         # a reading that repairs every odd word needs no share of marked words (a code or English
         # line with two Vietnamese words in it); a partial repair needs a quarter of the words
-        mostly = s[1] * 10 <= s[0] and s[0] * 4 >= s[2]
+        mostly = s[1] * 3 <= s[0] and s[0] * 4 >= s[2]
         # in a document whose other lines are clearly in ``prior``, a line that reads no worse in
         # it is in it too ("TM\x02C" for "TMỤC": an abbreviation, but the letter is VN1's Ụ)
-        follows_prior = enc == prior and s[0] >= base[0] and _HIGH.search(text) is not None
+        follows_prior = enc == prior and s[0] >= base[0] and (enc == "viqr" or _HIGH.search(text) is not None)
         if (repairs_all or follows_prior or (s[0] >= base[0] + need and mostly)) and s[1] <= base[1]:
             if enc == "viqr" and s[1] > 0:
                 continue
