@@ -1,6 +1,7 @@
 """Legacy-encoding detection quality: restored share per encoding and length, false conversions.
 
-    python benchmarks/legacy_quality.py --out benchmarks/results/legacy.md
+    python benchmarks/legacy_quality.py --per-cell 300 --clean 3000 --seed 7 \
+        --out benchmarks/results/legacy-synthetic.md
 
 Restoration: real Vietnamese paragraphs (seed sentences recombined, cut to 1-60 words) are
 encoded with each legacy encoding, seen through cp1252 as they usually arrive, and passed to

@@ -207,3 +207,58 @@ def test_mnemonic_markers_do_not_make_clean_text_look_legacy() -> None:
     for clean in ("Vùng Tâ_y Âu", "Phím â_m thanh", "Câ_y", "&Tệp", "Lưu tệp &như...", "Mở tệp %s"):
         assert normalize(clean) == clean
     assert normalize("Ti_Õng ViÖt") == "Ti_ếng Việt"
+
+
+# Lines from the real-text benchmark (Debian catalogues) that failed before issue 18's changes,
+# each with the charset that garbled it; every one must come back exactly.
+REAL_TEXT_CASES = [
+    ("VISCII", "Thiếu tên tính năng CPU"),  # was read as TCVN3: "Thiêu tờn tớnh nồng"
+    ("TCVN5712-1", "Gỡ bỏ khỏi dự án"),  # "Gì bá khái dù ¸n" read as clean Unicode
+    ("TCVN5712-1", "Làm sao nhập hồ sơ màu?"),  # TCVN3 and VPS readings tied
+    ("TCVN5712-1", "Hiệu ứng crôm thẫm màu"),  # one loanword ("crôm") blocked the conversion
+    ("TCVN5712-1", "Phương pháp xuất vector được sử dụng cho ĐỊNH DẠNG ĐIỂM ẢNH (RASTER EXTENSION)"),
+    ("TCVN5712-1", "--subdir=TMỤC\nthư mục con tương đối trên máy chủ mạng"),  # a line follows its document
+    ("TCVN5712-1", "psect idx 1: %u, khoảng bù 1: 0x%08x %08x"),  # mostly code
+]
+
+
+@pytest.mark.skipif(shutil.which("iconv") is None, reason="glibc iconv not installed")
+@pytest.mark.parametrize("charset, text", REAL_TEXT_CASES)
+def test_real_text_lines_are_restored(charset: str, text: str) -> None:
+    assert normalize(_seen(_iconv(text, charset), charset)) == normalize(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # caja-actions help: guillemets with no-break spaces were read as TCVN3 "ề ... Ừ"
+        "Though some parameters are not depending on the count of the\nselection (e.g. «\xa0%c\xa0»,",
+        # coreutils: curly quotes around a dot were read as "Ộ.Ợ"
+        "Thí dụ:\n  %s stdio.h            -> “.”.",
+    ],
+)
+def test_quotes_in_clean_text_are_not_legacy_letters(text: str) -> None:
+    out = normalize(text)
+    assert "«" in out or "“" in out
+    assert out == normalize(text, legacy=False)
+
+
+@pytest.mark.parametrize(
+    "viqr, expected",
+    [
+        ("ho+.p le^.", "hợp lệ"),  # a UI string without a full stop: "." is the tone
+        ("the? nho+'", "thẻ nhớ"),
+        ("tho^ng tin the^?", "thông tin thể"),
+        ("To^i ddi.", "Tôi đi."),  # "đị" is no word: "." is the full stop
+        ("Ba.n kho^ng?", "Bạn không?"),
+    ],
+)
+def test_viqr_mark_at_the_end_of_a_line_reads_as_the_likelier_syllable(viqr: str, expected: str) -> None:
+    assert decode(viqr, "viqr") == expected
+
+
+def test_syllable_counts_come_from_the_shipped_list() -> None:
+    from seedclean.legacy import SYLLABLE_COUNTS
+
+    assert len(SYLLABLE_COUNTS) > 2000
+    assert SYLLABLE_COUNTS["không"] > SYLLABLE_COUNTS["tên"] > SYLLABLE_COUNTS.get("tờn", 0)

@@ -180,9 +180,12 @@ def _to_bytes(text: str) -> bytes | None:
     except UnicodeEncodeError:
         pass
     try:
-        return bytes(ch.encode("cp1252")[0] if ord(ch) > 0xFF else ord(ch) for ch in text)
+        return text.translate(_CP1252_AS_LATIN1).encode("latin-1")
     except UnicodeEncodeError:
         return None
+
+
+_CP1252_AS_LATIN1 = {ord(ch): b for b in range(0x80, 0xA0) if (ch := bytes([b]).decode("cp1252", errors="ignore"))}
 
 
 def decode(text: str, encoding: str) -> str:
@@ -304,8 +307,9 @@ _SYMBOL_IN_WORD = re.compile(
 
 # TCVN3 / VNI letters seen through cp1252 often open a word: "¸n" (án), "®i" (đi), "«ng" (ông)
 _SYMBOL_STARTS_WORD = re.compile(
-    r"[(\[<\"']?[\x80-\xbf\xd7\xf7\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
-    r"\u2013-\u203a\u20ac\u2122][a-z\u00E0-\u00FF\u1EA1-\u1EF9]"
+    # not the quotes, dashes, ellipsis, bullet, guillemets or degree sign clean text opens words with
+    r"[(\[<\"']?[\xa1-\xaa\xac-\xaf\xb1-\xba\xbc-\xbf\xd7\xf7\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    r"\u0192\u02c6\u02dc\u201a\u201e\u2020\u2021\u2030\u2039\u203a\u20ac\u2122][a-z\u00E0-\u00FF\u1EA1-\u1EF9]"
 )
 
 
@@ -342,6 +346,8 @@ def score_text(text: str) -> tuple[int, int, int]:
 
 def _camel(word: str) -> bool:
     """An upper-case letter right after a lower-case one ("mÌu", "sŨ")."""
+    if word.islower() or word.isupper() or word.istitle():
+        return False
     return any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
 
 
@@ -428,11 +434,18 @@ def detect(text: str, prior: str | None = None) -> Detection:
     viqr_suspect = maybe_viqr(text)
     if base[1] == 0 and not viqr_suspect:
         return Detection(None, text, scores)
+    data = _to_bytes(text)
+    if data is not None and not data.isascii():
+        try:
+            data.decode("utf-8")
+            return Detection(None, text, scores)  # UTF-8 read as cp1252: mojibake, not a legacy encoding
+        except UnicodeDecodeError:
+            pass
     candidates = []
     for enc in ENCODINGS:
         if enc == "viqr" and not viqr_suspect:
             continue
-        if enc != "viqr" and (not _HIGH.search(text) or _to_bytes(text) is None):
+        if enc != "viqr" and (not _HIGH.search(text) or data is None):
             continue  # legacy bytes seen through cp1252 / latin-1 hold nothing outside them
         decoded = decode(text, enc)
         if decoded == text:

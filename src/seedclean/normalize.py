@@ -67,7 +67,7 @@ class NormalizeOptions:
     """Which normalisation steps run. Build once, pass to :func:`normalize` many times.
 
     Attributes:
-        legacy: detect and convert legacy encodings (TCVN3, VNI, VIQR, VISCII, CP1258), line by line.
+        legacy: detect and convert legacy encodings (TCVN3 incl. VN1, VNI, VIQR, VISCII, CP1258, VPS), line by line.
         mojibake: repair UTF-8 mis-decoded as cp1252, latin-1 or cp1258.
         whitespace: unify spaces and line breaks, drop zero-width and control characters.
         nfc: compose to Unicode NFC with current tables, with Vietnamese-specific repairs.
