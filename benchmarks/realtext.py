@@ -15,6 +15,7 @@ printed in ``packages.tsv`` beside the corpus.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import struct
@@ -176,8 +177,6 @@ def paragraphs(root: Path) -> Iterator[tuple[str, str, str]]:
         elif "/man/vi/" in rel and not rel.endswith("/"):
             raw = path.read_bytes()
             if rel.endswith(".gz"):
-                import gzip
-
                 raw = gzip.decompress(raw)
             for text in man_paragraphs(raw.decode("utf-8", errors="replace")):
                 yield rel, "man", text

@@ -57,8 +57,14 @@ _TCVN3_OUT = {ch: bytes([b]) for b, ch in TCVN3.items()}
 _VISCII_OUT = {ch: bytes([b]) for b, ch in VISCII.items()}
 _VPS_OUT = {ch: bytes([b]) for b, ch in VPS.items()}
 
+_CP1252_AS_LATIN1 = {ord(ch): b for b in range(0x80, 0xA0) if (ch := bytes([b]).decode("cp1252", errors="ignore"))}
+"""cp1252's characters at 0x80-0x9F -> their byte; the five bytes missing here arrive as latin-1 C1 controls."""
+
 CONTROL_LETTERS = frozenset(
-    chr(b) for table in (TCVN3, VISCII, VPS) for b in table if b < 0x20 or b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+    chr(b)
+    for table in (TCVN3, VISCII, VPS)
+    for b in table
+    if b < 0x20 or (0x80 <= b < 0xA0 and b not in _CP1252_AS_LATIN1.values())
 )
 """Control characters (C0, and C1 as latin-1 shows undefined cp1252 bytes) that some legacy
 encoding uses for a letter: the control-character step keeps them inside words."""
@@ -185,9 +191,6 @@ def _to_bytes(text: str) -> bytes | None:
         return None
 
 
-_CP1252_AS_LATIN1 = {ord(ch): b for b in range(0x80, 0xA0) if (ch := bytes([b]).decode("cp1252", errors="ignore"))}
-
-
 def decode(text: str, encoding: str) -> str:
     """Read ``text`` (legacy bytes seen through cp1252 / latin-1) as ``encoding``; return NFC."""
     if encoding == "tcvn3":
@@ -259,11 +262,12 @@ def encode(text: str, encoding: str) -> bytes:
     if encoding not in tables:
         raise ValueError(f"unknown legacy encoding {encoding!r}; expected one of {ENCODINGS}")
     table = tables[encoding]
+    letter_bytes = set(table.values())  # an ASCII control at a letter's byte would read back as that letter
     out = bytearray()
     for ch in text:
         if ch in table:
             out += table[ch]
-        elif ord(ch) < 0x80 and bytes([ord(ch)]) not in table.values():
+        elif ord(ch) < 0x80 and bytes([ord(ch)]) not in letter_bytes:
             out.append(ord(ch))
         else:
             raise ValueError(f"{encoding} cannot encode {ch!r}")
@@ -295,7 +299,6 @@ def _encode_viqr(text: str) -> str:
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF\u0300-\u036F]+")
 
 
-_STRIP = ".,;:!?()[]{}\"'“”‘’«»-–—…/"
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -481,7 +484,7 @@ def detect(text: str, prior: str | None = None) -> Detection:
 
 _clean_tokens: set[str] = set()
 # Removed later by the whitespace step anyway; dropped before detection so that a second
-# pass over the output sees what the first saw (VISCII's six letter positions are kept).
+# pass over the output sees what the first saw (CONTROL_LETTERS, letters in some encoding, are kept).
 _NOISE = re.compile(
     "["
     + "".join(
