@@ -121,8 +121,10 @@ def test_output_nfc_without_controls_or_zero_width(text: str) -> None:
             assert c in CONTROL_LETTERS
             near = out[max(0, i - 1) : i] + out[i + 1 : i + 2]
             assert any(n.isalpha() or n in CONTROL_LETTERS for n in near)
-    assert not ZERO_WIDTH.intersection(out)
+    assert not ZERO_WIDTH.difference("\u00ad").intersection(out)
     for i, c in enumerate(out):
+        if c == "\u00ad":  # kept only as a letter of a word (TCVN3's ư on a line left as it was)
+            assert 0 < i and out[i - 1].isalpha() or i + 1 < len(out) and out[i + 1].isalpha()
         if c in "\u200c\u200d":  # joiners survive only between two non-Latin characters
             assert 0 < i < len(out) - 1 and out[i - 1] > "\u036f" and out[i + 1] > "\u036f"
 

@@ -316,6 +316,11 @@ _SYMBOL_STARTS_WORD = re.compile(
 )
 
 
+# TCVN 5712's combining tone bytes (0xB0-0xB4: ° ± ² ³ ´) after a vowel, as iconv writes
+# composite Unicode: "ly³" (lý), "cu²" (củ), "®©°u" (đầu); the vowel may itself be a TCVN byte.
+_TONE_BYTE_AFTER_VOWEL = re.compile("[aeiouyAEIOUY\u00a8-\u00ad][\u00b0-\u00b4]")
+
+
 # A keyboard-mnemonic marker between two letters: scored as if absent, so that "Tâ_y" reads as the
 # valid "Tây" and a line of clean Unicode Vietnamese is not taken for a legacy encoding.
 _MNEMONIC = re.compile(r"(?<=[A-Za-z\u00C0-\u024F\u1E00-\u1EFF])[_&](?=[A-Za-z\u00C0-\u024F\u1E00-\u1EFF])")
@@ -356,7 +361,12 @@ def _camel(word: str) -> bool:
 
 def _score_token(token: str) -> tuple[int, int, int]:
     good = bad = total = 0
-    if _CTRL.search(token) or _SYMBOL_IN_WORD.search(token) or _SYMBOL_STARTS_WORD.match(token):
+    if (
+        _CTRL.search(token)
+        or _SYMBOL_IN_WORD.search(token)
+        or _SYMBOL_STARTS_WORD.match(token)
+        or _TONE_BYTE_AFTER_VOWEL.search(token)
+    ):
         bad += 1
     for word in _WORD.findall(token):
         total += 1

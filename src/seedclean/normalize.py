@@ -100,7 +100,8 @@ DEFAULT_OPTIONS = NormalizeOptions()
 
 _NEWLINE_RE = re.compile("\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 _SPACE_RE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_INVISIBLE_RE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e\u061c]")
+_INVISIBLE_RE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u180e\u061c]")
+_SOFT_HYPHEN_WORD_RE = re.compile("\\S*\u00ad\\S*")
 _JOINER_RE = re.compile("[\u200c\u200d]+")
 _CONTROL_RE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _TRAILING_RE = re.compile("(?<! ) +(?=\n)|(?<! ) +$")  # from a run's start only: linear
@@ -122,6 +123,28 @@ def _drop_joiner(m: re.Match[str]) -> str:
     before = s[i - 1] if i > 0 else " "
     after = s[j] if j < len(s) else " "
     return "" if _latin_or_space(before) or _latin_or_space(after) else m.group()
+
+
+def _no_soft_hyphens(m: re.Match[str]) -> str:
+    return m.group().replace("\u00ad", "")
+
+
+def _legacy_soft_hyphens(m: re.Match[str]) -> str:
+    """Drop the soft hyphens of a word, unless they read as TCVN3's ``ư`` (byte 0xAD).
+
+    A hyphenation point sits between two letters of a word that reads well without it
+    (``infor\u00admation``, ``Việt\u00adNam``); after a letter at the end of a word
+    (``nh\u00ad``, ``th\u00ad±``) or in a word that does not read without it (``ng\u00adêi``),
+    it is a letter of a line no legacy reading won, and deleting it would lose that letter.
+    """
+    word = m.group()
+    letters_around = [
+        (i > 0 and word[i - 1].isalpha(), word[i + 1 : i + 2].isalpha()) for i, ch in enumerate(word) if ch == "\u00ad"
+    ]
+    if any(before and not after for before, after in letters_around):
+        return word
+    inside = any(before and after for before, after in letters_around)
+    return word if inside and legacy_score(word.replace("\u00ad", " "))[1] else word.replace("\u00ad", "")
 
 
 def _keep_legacy_letter(m: re.Match[str]) -> str:
@@ -147,6 +170,10 @@ def _whitespace(text: str, changes: Counter[str], keep_legacy_letters: bool = Fa
     changes["spaces"] += n
     text, n = _INVISIBLE_RE.subn("", text)
     changes["invisible"] += n
+    if "\u00ad" in text:
+        before = len(text)
+        text = _SOFT_HYPHEN_WORD_RE.sub(_legacy_soft_hyphens if keep_legacy_letters else _no_soft_hyphens, text)
+        changes["invisible"] += before - len(text)
     if "\u200c" in text or "\u200d" in text:
         before = len(text)
         text = _JOINER_RE.sub(_drop_joiner, text)
