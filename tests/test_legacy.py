@@ -219,6 +219,11 @@ REAL_TEXT_CASES = [
     ("TCVN5712-1", "Phương pháp xuất vector được sử dụng cho ĐỊNH DẠNG ĐIỂM ẢNH (RASTER EXTENSION)"),
     ("TCVN5712-1", "--subdir=TMỤC\nthư mục con tương đối trên máy chủ mạng"),  # a line follows its document
     ("TCVN5712-1", "psect idx 1: %u, khoảng bù 1: 0x%08x %08x"),  # mostly code
+    # one encoding per document: a placeholder line ("Đ.SỐ1") was read as VPS, a line whose
+    # misreading is itself a word ("choòn") and one whose bytes happen to form UTF-8 ("ß¾") stayed
+    ("TCVN5712-1", "Đ.SỐ1 % Đ.SỐ2\nphần dư khi Đ.SỐ1 chia cho Đ.SỐ2"),
+    ("CP1258", "Tùy chọn cho DVI/PS/PDF:\n--Xopt=OPT chuyển TÙY-CHỌN cho texi2dvi; có thể lặp lại."),
+    ("VISCII", "-n, --no-clobber\nkhông ghi đè lên một tập tin đã có (có quyền cao hơn một tùy chọn -i đặt\ntrước)"),
 ]
 
 

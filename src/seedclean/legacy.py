@@ -372,11 +372,12 @@ def _score_token(token: str) -> tuple[int, int, int]:
         total += 1
         if word.isascii():
             continue
+        if len(word) <= 3 and len(unicodedata.normalize("NFC", word)) == 1:
+            continue  # a lone letter ("ề", "Ộ", the "Đ" of "Đ.SỐ") is no evidence: « and “ decode to such
         if _camel(word):
             bad += 1  # "mÌu", "sŨ": an upper-case letter after a lower-case one is a misreading
         elif is_vietnamese(word):
-            if len(word) > 3 or len(unicodedata.normalize("NFC", word)) > 1:
-                good += 1  # a lone marked letter ("ề", "Ộ") is no evidence: « and “ decode to such
+            good += 1
         else:
             bad += 1
     return good, bad, total
@@ -434,6 +435,12 @@ def _rewritten(text: str, decoded: str) -> int:
     return sum(1 for a, b in zip(before, after) if a != b and not a.isascii() and score_text(a)[:2] == (1, 0))
 
 
+def _looks_latin(text: str) -> bool:
+    """Every character Latin, a combining mark or general punctuation: what mojibake of
+    Vietnamese or other Latin text decodes to (two legacy bytes can form UTF-8 by chance: ``ß¾``)."""
+    return all(c < "\u0370" or "\u1e00" <= c <= "\u1eff" or "\u2000" <= c <= "\u206f" or c == "\u20ac" for c in text)
+
+
 def detect(text: str, prior: str | None = None) -> Detection:
     """Decide whether ``text`` is legacy-encoded; convert only on a clear win.
 
@@ -445,13 +452,13 @@ def detect(text: str, prior: str | None = None) -> Detection:
     base = score_text(text)
     scores = {"unicode": base}
     viqr_suspect = maybe_viqr(text)
-    if base[1] == 0 and not viqr_suspect:
+    if base[1] == 0 and not viqr_suspect and (prior is None or not _HIGH.search(text)):
         return Detection(None, text, scores)
     data = _to_bytes(text)
     if data is not None and not data.isascii():
         try:
-            data.decode("utf-8")
-            return Detection(None, text, scores)  # UTF-8 read as cp1252: mojibake, not a legacy encoding
+            if _looks_latin(data.decode("utf-8")):
+                return Detection(None, text, scores)  # UTF-8 read as cp1252: mojibake, not a legacy encoding
         except UnicodeDecodeError:
             pass
     candidates = []
@@ -472,7 +479,12 @@ def detect(text: str, prior: str | None = None) -> Detection:
         mostly = s[1] * 3 <= s[0] and s[0] * 4 >= s[2]
         # in a document whose other lines are clearly in ``prior``, a line that reads no worse in
         # it is in it too ("TM\x02C" for "TMỤC": an abbreviation, but the letter is VN1's Ụ)
-        follows_prior = enc == prior and s[0] >= base[0] and (enc == "viqr" or _HIGH.search(text) is not None)
+        follows_prior = (
+            enc == prior
+            and s[0] >= base[0]
+            and (enc == "viqr" or _HIGH.search(text) is not None)
+            and (base[1] > 0 or _familiarity(decoded) > _familiarity(text))  # "choòn" is a word; "chọn" a common one
+        )
         if (repairs_all or follows_prior or (s[0] >= base[0] + need and mostly)) and s[1] <= base[1]:
             if enc == "viqr" and s[1] > 0:
                 continue
@@ -534,14 +546,21 @@ def fix_legacy(text: str) -> tuple[str, Counter[str]]:
         return text, counts
     lines = [_NOISE.sub("", line) for line in text.split("\n")]
     verdicts = [detect(line) for line in lines]
-    found = Counter(v.encoding for v in verdicts if v.encoding)
-    prior = found.most_common(1)[0][0] if found else None
+    # a document has one encoding: the one whose lines carry the most valid syllables, and a line
+    # decided otherwise (or not at all) follows it when it reads no worse in it
+    weight: Counter[str] = Counter()
+    for v in verdicts:
+        if v.encoding:
+            weight[v.encoding] += max(1, v.scores[v.encoding][0])
+    prior = min(weight, key=lambda enc: (-weight[enc], ENCODINGS.index(enc))) if weight else None
     out = []
     for line, v in zip(lines, verdicts):
-        if v.encoding is None and prior is not None:
-            v = detect(line, prior)
-            if v.encoding != prior:
-                v = Detection(None, line, v.scores)
+        if v.encoding != prior and prior is not None:
+            again = detect(line, prior)
+            if again.encoding == prior:
+                v = again
+            elif v.encoding is None:
+                v = Detection(None, line, again.scores)
         if v.encoding:
             counts[v.encoding] += 1
         out.append(v.text)
