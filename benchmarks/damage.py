@@ -1,7 +1,8 @@
 """Damage to clean real text: every change the normaliser makes, classified per token.
 
     python benchmarks/realtext.py --out /work/data/realtext
-    python benchmarks/damage.py --corpus /work/data/realtext/paragraphs.jsonl --out benchmarks/results/damage.md
+    python benchmarks/damage.py --corpus /work/data/realtext/paragraphs.jsonl \
+        --english /work/data/realtext/english.jsonl --out benchmarks/results/damage.md
 
 Each paragraph of the real-text corpus (translators' Unicode Vietnamese) goes through
 ``seedclean.normalize`` with the default options. A paragraph that comes out different is split
@@ -22,7 +23,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from seedclean import normalize
+from seedclean import NormalizeResult, normalize, normalize_and_explain
 
 TONES = "\u0300\u0301\u0303\u0309\u0323"
 INVISIBLE = dict.fromkeys(
@@ -71,9 +72,14 @@ def classify(before: str, after: str) -> Counter[str]:
     return +found
 
 
+def _legacy_fired(result: NormalizeResult) -> bool:
+    return any(kind.startswith("legacy_") for kind in result.changes)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, required=True)
+    ap.add_argument("--english", type=Path, help="english.jsonl from realtext.py: clean text in another language")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     records = [json.loads(line) for line in args.corpus.open(encoding="utf-8")]
@@ -105,7 +111,8 @@ def main() -> None:
         "# Damage to clean real text",
         "",
         "Command: `python benchmarks/damage.py --corpus /work/data/realtext/paragraphs.jsonl "
-        "--out benchmarks/results/damage.md` (corpus from `python benchmarks/realtext.py`).",
+        "--english /work/data/realtext/english.jsonl --out benchmarks/results/damage.md` "
+        "(corpus from `python benchmarks/realtext.py --out /work/data/realtext`).",
         "",
         f"Paragraphs: {len(records):,} ({total_chars:,} characters) from the packages in "
         "`benchmarks/realtext.py`; changed by `normalize` (defaults): "
@@ -132,6 +139,16 @@ def main() -> None:
     ]
     for rid, text, out in damaged:
         lines.append(f"- `{rid}`: `{text[:200]!r}` -> `{out[:200]!r}`")
+    if args.english:
+        english = [json.loads(line)["text"] for line in args.english.open(encoding="utf-8")]
+        converted = [(t, r.text) for t in english if _legacy_fired(r := normalize_and_explain(t))]
+        lines += [
+            "",
+            f"## English source strings of the same catalogues: {len(english):,}, "
+            f"taken for a legacy encoding: {len(converted)}",
+            "",
+        ]
+        lines += [f"- `{a[:200]!r}` -> `{b[:200]!r}`" for a, b in converted]
     report = "\n".join(lines) + "\n"
     print(report)
     if args.out:

@@ -3,7 +3,8 @@
     python benchmarks/realtext.py --out /work/data/realtext   # downloads ~180 MB of .deb once
 
 Writes ``paragraphs.jsonl`` (one record per paragraph occurrence: ``id``, ``text``, ``source``,
-``kind``) in a fixed order, so every benchmark built on it is repeatable. The text is not ours:
+``kind``, ``heldout``) and ``english.jsonl`` (the distinct English source strings of the
+catalogues) in a fixed order, so every benchmark built on it is repeatable. The text is not ours:
 translators wrote it, so it has the templated strings, mnemonic markers, format specifiers and
 hard-wrapped help paragraphs that real corpora have and our seeds do not. Nothing fetched is
 committed; the package list below is.
@@ -83,8 +84,8 @@ def extract(deb: Path, into: Path) -> Path:
     return target
 
 
-def mo_messages(data: bytes) -> Iterator[str]:
-    """Translated strings of a GNU .mo catalogue (plural forms each on their own)."""
+def mo_entries(data: bytes) -> Iterator[tuple[str, str]]:
+    """(English source, Vietnamese translation) pairs of a GNU .mo catalogue, one per plural form."""
     magic = struct.unpack("<I", data[:4])[0]
     endian = "<" if magic == 0x950412DE else ">"
     _, count, orig_at, trans_at = struct.unpack(endian + "4I", data[4:20])
@@ -99,9 +100,25 @@ def mo_messages(data: bytes) -> Iterator[str]:
             if m:
                 charset = m.group(1).decode("ascii")
             continue
-        for form in msgstr.split(b"\0"):
+        sources = msgid.split(b"\x04")[-1].split(b"\0")  # msgctxt EOT msgid NUL msgid_plural
+        for k, form in enumerate(msgstr.split(b"\0")):
             if form:
-                yield form.decode(charset, errors="replace")
+                source = sources[min(k, len(sources) - 1)]
+                yield source.decode("utf-8", errors="replace"), form.decode(charset, errors="replace")
+
+
+def mo_messages(data: bytes) -> Iterator[str]:
+    """Translated strings of a GNU .mo catalogue (plural forms each on their own)."""
+    for _source, translation in mo_entries(data):
+        yield translation
+
+
+def english_sources(root: Path) -> Iterator[str]:
+    """The English source strings of every Vietnamese catalogue under an unpacked package."""
+    for path in sorted(root.rglob("*.mo")):
+        if "/locale/vi/" in path.as_posix() and not path.is_symlink():
+            for source, _translation in mo_entries(path.read_bytes()):
+                yield source
 
 
 _BLOCKS = {"p", "title", "desc", "td", "th", "para", "entry", "term", "code", "screen", "item"}
@@ -207,6 +224,13 @@ def main() -> None:
                 n += 1
     (args.out / "paragraphs.jsonl.part").replace(args.out / "paragraphs.jsonl")
     print(f"{n} paragraphs from {len(debs)} packages -> {args.out / 'paragraphs.jsonl'}")
+    # the English the translators worked from: clean text that must never be taken for a legacy encoding
+    english = sorted({t for pkg in debs for t in english_sources(args.out / "unpacked" / debs[pkg].stem) if t.strip()})
+    with open(args.out / "english.jsonl.part", "w", encoding="utf-8") as out:
+        for text in english:
+            out.write(json.dumps({"text": text}, ensure_ascii=False) + "\n")
+    (args.out / "english.jsonl.part").replace(args.out / "english.jsonl")
+    print(f"{len(english)} distinct English source strings -> {args.out / 'english.jsonl'}")
 
 
 if __name__ == "__main__":

@@ -240,12 +240,14 @@ def test_real_text_lines_are_restored(charset: str, text: str) -> None:
         "Though some parameters are not depending on the count of the\nselection (e.g. «\xa0%c\xa0»,",
         # coreutils: curly quotes around a dot were read as "Ộ.Ợ"
         "Thí dụ:\n  %s stdio.h            -> “.”.",
+        # English source strings and gimp's DDE: format specifiers are not letters, and a line
+        # holding Vietnamese letters is not VIQR
+        "Custom %s×%s",
+        "Giao tác DDE đang bận.",
     ],
 )
 def test_quotes_in_clean_text_are_not_legacy_letters(text: str) -> None:
-    out = normalize(text)
-    assert "«" in out or "“" in out
-    assert out == normalize(text, legacy=False)
+    assert normalize(text) == normalize(text, legacy=False)
 
 
 @pytest.mark.parametrize(
@@ -256,6 +258,7 @@ def test_quotes_in_clean_text_are_not_legacy_letters(text: str) -> None:
         ("tho^ng tin the^?", "thông tin thể"),
         ("To^i ddi.", "Tôi đi."),  # "đị" is no word: "." is the full stop
         ("Ba.n kho^ng?", "Bạn không?"),
+        ("ke^'t qua?", "kết quả"),  # no question word: "?" is the hook above
     ],
 )
 def test_viqr_mark_at_the_end_of_a_line_reads_as_the_likelier_syllable(viqr: str, expected: str) -> None:
@@ -287,3 +290,20 @@ def test_composite_tcvn_line_with_few_words_is_restored() -> None:
     # iconv writes composite Unicode as base letter + tone byte ("th­³"): that is evidence of TCVN
     text = "lookup củ sai thứ tự: oid[%d] = %s >= %s = oid[%d]"
     assert normalize(_seen(_iconv(_tone_decomposed(text), "TCVN5712-1"), "TCVN5712-1")) == text
+
+
+@pytest.mark.parametrize(
+    "viqr, expected",
+    [
+        # real-text benchmark lines VIQR detection left as they were: a typo among many syllables,
+        # one word with a mark English never writes
+        (
+            "ta.o mo^.t la^`n chuye^?n giao ddu+on thay vi` thu+.c hie^.n vie^.c ho`a tro^.n",
+            "tạo một lần chuyển giao đưon thay vì thực hiện việc hòa trộn",
+        ),
+        ("Xem thu+? Qt Quick 2 (qmlscene)", "Xem thử Qt Quick 2 (qmlscene)"),
+        ("So tu+`ng kho trong CSDL", "So từng kho trong CSDL"),
+    ],
+)
+def test_viqr_lines_with_little_or_imperfect_evidence(viqr: str, expected: str) -> None:
+    assert normalize(viqr) == expected

@@ -140,7 +140,12 @@ _VIQR_QUALITY = {"^": "\u0302", "(": "\u0306", "+": "\u031b"}
 _VIQR_TONE = {"`": "\u0300", "'": "\u0301", "?": "\u0309", "~": "\u0303", ".": "\u0323"}
 _VIQR_QUALITY_OK = {("a", "^"), ("e", "^"), ("o", "^"), ("a", "("), ("o", "+"), ("u", "+")}
 _VIQR_RE = re.compile(r"\\([`'?~.^(+\\])|\b([dD][dD])|([aeiouyAEIOUY])([\^(+]?)([`'?~.]?)(?=(.?)(.?))", re.S)
-_VIQR_SUSPECT = re.compile(r"[aeiouyAEIOUY](?:[\^(+][`'?~.]?|[`'~][a-zA-Z]|[.?][a-zA-Z])|\b[dD][dD][aeiouyAEIOUY]")
+_VIQR_SUSPECT = re.compile(
+    r"[aeiouyAEIOUY](?:[\^(+][`'?~.]?|[`'~][a-zA-Z]|[.?][a-zA-Z]|\\[`'?~.^(+])|\b[dD][dD][aeiouyAEIOUY]"
+)
+# Sequences English and code hardly ever hold: a quality mark with a tone (a^`, o+'), u+ / o+
+# inside a word ("DDE" is an acronym far more often than "ĐE"). One lowers the bar to one more syllable.
+_VIQR_STRONG = re.compile(r"[aeiouyAEIOUY][\^(+][`'?~.]|[uUoO]\+[a-zA-Z`'?~.]")
 
 
 def _viqr_sub(m: re.Match[str]) -> str:
@@ -175,8 +180,13 @@ def _decode_viqr_line(line: str) -> str:
     tone_word = _LAST_WORD.search(ud.normalize("NFC", as_tone))
     if punct_word is None or tone_word is None:
         return as_punctuation
+    if line.rstrip().endswith("?") and not _QUESTION_WORDS.intersection(as_punctuation.lower().split()):
+        return as_tone  # a question has a question word; "qua?" on a line without one is "quả"
     counts = [SYLLABLE_COUNTS.get(place_tone(w.group(1).lower(), "hòa"), 0) for w in (punct_word, tone_word)]
     return as_tone if counts[1] > counts[0] else as_punctuation
+
+
+_QUESTION_WORDS = frozenset("không gì chưa nào sao đâu ai bao mấy à hả nhỉ chứ hay phải ư".split())
 
 
 def _to_bytes(text: str) -> bytes | None:
@@ -321,6 +331,10 @@ _SYMBOL_STARTS_WORD = re.compile(
 _TONE_BYTE_AFTER_VOWEL = re.compile("[aeiouyAEIOUY\u00a8-\u00ad][\u00b0-\u00b4]")
 
 
+# printf and Qt format specifiers: "%s", "%1$S", "%-10.3lf", "%1"
+_FORMAT_SPEC = re.compile(r"%(?:\d+\$)?[-+ #0]*\d*(?:\.\d+)?(?:hh|h|ll|l|L|z|j|t)?[diouxXeEfFgGaAcspnSC]|%\d+")
+
+
 # A keyboard-mnemonic marker between two letters: scored as if absent, so that "Tâ_y" reads as the
 # valid "Tây" and a line of clean Unicode Vietnamese is not taken for a legacy encoding.
 _MNEMONIC = re.compile(r"(?<=[A-Za-z\u00C0-\u024F\u1E00-\u1EFF])[_&](?=[A-Za-z\u00C0-\u024F\u1E00-\u1EFF])")
@@ -336,6 +350,8 @@ def score_text(text: str) -> tuple[int, int, int]:
     as a bad word too.
     """
     good = bad = total = 0
+    if "%" in text:  # format specifiers are not letters: "%s×%s" must not read as the word "sì"
+        text = _FORMAT_SPEC.sub(" ", text)
     for token in text.split():
         if token.isascii() and not _CTRL.search(token):
             total += 1
@@ -463,8 +479,8 @@ def detect(text: str, prior: str | None = None) -> Detection:
             pass
     candidates = []
     for enc in ENCODINGS:
-        if enc == "viqr" and not viqr_suspect:
-            continue
+        if enc == "viqr" and (not viqr_suspect or base[0] > 0):
+            continue  # VIQR is ASCII: a line already holding Vietnamese letters is not VIQR
         if enc != "viqr" and (not _HIGH.search(text) or data is None):
             continue  # legacy bytes seen through cp1252 / latin-1 hold nothing outside them
         decoded = decode(text, enc)
@@ -472,7 +488,7 @@ def detect(text: str, prior: str | None = None) -> Detection:
             continue
         s = score_text(decoded)
         scores[enc] = s
-        need = 1 if enc == prior else 2
+        need = 1 if enc == prior or (enc == "viqr" and _VIQR_STRONG.search(text)) else 2
         repairs_all = enc != "viqr" and base[1] > 0 and s[1] == 0 and s[0] > base[0] and s[2] >= 2
         # a reading that repairs every odd word needs no share of marked words (a code or English
         # line with two Vietnamese words in it); a partial repair needs a quarter of the words
@@ -483,11 +499,19 @@ def detect(text: str, prior: str | None = None) -> Detection:
             enc == prior
             and s[0] >= base[0]
             and (enc == "viqr" or _HIGH.search(text) is not None)
-            and (base[1] > 0 or _familiarity(decoded) > _familiarity(text))  # "choòn" is a word; "chọn" a common one
+            # "choòn" is a word, "chọn" a common one; a VIQR escape ("gnu\\.org") is evidence by itself
+            and (base[1] > 0 or enc == "viqr" or _familiarity(decoded) > _familiarity(text))
         )
-        if (repairs_all or follows_prior or (s[0] >= base[0] + need and mostly)) and s[1] <= base[1]:
-            if enc == "viqr" and s[1] > 0:
-                continue
+        if enc == "viqr":
+            # VIQR text is ASCII, so the line as it stands has no odd words to repair: what counts
+            # is how much of it reads as Vietnamese. English and code decode into VIQR too, so a
+            # non-word is tolerated only among four good ones (a typo: "ddu+on"), and a line needs
+            # a quarter of its words, or three syllables, or a mark English never writes ("u+?")
+            plenty = s[0] >= 3 or s[0] * 4 >= s[2] or _VIQR_STRONG.search(text) is not None
+            ok = (follows_prior or (s[0] >= base[0] + need and plenty)) and s[1] * 4 <= s[0]
+        else:
+            ok = (repairs_all or follows_prior or (s[0] >= base[0] + need and mostly)) and s[1] <= base[1]
+        if ok:
             score = s[0] - 3 * s[1] + _familiarity(decoded) - _rewritten(text, decoded)
             candidates.append((score, enc, decoded))
     if not candidates:
