@@ -68,11 +68,14 @@ def encode_with(encoding: str, text: str) -> bytes | None:
         return None
 
 
-def sample(corpus: Path, n: int, seed: int) -> list[str]:
+def sample(corpus: Path, n: int, seed: int, heldout_only: bool = False) -> list[str]:
     """``n`` distinct real Vietnamese paragraphs of 5+ words (NFC), in a fixed order."""
     texts = set()
     for line in corpus.open(encoding="utf-8"):
-        text = unicodedata.normalize("NFC", json.loads(line)["text"]).strip()
+        record = json.loads(line)
+        if heldout_only and not record.get("heldout"):
+            continue
+        text = unicodedata.normalize("NFC", record["text"]).strip()
         if len(text.split()) >= 5 and any(ord(c) > 0x7F and c.isalpha() for c in text):
             texts.add(text)
     ordered = sorted(texts)
@@ -85,9 +88,10 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, required=True)
     ap.add_argument("--sample", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=18)
+    ap.add_argument("--heldout", action="store_true", help="only the packages realtext.py keeps out of tuning")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    texts = sample(args.corpus, args.sample, args.seed)
+    texts = sample(args.corpus, args.sample, args.seed, args.heldout)
     rows = []
     failures: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
     start = time.perf_counter()
@@ -125,10 +129,11 @@ def main() -> None:
         "# Legacy encodings on real text: restored through iconv and our encoders",
         "",
         f"Command: `python benchmarks/legacy_realtext.py --corpus /work/data/realtext/paragraphs.jsonl "
-        f"--sample {args.sample} --seed {args.seed} --out benchmarks/results/legacy.md` "
+        f"--sample {args.sample} --seed {args.seed}{' --heldout' if args.heldout else ''} --out {args.out}` "
         "(corpus from `python benchmarks/realtext.py --out /work/data/realtext`).",
         "",
-        f"{len(texts):,} distinct real paragraphs of 5+ words; {seconds:.0f} s. Encoders: glibc iconv for "
+        f"{len(texts):,} distinct real paragraphs of 5+ words"
+        f"{' from the held-out packages only' if args.heldout else ''}; {seconds:.0f} s. Encoders: glibc iconv for "
         f"{', '.join(f'{k} ({v})' for k, v in ICONV.items())}; seedclean's own for {', '.join(OURS)}. "
         "'tones apart' rows: iconv given composite Unicode (tone marks as combining characters), "
         "only the paragraphs where that differs from NFC.",

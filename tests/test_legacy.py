@@ -307,3 +307,11 @@ def test_composite_tcvn_line_with_few_words_is_restored() -> None:
 )
 def test_viqr_lines_with_little_or_imperfect_evidence(viqr: str, expected: str) -> None:
     assert normalize(viqr) == expected
+
+
+@pytest.mark.parametrize("text", ["yyyy-mm-dd hh:mm:ss", "DDB và đá", "gồm DDE, add và đi"])
+def test_viqr_escapes_a_literal_dd_that_opens_a_word(text: str) -> None:
+    # RFC 1456: "dd" opening a word is đ; a literal one is written "d\d" (the benchmark's
+    # "yyyy-mm-dd" came back as "yyyy-mm-đ")
+    encoded = encode(text, "viqr").decode("ascii")
+    assert decode(encoded, "viqr") == text

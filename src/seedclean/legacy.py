@@ -139,7 +139,7 @@ _VNI_RE = re.compile("|".join(re.escape(k) for k in sorted(_VNI_IN, key=len, rev
 _VIQR_QUALITY = {"^": "\u0302", "(": "\u0306", "+": "\u031b"}
 _VIQR_TONE = {"`": "\u0300", "'": "\u0301", "?": "\u0309", "~": "\u0303", ".": "\u0323"}
 _VIQR_QUALITY_OK = {("a", "^"), ("e", "^"), ("o", "^"), ("a", "("), ("o", "+"), ("u", "+")}
-_VIQR_RE = re.compile(r"\\([`'?~.^(+\\])|\b([dD][dD])|([aeiouyAEIOUY])([\^(+]?)([`'?~.]?)(?=(.?)(.?))", re.S)
+_VIQR_RE = re.compile(r"\\([`'?~.^(+\\dD])|\b([dD][dD])|([aeiouyAEIOUY])([\^(+]?)([`'?~.]?)(?=(.?)(.?))", re.S)
 _VIQR_SUSPECT = re.compile(
     r"[aeiouyAEIOUY](?:[\^(+][`'?~.]?|[`'~][a-zA-Z]|[.?][a-zA-Z]|\\[`'?~.^(+])|\b[dD][dD][aeiouyAEIOUY]"
 )
@@ -291,8 +291,9 @@ def _encode_viqr(text: str) -> str:
             out.append("dd" if ch == "đ" else "DD")
             continue
         if ord(ch) < 0x80:
-            if ch == "\\" or ch in "`'?~.^(+" and out and out[-1][-1:].lower() in "aeiouy`'?~.^(+":
-                out.append("\\" + ch)
+            literal_dd = ch in "dD" and out and out[-1] in ("d", "D") and not (len(out) > 1 and out[-2][-1:].isalpha())
+            if ch == "\\" or literal_dd or ch in "`'?~.^(+" and out and out[-1][-1:].lower() in "aeiouy`'?~.^(+":
+                out.append("\\" + ch)  # RFC 1456 escapes: "\\.", and "d\\d" for a literal "dd" opening a word
             else:
                 out.append(ch)
             continue
