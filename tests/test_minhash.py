@@ -98,3 +98,30 @@ def test_candidate_pairs_from_shared_bands() -> None:
     many = np.zeros((5, 1), dtype=np.uint64)  # one bucket of five: star from 0 and chain
     i, j = candidate_pairs(many)
     assert list(zip(i.tolist(), j.tolist())) == [(0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (2, 3), (3, 4)]
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95])
+@pytest.mark.parametrize("num_perm", [64, 128, 256])
+def test_recall_banding_pairs_99_percent_at_the_threshold_with_the_fewest_candidates(
+    threshold: float, num_perm: int
+) -> None:
+    # issue 16: candidates are verified, so banding favours recall: every admissible (b, r)
+    # reaching 0.99 at the threshold has at least the chosen one's false-positive area
+    from seedclean.lsh import _false_positive, candidate_probability, recall_params
+
+    b, r = recall_params(threshold, num_perm)
+    assert b * r <= num_perm
+    assert candidate_probability(threshold, b, r) >= 0.99
+    chosen = _false_positive(threshold, b, r)
+    for bb in range(1, num_perm + 1):
+        for rr in range(1, num_perm // bb + 1):
+            if candidate_probability(threshold, bb, rr) >= 0.99:
+                assert _false_positive(threshold, bb, rr) >= chosen - 1e-12
+
+
+def test_recall_banding_at_the_default_threshold_by_hand() -> None:
+    from seedclean.lsh import candidate_probability, optimal_params, recall_params
+
+    assert recall_params(0.8, 128) == (16, 6)
+    assert abs(candidate_probability(0.8, 16, 6) - (1 - (1 - 0.8**6) ** 16)) < 1e-12
+    assert candidate_probability(0.8, *optimal_params(0.8, 128)) < 0.41  # datasketch's 9 x 13

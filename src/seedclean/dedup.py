@@ -28,7 +28,7 @@ import numpy as np
 
 from . import cluster, segment
 from .kernels import intersections, signatures_flat, word_shingles
-from .lsh import band_keys, candidate_pairs, optimal_params
+from .lsh import band_keys, candidate_pairs, optimal_params, recall_params
 from .mojibake import fix_surrogates
 from .normalize import NormalizeOptions, normalize_and_explain
 from .shingle import dedup_key, exact_hash, shingle_hashes
@@ -51,6 +51,7 @@ TEXT_CLUSTERS = 10_000  # clusters whose members carry their text in the result 
 KEEP_POLICIES = ("first", "longest")
 SHORT_POLICIES = ("exact", "char")
 VERIFY_MODES = ("jaccard", "signature")
+BANDINGS = ("recall", "datasketch")
 DEDUP_MODES = ("near", "exact", "off")
 
 
@@ -85,7 +86,11 @@ class DedupOptions:
         verify: ``"jaccard"`` (exact Jaccard of the shingles) or ``"signature"`` (MinHash
             estimate; a removed unit is then a near copy by the estimate, which can be a little
             under the threshold in exact Jaccard).
-        bands, rows: LSH banding; by default chosen from the threshold like datasketch does.
+        banding: how bands and rows follow from the threshold when they are not given:
+            ``"recall"`` (every candidate is verified, so pair 99% of the units at exactly the
+            threshold with the fewest candidates) or ``"datasketch"`` (``MinHashLSH``'s choice,
+            which at 0.8 pairs only 40% of them).
+        bands, rows: LSH banding, overriding ``banding``.
         repair_line_breaks: join numbers broken across lines (``1.`` / ``000``).
         keep_empty: keep documents that lose every unit (as empty documents).
         mode: ``"near"`` (exact and near duplicates), ``"exact"`` (exact duplicates only) or
@@ -104,6 +109,7 @@ class DedupOptions:
     keep: str = "first"
     ignore_punctuation: bool = False
     verify: str = "jaccard"
+    banding: str = "recall"
     bands: int | None = None
     rows: int | None = None
     repair_line_breaks: bool = True
@@ -123,6 +129,7 @@ class DedupOptions:
             (self.verify in VERIFY_MODES, f"verify {self.verify!r} (jaccard or signature)"),
             ((self.bands is None) == (self.rows is None), "bands and rows go together"),
             (self.mode in DEDUP_MODES, f"mode {self.mode!r} (near, exact or off)"),
+            (self.banding in BANDINGS, f"banding {self.banding!r} (recall or datasketch)"),
         ]
         for ok, what in checks:
             if not ok:
@@ -134,7 +141,9 @@ class DedupOptions:
         """(bands, rows) in force."""
         if self.bands is not None and self.rows is not None:
             return self.bands, self.rows
-        return optimal_params(self.threshold, self.num_perm)
+        if self.banding == "datasketch":
+            return optimal_params(self.threshold, self.num_perm)
+        return recall_params(self.threshold, self.num_perm)
 
 
 @dataclass

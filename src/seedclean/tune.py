@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .dedup import DedupOptions, dedup
-from .lsh import optimal_params
 from .normalize import NormalizeOptions, normalize
 
 __all__ = ["TuneResult", "tune", "render_tune_text", "render_tune_html", "THRESHOLDS"]
@@ -83,7 +82,7 @@ def tune(
     for t in thresholds:
         current = replace(opts, threshold=t, bands=None, rows=None)
         with dedup(docs, current, normalize_options=None) as found:
-            bands, rows = optimal_params(t, opts.num_perm)
+            bands, rows = current.lsh_params()
             result.units = found.units_in
             near = found.clusters.near_similarities() if hasattr(found.clusters, "near_similarities") else []
             row: dict[str, Any] = {
