@@ -123,13 +123,17 @@ def sample(corpus: Path, n: int, seed: int, heldout: bool) -> list[str]:
     return texts[:n]
 
 
+PREVIOUS = {"ngram": 2, "ignore_punctuation": False, "banding": "datasketch"}
 CANDIDATES: dict[str, dict[str, object]] = {
-    "defaults (2-grams, auto)": {},
-    "ngram 3": {"ngram": 3},
-    "segmentation blank": {"segmentation": "blank"},
-    "ngram 3, blank": {"ngram": 3, "segmentation": "blank"},
-    "ignore punctuation": {"ignore_punctuation": True},
-    "ngram 3, blank, ignore punctuation": {"ngram": 3, "segmentation": "blank", "ignore_punctuation": True},
+    "previous defaults (2-grams, punctuation kept, datasketch banding)": PREVIOUS,
+    "previous + recall banding": {**PREVIOUS, "banding": "recall"},
+    "previous + recall banding, blank": {**PREVIOUS, "banding": "recall", "segmentation": "blank"},
+    "3-grams, punctuation kept": {"ignore_punctuation": False},
+    "2-grams, punctuation ignored": {"ngram": 2},
+    "defaults (3-grams, punctuation ignored, recall banding, auto)": {},
+    "defaults, datasketch banding": {"banding": "datasketch"},
+    "defaults, threshold 0.85": {"threshold": 0.85},
+    "defaults, segmentation blank": {"segmentation": "blank"},
 }
 
 
@@ -183,6 +187,15 @@ def main() -> None:
             print(slice_name, name, f"lost {lost:.2%} missed {missed:.2%} ({clusters} clusters, {multi} multi)")
         lines.append("")
         bins = np.array([sim for sim in pairs.values()])
+        for banding in ("recall", "datasketch"):
+            b, r = DedupOptions(banding=banding).lsh_params()
+            expected = []
+            for lo in (0.80, 0.85, 0.90):
+                inside = bins[(bins >= lo) & (bins < lo + 0.05)]
+                p = float(np.mean(1 - (1 - inside**r) ** b)) if len(inside) else float("nan")
+                expected.append(f"[{lo:.2f}, {lo + 0.05:.2f}): {p:.4f} ({len(inside)} pairs)")
+            lines.append(f"Expected LSH recall per bin, {banding} banding ({b} x {r}): " + ", ".join(expected))
+            lines.append("")
         lines.append(
             "True pairs per Jaccard bin: "
             + ", ".join(

@@ -103,11 +103,11 @@ class DedupOptions:
     num_perm: int = 128
     seed: int = 1
     shingle: str = "word"
-    ngram: int = 2
+    ngram: int = 3
     short: str = "exact"
     char_ngram: int = 5
     keep: str = "first"
-    ignore_punctuation: bool = False
+    ignore_punctuation: bool = True
     verify: str = "jaccard"
     banding: str = "recall"
     bands: int | None = None

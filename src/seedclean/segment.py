@@ -1,5 +1,10 @@
 """Split a normalised document into units (paragraphs, lines or sentences) and join them back.
 
+``auto`` segmentation takes blank lines as paragraph breaks when a document has them, else each
+line as a paragraph, except that a hard-wrapped line (no closing punctuation, the next line
+going on in lower case) stays with the line it continues: a paragraph wrapped differently in two
+files is still one unit in both, and its kept copy is written with its own line breaks.
+
 Each unit keeps the separator that preceded it, so a document rebuilt from the units it keeps
 looks like the input minus the removed units: blank-line documents stay blank-line documents,
 line-per-paragraph documents keep their leading-space continuation convention.
@@ -92,17 +97,38 @@ def _sentences(seg: Segment) -> list[Segment]:
     return out
 
 
+# A line that ends a paragraph ends with sentence or list punctuation; a hard-wrapped line does
+# not, and the line after it carries on in lower case ("... tùy chọn -i đặt" / "trước)").
+_ENDS_PARAGRAPH = re.compile(r"[.!?:;…\"”’)\]»]\s*$")
+_CONTINUES = re.compile(r"\s*[a-zà-ỹđ(]")
+
+
+def _unwrap(lines: list[Segment]) -> list[Segment]:
+    """Join hard-wrapped lines back into their paragraph, each keeping its own line breaks."""
+    out: list[Segment] = []
+    for seg in lines:
+        if out and seg.prefix == "\n" and not _ENDS_PARAGRAPH.search(out[-1].text) and _CONTINUES.match(seg.text):
+            out[-1] = Segment(out[-1].text + seg.prefix + seg.text, out[-1].prefix)
+        else:
+            out.append(seg)
+    return out
+
+
 def split(text: str, mode: str = "auto", granularity: str = "paragraph") -> list[Segment]:
     """Split a document into units; ``mode`` says how paragraphs are delimited."""
     if mode not in MODES:
         raise ValueError(f"segmentation mode must be one of {MODES}, not {mode!r}")
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}, not {granularity!r}")
+    unwrap = False
     if granularity == "line":
         mode = "line"
     elif mode == "auto":
         mode = detect_mode(text)
+        unwrap = mode == "line"  # one paragraph per line, unless a line is a hard wrap of the one before
     paragraphs = _split_on(text, _BLANK if mode == "blank" else _LINE)
+    if unwrap:
+        paragraphs = _unwrap(paragraphs)
     if granularity != "sentence":
         return paragraphs
     return [s for p in paragraphs for s in _sentences(p)]
