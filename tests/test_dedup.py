@@ -155,3 +155,25 @@ def test_report_lists_a_bounded_number_of_documents_the_ones_that_lost_most() ->
     assert rows == 500
     assert "1,200 documents; the 500 that lost the most units are listed" in page
     assert "<tr><td>700</td><td class='n'>3</td><td class='n'>1</td>" in page
+
+
+def test_a_paragraph_wrapped_differently_is_still_a_duplicate_and_keeps_its_own_breaks() -> None:
+    head = "Tổng được tính như mô tả trong RFC 7693. Khi kiểm tra, đầu vào phải là"
+    a = head + " dữ\nliệu ra trước đây của chương trình này."
+    b = head + " dữ liệu\nra trước đây của chương trình này."
+    out = list(dedup([a, b], keep_empty=True))
+    assert out[0].rstrip("\n") == a and not out[1].strip()
+
+
+def test_word_order_matters_at_the_defaults() -> None:
+    # issue 16: with syllable 2-grams these two had Jaccard 1.0 and the second was removed
+    a = "Chuyển đổi số nhị phân thành số thập lục phân"
+    b = "Chuyển đổi số thập lục phân thành số nhị phân"
+    assert dedup([a, b]).units_out == 2
+    assert dedup([a, b], ngram=2).units_out == 1  # what the old default did
+
+
+def test_ui_strings_differing_only_in_punctuation_are_one_at_the_defaults() -> None:
+    # real catalogues: "&Thêm", "Thêm…", "Thêm..." and "Thêm" were four survivors
+    result = dedup(["Thêm", "&Thêm", "Thêm…", "Thêm...", "Thêm tệp"])
+    assert result.units_out == 2

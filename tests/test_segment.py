@@ -71,3 +71,22 @@ def test_bad_mode_raises() -> None:
         split("x", "paragraphs")
     assert split("   \n\n ", "blank") == []
     assert Segment("x").prefix == ""
+
+
+def test_auto_keeps_a_hard_wrapped_line_with_the_line_it_continues() -> None:
+    # issue 16: man pages and help text wrap a paragraph at a fixed width; auto segmentation
+    # used to make each piece its own unit
+    text = (
+        "Nếu miếng vá được áp dụng sạch sẽ, khúc đã sửa sẽ ngay lập tức\n"
+        "được đánh dấu để áp dụng.\n"
+        "Dòng thứ hai là một đoạn riêng.\n"
+        "Dòng ba."
+    )
+    units = [s.text for s in split(text)]
+    assert units == [
+        "Nếu miếng vá được áp dụng sạch sẽ, khúc đã sửa sẽ ngay lập tức\nđược đánh dấu để áp dụng.",
+        "Dòng thứ hai là một đoạn riêng.",
+        "Dòng ba.",
+    ]
+    assert join(split(text), trailer="") == text  # written back with its own line break
+    assert len(split(text, "line")) == 4  # an explicit line mode still means one unit per line
