@@ -123,7 +123,7 @@ def sample(corpus: Path, n: int, seed: int, heldout: bool) -> list[str]:
     return texts[:n]
 
 
-PREVIOUS = {"ngram": 2, "ignore_punctuation": False, "banding": "datasketch"}
+PREVIOUS = {"ngram": 2, "ignore_punctuation": False, "banding": "datasketch", "negations": ""}
 CANDIDATES: dict[str, dict[str, object]] = {
     "previous defaults (2-grams, punctuation kept, datasketch banding)": PREVIOUS,
     "previous + recall banding": {**PREVIOUS, "banding": "recall"},
@@ -134,6 +134,7 @@ CANDIDATES: dict[str, dict[str, object]] = {
     "defaults, datasketch banding": {"banding": "datasketch"},
     "defaults, threshold 0.85": {"threshold": 0.85},
     "defaults, segmentation blank": {"segmentation": "blank"},
+    "defaults, no negation guard": {"negations": ""},
 }
 
 

@@ -177,3 +177,15 @@ def test_ui_strings_differing_only_in_punctuation_are_one_at_the_defaults() -> N
     # real catalogues: "&Thêm", "Thêm…", "Thêm..." and "Thêm" were four survivors
     result = dedup(["Thêm", "&Thêm", "Thêm…", "Thêm...", "Thêm tệp"])
     assert result.units_out == 2
+
+
+def test_negation_guard_keeps_a_negated_copy_apart() -> None:
+    # issue 16: read by hand, removals like this deleted the opposite instruction
+    a = "Sử dụng dấu chấm động bằng phần cứng cho mọi phép tính."
+    b = "Đừng sử dụng dấu chấm động bằng phần cứng cho mọi phép tính."
+    assert dedup([a, b]).units_out == 2
+    assert dedup([a, b], negations="").units_out == 1  # the guard is an option
+    # the same negations on both sides: still a near copy
+    c = "Không tìm thấy tệp cấu hình trong thư mục người dùng hiện tại."
+    d = "Không tìm thấy tệp cấu hình trong thư mục người dùng hiện tại này."
+    assert dedup([c, d]).units_out == 1

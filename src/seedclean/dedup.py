@@ -15,6 +15,7 @@ duplicates removed.
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 import pickle
 import tempfile
@@ -31,7 +32,7 @@ from .kernels import intersections, signatures_flat, word_shingles
 from .lsh import band_keys, candidate_pairs, optimal_params, recall_params
 from .mojibake import fix_surrogates
 from .normalize import NormalizeOptions, normalize_and_explain
-from .shingle import dedup_key, exact_hash, shingle_hashes
+from .shingle import dedup_key, exact_hash, shingle_hashes, tokens
 
 __all__ = [
     "DedupOptions",
@@ -91,6 +92,9 @@ class DedupOptions:
             threshold with the fewest candidates) or ``"datasketch"`` (``MinHashLSH``'s choice,
             which at 0.8 pairs only 40% of them).
         bands, rows: LSH banding, overriding ``banding``.
+        negations: Vietnamese negation and prohibition words, space-separated; two units whose
+            counts of these words differ are never near duplicates (``Đừng sử dụng X.`` is not
+            a copy of ``Sử dụng X.``). Empty: no guard. Exact duplicates are not affected.
         repair_line_breaks: join numbers broken across lines (``1.`` / ``000``).
         keep_empty: keep documents that lose every unit (as empty documents).
         mode: ``"near"`` (exact and near duplicates), ``"exact"`` (exact duplicates only) or
@@ -110,6 +114,7 @@ class DedupOptions:
     ignore_punctuation: bool = True
     verify: str = "jaccard"
     banding: str = "recall"
+    negations: str = "không chẳng chả chưa đừng chớ"
     bands: int | None = None
     rows: int | None = None
     repair_line_breaks: bool = True
@@ -355,6 +360,27 @@ class Prepared:
     timings: Timings
 
 
+def negation_profile(keys: list[str], negations: str) -> np.ndarray:
+    """Per unit, a 64-bit digest of how many times each negation word occurs (0 when none does).
+
+    Mixed into every band key, it puts units whose negations differ into different LSH buckets,
+    so they never become candidates: the guard costs nothing on the hot path and both engines
+    get it from the band keys they already share.
+    """
+    words = negations.split()
+    out = np.zeros(len(keys), dtype=np.uint64)
+    if not words:
+        return out
+    for i, key in enumerate(keys):
+        if any(w in key for w in words):  # substring test first: most units hold none
+            found = tokens(key)
+            counts = [found.count(w) for w in words]
+            if any(counts):
+                digest = hashlib.blake2b(repr(counts).encode(), digest_size=8).digest()
+                out[i] = int.from_bytes(digest, "little")
+    return out
+
+
 def fingerprint(keys: list[str], options: DedupOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(flat shingles, shingles per unit, kind per unit) for a batch of dedup keys."""
     if options.shingle == "word":
@@ -430,7 +456,7 @@ def prepare_batch(
         counts=counts,
         kinds=kinds,
         lengths=np.fromiter(map(len, texts), dtype=np.int32, count=len(texts)),
-        band_keys=band_keys(sigs, *options.lsh_params()),
+        band_keys=band_keys(sigs, *options.lsh_params()) ^ negation_profile(keys, options.negations)[:, None],
         signatures=sigs if options.verify == "signature" else None,
         changes=changes,
         repairs=repairs,
