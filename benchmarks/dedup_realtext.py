@@ -123,7 +123,8 @@ def sample(corpus: Path, n: int, seed: int, heldout: bool) -> list[str]:
     return texts[:n]
 
 
-PREVIOUS = {"ngram": 2, "ignore_punctuation": False, "banding": "datasketch", "negations": ""}
+NEGATION_ONLY = "không chẳng chả chưa đừng chớ"
+PREVIOUS = {"ngram": 2, "ignore_punctuation": False, "banding": "datasketch", "guard_words": ""}
 CANDIDATES: dict[str, dict[str, object]] = {
     "previous defaults (2-grams, punctuation kept, datasketch banding)": PREVIOUS,
     "previous + recall banding": {**PREVIOUS, "banding": "recall"},
@@ -134,7 +135,8 @@ CANDIDATES: dict[str, dict[str, object]] = {
     "defaults, datasketch banding": {"banding": "datasketch"},
     "defaults, threshold 0.85": {"threshold": 0.85},
     "defaults, segmentation blank": {"segmentation": "blank"},
-    "defaults, no negation guard": {"negations": ""},
+    "defaults, no guard": {"guard_words": ""},
+    "defaults, guard: negation words only": {"guard_words": NEGATION_ONLY},
 }
 
 

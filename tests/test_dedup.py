@@ -184,8 +184,26 @@ def test_negation_guard_keeps_a_negated_copy_apart() -> None:
     a = "Sử dụng dấu chấm động bằng phần cứng cho mọi phép tính."
     b = "Đừng sử dụng dấu chấm động bằng phần cứng cho mọi phép tính."
     assert dedup([a, b]).units_out == 2
-    assert dedup([a, b], negations="").units_out == 1  # the guard is an option
+    assert dedup([a, b], guard_words="").units_out == 1  # the guard is an option
     # the same negations on both sides: still a near copy
     c = "Không tìm thấy tệp cấu hình trong thư mục người dùng hiện tại."
     d = "Không tìm thấy tệp cấu hình trong thư mục người dùng hiện tại này."
     assert dedup([c, d]).units_out == 1
+
+
+def test_guard_keeps_opposite_actions_and_directions_apart() -> None:
+    # hand-labelled real removals (benchmarks/cases/dedup-labels.jsonl): these deleted the opposite
+    pairs = [
+        (
+            "Bật cập nhật tự động cho phần xem thử nội dung của tài liệu hiện tại",
+            "Tắt cập nhật tự động cho phần xem thử nội dung của tài liệu hiện tại",
+        ),
+        ("Phân bổ các điểm canh hàng văn bản theo chiều ngang", "Phân bổ các điểm canh hàng văn bản theo chiều dọc"),
+        (
+            "Đổi sắc thái của ô theo lượng phần trăm này cho mỗi hàng",
+            "Đổi sắc thái của ô theo lượng phần trăm này cho mỗi cột",
+        ),
+    ]
+    for a, b in pairs:
+        assert dedup([a, b]).units_out == 2, a
+        assert dedup([a, b], guard_words="").units_out == 1, a

@@ -92,9 +92,12 @@ class DedupOptions:
             threshold with the fewest candidates) or ``"datasketch"`` (``MinHashLSH``'s choice,
             which at 0.8 pairs only 40% of them).
         bands, rows: LSH banding, overriding ``banding``.
-        negations: Vietnamese negation and prohibition words, space-separated; two units whose
-            counts of these words differ are never near duplicates (``Đừng sử dụng X.`` is not
-            a copy of ``Sử dụng X.``). Empty: no guard. Exact duplicates are not affected.
+        guard_words: words that flip what a sentence says, space-separated: negation and
+            prohibition (``không``, ``đừng`` ...), on/off and lock/unlock, left/right, rows and
+            columns, axes. Two units whose counts of these words differ are never near
+            duplicates (``Đừng sử dụng X.`` is not a copy of ``Sử dụng X.``, nor ``Bật X`` of
+            ``Tắt X``). Chosen on hand-labelled real removals (benchmarks/results/dedup-labels.md).
+            Empty: no guard. Exact duplicates are not affected.
         repair_line_breaks: join numbers broken across lines (``1.`` / ``000``).
         keep_empty: keep documents that lose every unit (as empty documents).
         mode: ``"near"`` (exact and near duplicates), ``"exact"`` (exact duplicates only) or
@@ -114,7 +117,7 @@ class DedupOptions:
     ignore_punctuation: bool = True
     verify: str = "jaccard"
     banding: str = "recall"
-    negations: str = "không chẳng chả chưa đừng chớ"
+    guard_words: str = "không chẳng chả chưa đừng chớ bật tắt mở khóa hủy bỏ tháo trái phải ngang dọc hàng cột x y z"
     bands: int | None = None
     rows: int | None = None
     repair_line_breaks: bool = True
@@ -360,14 +363,14 @@ class Prepared:
     timings: Timings
 
 
-def negation_profile(keys: list[str], negations: str) -> np.ndarray:
-    """Per unit, a 64-bit digest of how many times each negation word occurs (0 when none does).
+def guard_profile(keys: list[str], guard_words: str) -> np.ndarray:
+    """Per unit, a 64-bit digest of how many times each guard word occurs (0 when none does).
 
-    Mixed into every band key, it puts units whose negations differ into different LSH buckets,
+    Mixed into every band key, it puts units whose guard words differ into different LSH buckets,
     so they never become candidates: the guard costs nothing on the hot path and both engines
     get it from the band keys they already share.
     """
-    words = negations.split()
+    words = guard_words.split()
     out = np.zeros(len(keys), dtype=np.uint64)
     if not words:
         return out
@@ -456,7 +459,7 @@ def prepare_batch(
         counts=counts,
         kinds=kinds,
         lengths=np.fromiter(map(len, texts), dtype=np.int32, count=len(texts)),
-        band_keys=band_keys(sigs, *options.lsh_params()) ^ negation_profile(keys, options.negations)[:, None],
+        band_keys=band_keys(sigs, *options.lsh_params()) ^ guard_profile(keys, options.guard_words)[:, None],
         signatures=sigs if options.verify == "signature" else None,
         changes=changes,
         repairs=repairs,
