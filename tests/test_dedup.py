@@ -207,3 +207,18 @@ def test_guard_keeps_opposite_actions_and_directions_apart() -> None:
     for a, b in pairs:
         assert dedup([a, b]).units_out == 2, a
         assert dedup([a, b], guard_words="").units_out == 1, a
+
+
+def test_document_granularity_removes_near_duplicate_documents_whole() -> None:
+    # issue 16: what datatrove, NeMo Curator and text-dedup do; a document sharing one paragraph
+    # with another is kept whole, a near copy of a whole document goes
+    a = (
+        "Đoạn một nói về kinh tế Việt Nam năm nay tăng trưởng mạnh.\n\n"
+        "Đoạn hai nói về giáo dục và các trường đại học mới mở.\n\n"
+        "Đoạn ba nói về văn hóa và du lịch ở các tỉnh miền núi phía bắc."
+    )
+    b = a.replace("tăng trưởng mạnh", "tăng trưởng rất mạnh")
+    c = "Đoạn một nói về kinh tế Việt Nam năm nay tăng trưởng mạnh.\n\nMột đoạn khác hẳn về thể thao và bóng đá."
+    out = list(dedup([a, b, c], granularity="document", keep_empty=True))
+    assert out[0].rstrip("\n") == a and not out[1].strip() and out[2].rstrip("\n") == c
+    assert dedup([a, b, c]).units_out == 5  # paragraph level: b's copies and c's first paragraph go

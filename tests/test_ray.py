@@ -56,7 +56,7 @@ def _corpus(tmp: Path) -> Path:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-@pytest.mark.parametrize("granularity", ["paragraph", "sentence"])
+@pytest.mark.parametrize("granularity", ["paragraph", "sentence", "document"])
 def test_ray_matches_local_on_seeds_and_generated(ray_local, tmp_path: Path, workers: int, granularity: str) -> None:
     gen = _corpus(tmp_path)
     for name, inputs in (("seeds", [str(SEEDS)]), ("gen", [str(gen)])):
@@ -67,7 +67,8 @@ def test_ray_matches_local_on_seeds_and_generated(ray_local, tmp_path: Path, wor
         )
         assert far.report["options"]["engine"] == "ray"
         assert _outputs(tmp_path / f"{name}-local") == _outputs(tmp_path / f"{name}-ray")
-        assert local.report["totals"]["units_in"] > local.report["totals"]["units_out"]
+        if granularity != "document":  # the seeds hold no two near-duplicate whole documents
+            assert local.report["totals"]["units_in"] > local.report["totals"]["units_out"]
 
 
 def _summary(result: seedclean.DedupResult) -> tuple[object, ...]:

@@ -72,7 +72,9 @@ class DedupOptions:
     """How documents are split, compared and pruned.
 
     Attributes:
-        granularity: ``"paragraph"``, ``"line"`` or ``"sentence"``: the unit that is deduplicated.
+        granularity: ``"paragraph"``, ``"line"``, ``"sentence"`` or ``"document"`` (whole
+            documents, what datatrove, NeMo Curator and text-dedup deduplicate): the unit that is
+            deduplicated.
         segmentation: ``"auto"`` (per document), ``"blank"`` (blank-line paragraphs) or ``"line"``.
         threshold: Jaccard similarity at or above which two units are near duplicates.
         num_perm: MinHash permutations.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 __all__ = ["Segment", "split", "join", "detect_mode", "repair_broken_numbers", "MODES"]
 
 MODES = ("auto", "blank", "line")
-GRANULARITIES = ("paragraph", "line", "sentence")
+GRANULARITIES = ("paragraph", "line", "sentence", "document")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Segment:
 _BROKEN_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}[.,])\n(\d{3}(?:[.,]\d{3})*)(?=[ ,.;:%)]*[^\W\d_A-ZÀ-Ỹ])")
 _BLANK = re.compile(r"\n[ \t]*\n\s*")
 _LINE = re.compile(r"\n")
+_NOWHERE = re.compile(r"(?!)")
 
 
 def repair_broken_numbers(text: str) -> tuple[str, int]:
@@ -120,6 +121,8 @@ def split(text: str, mode: str = "auto", granularity: str = "paragraph") -> list
         raise ValueError(f"segmentation mode must be one of {MODES}, not {mode!r}")
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}, not {granularity!r}")
+    if granularity == "document":
+        return _split_on(text, _NOWHERE)  # the whole document is the unit: near-duplicate documents
     unwrap = False
     if granularity == "line":
         mode = "line"
