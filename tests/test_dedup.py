@@ -222,3 +222,25 @@ def test_document_granularity_removes_near_duplicate_documents_whole() -> None:
     out = list(dedup([a, b, c], granularity="document", keep_empty=True))
     assert out[0].rstrip("\n") == a and not out[1].strip() and out[2].rstrip("\n") == c
     assert dedup([a, b, c]).units_out == 5  # paragraph level: b's copies and c's first paragraph go
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["không", "bật", "tắt", "x", "x11", "khóa", "mở", "tệp", "dữ", "liệu", "y", "_", "z2"]),
+            max_size=12,
+        ).map(" ".join),
+        max_size=20,
+    )
+)
+def test_guard_profile_agrees_with_its_reference_twin(keys: list[str]) -> None:
+    from seedclean.dedup import DedupOptions, guard_profile, guard_profile_reference
+
+    words = DedupOptions().guard_words
+    plain = guard_profile_reference(keys, words)
+    fast = guard_profile(keys, words)
+    assert (fast == plain).all()
+    # the split path, on keys as the default options make them (punctuation blanked out)
+    blanked = [dedup_key(k, ignore_punctuation=True) for k in keys]
+    assert (guard_profile(blanked, words, split_is_tokens=True) == guard_profile_reference(blanked, words)).all()
+    assert ((fast == 0) == [not any(t in words.split() for t in k.split()) for k in keys]).all()

@@ -18,11 +18,13 @@ from __future__ import annotations
 import hashlib
 import mmap
 import pickle
+import re
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, overload
 
 import numpy as np
@@ -365,25 +367,54 @@ class Prepared:
     timings: Timings
 
 
-def guard_profile(keys: list[str], guard_words: str) -> np.ndarray:
+def guard_profile(keys: list[str], guard_words: str, split_is_tokens: bool = False) -> np.ndarray:
     """Per unit, a 64-bit digest of how many times each guard word occurs (0 when none does).
 
     Mixed into every band key, it puts units whose guard words differ into different LSH buckets,
-    so they never become candidates: the guard costs nothing on the hot path and both engines
-    get it from the band keys they already share.
+    so they never become candidates: the guard costs one token pass per unit and both engines
+    get it from the band keys they already share. :func:`guard_profile_reference` is its twin.
     """
-    words = guard_words.split()
     out = np.zeros(len(keys), dtype=np.uint64)
-    if not words:
+    pattern = _guard_pattern(guard_words)
+    if pattern is None:
+        return out
+    if split_is_tokens:  # keys with punctuation blanked out: their whitespace tokens are the \w+ runs
+        words = frozenset(guard_words.split())
+        for i, key in enumerate(keys):
+            found = [t for t in key.split() if t in words]
+            if found:
+                out[i] = _guard_digest(sorted(Counter(found).items()))
         return out
     for i, key in enumerate(keys):
-        if any(w in key for w in words):  # substring test first: most units hold none
-            found = tokens(key)
-            counts = [found.count(w) for w in words]
-            if any(counts):
-                digest = hashlib.blake2b(repr(counts).encode(), digest_size=8).digest()
-                out[i] = int.from_bytes(digest, "little")
+        found = pattern.findall(key)
+        if found:
+            out[i] = _guard_digest(sorted(Counter(found).items()))
     return out
+
+
+def guard_profile_reference(keys: list[str], guard_words: str) -> np.ndarray:
+    """:func:`guard_profile` the plain way: count each guard word among the key's tokens."""
+    words = sorted(set(guard_words.split()))
+    out = np.zeros(len(keys), dtype=np.uint64)
+    for i, key in enumerate(keys):
+        found = tokens(key)
+        counts = [(w, found.count(w)) for w in words if w in found]
+        if counts:
+            out[i] = _guard_digest(counts)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _guard_pattern(guard_words: str) -> re.Pattern[str] | None:
+    """One regex matching any guard word as a whole token (longest first); cached per word list."""
+    words = sorted(set(guard_words.split()), key=lambda w: (-len(w), w))
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)")
+
+
+def _guard_digest(counts: list[tuple[str, int]]) -> int:
+    return int.from_bytes(hashlib.blake2b(repr(counts).encode(), digest_size=8).digest(), "little")
 
 
 def fingerprint(keys: list[str], options: DedupOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -452,6 +483,7 @@ def prepare_batch(
     offsets = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     sigs = signatures_flat(flat, offsets, options.num_perm, options.seed)
+    guard = guard_profile(keys, options.guard_words, split_is_tokens=options.ignore_punctuation)
     timings = Timings({"normalize+segment": t1 - t0})
     prepared = Prepared(
         docs=docs,
@@ -461,7 +493,7 @@ def prepare_batch(
         counts=counts,
         kinds=kinds,
         lengths=np.fromiter(map(len, texts), dtype=np.int32, count=len(texts)),
-        band_keys=band_keys(sigs, *options.lsh_params()) ^ guard_profile(keys, options.guard_words)[:, None],
+        band_keys=band_keys(sigs, *options.lsh_params()) ^ guard[:, None],
         signatures=sigs if options.verify == "signature" else None,
         changes=changes,
         repairs=repairs,
