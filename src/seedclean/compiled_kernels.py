@@ -172,3 +172,141 @@ def greedy_stars_kernel(indptr, earlier):  # pragma: no cover - compiled
                 via[x] = k
                 break
     return out, via
+
+
+@numba.njit(cache=True, nogil=True)
+def _is_vowel(c):  # pragma: no cover - compiled
+    return (
+        c == 97 or c == 101 or c == 105 or c == 111 or c == 117 or c == 121
+        or c == 65 or c == 69 or c == 73 or c == 79 or c == 85 or c == 89
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _known_syllable(run, n, slots, offsets, points, mask):  # pragma: no cover - compiled
+    h = np.uint64(0xCBF29CE484222325)
+    for k in range(n):
+        h = (h ^ np.uint64(run[k])) * np.uint64(0x100000001B3)
+    slot = np.int64(h & np.uint64(mask))
+    while slots[slot] != 0:
+        w = slots[slot] - 1
+        a = offsets[w]
+        if offsets[w + 1] - a == n:
+            same = True
+            for k in range(n):
+                if points[a + k] != run[k]:
+                    same = False
+                    break
+            if same:
+                return True
+        slot = (slot + 1) & mask
+    return False
+
+
+@numba.njit(cache=True, nogil=True)
+def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_tones):  # pragma: no cover
+    """One code per ``\\n``-separated line of the UTF-8 ``data``: 1 (FULL) or the TONES (2) and
+    LEGACY (4) bits (see :mod:`seedclean.prescan`, whose Python twin this must equal)."""
+    n_lines = 1
+    for b in data:
+        if b == 10:
+            n_lines += 1
+    out = np.zeros(n_lines, dtype=np.uint8)
+    run = np.zeros(16, dtype=np.int32)
+    size = len(classes)
+    line = 0
+    i = 0
+    n = len(data)
+    while line < n_lines:
+        # one line: from i to the next newline (or the end)
+        bad = False
+        p1 = -1  # previous code point
+        p2 = -1
+        f1 = 0  # previous flags
+        nonascii = False
+        deep = False
+        run_len = 0
+        run_vn = False
+        tones_bad = False
+        legacy = False
+        while True:
+            if i >= n or data[i] == 10:
+                c = -1
+                f = 0
+                step = 1
+            else:
+                b0 = data[i]
+                if b0 < 0x80:
+                    c = b0
+                    step = 1
+                elif b0 >= 0xE0 and b0 < 0xF0 and i + 2 < n:
+                    c = ((b0 & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
+                    step = 3
+                elif b0 >= 0xC0 and b0 < 0xE0 and i + 1 < n:
+                    c = ((b0 & 0x1F) << 6) | (data[i + 1] & 0x3F)
+                    step = 2
+                else:
+                    c = size  # 4-byte sequences and anything odd: never plain
+                    step = 1
+                f = classes[c] if c < size else 0
+                if f & 1 == 0:
+                    bad = True
+            if bad:
+                while i < n and data[i] != 10:
+                    i += 1
+                i += 1
+                break
+            # letters: a run the tone step would look at ends at the first non-letter
+            if f & 2:
+                if run_len < 16:
+                    run[run_len] = lower[c]
+                run_len += 1
+                if f & 4:
+                    run_vn = True
+            else:
+                if check_tones and run_vn:
+                    if run_len > 8 or not _known_syllable(run, run_len, slots, offsets, points, mask):
+                        tones_bad = True
+                run_len = 0
+                run_vn = False
+            if c == -1:  # end of the line
+                if p1 == 32:
+                    bad = True
+                elif nonascii and not deep:
+                    legacy = True
+                i += 1
+                break
+            if c >= 0x80:
+                nonascii = True
+                if f & 32:
+                    deep = True
+            if c == 32 and p1 == 32:
+                bad = True
+            elif f & 8 and f1 & 16:
+                bad = True  # a mojibake pair
+            elif p1 >= 0 and _is_vowel(p1) and (c == 94 or c == 40 or c == 43 or c == 92):
+                bad = True  # VIQR: vowel + ^ ( + or an escape
+            elif (
+                p2 >= 0
+                and _is_vowel(p2)
+                and (p1 == 96 or p1 == 39 or p1 == 126 or p1 == 46 or p1 == 63)
+                and ((c >= 65 and c <= 90) or (c >= 97 and c <= 122))
+            ):
+                bad = True  # VIQR: vowel + tone mark + letter
+            elif (p2 == 100 or p2 == 68) and (p1 == 100 or p1 == 68) and _is_vowel(c):
+                bad = True  # VIQR: dd + vowel
+            if bad:
+                while i < n and data[i] != 10:
+                    i += 1
+                i += 1
+                break
+            p2 = p1
+            p1 = c
+            f1 = f
+            i += step
+        if bad:
+            out[line] = 1
+        else:
+            out[line] = (2 if tones_bad else 0) | (4 if legacy else 0)
+        line += 1
+    return out

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
@@ -564,13 +564,19 @@ def maybe_viqr(text: str) -> bool:
     return bool(_VIQR_SUSPECT.search(text))
 
 
-def fix_legacy(text: str) -> tuple[str, Counter[str]]:
-    """Convert legacy-encoded lines of ``text`` to Unicode; return text and counts per encoding."""
+def fix_legacy(text: str, inert: Sequence[bool] | None = None) -> tuple[str, Counter[str]]:
+    """Convert legacy-encoded lines of ``text`` to Unicode; return text and counts per encoding.
+
+    ``inert[i]`` may say that line ``i`` has no legacy reading whatever the document's encoding
+    (the normaliser's pre-scan knows: nothing but ASCII, or a letter no legacy byte stands for,
+    and no VIQR mark); such a line is not judged again, and still counts for the whole-text checks.
+    """
     counts: Counter[str] = Counter()
     if not maybe_viqr(text) and _looks_clean(text):
         return text, counts
     lines = [_NOISE.sub("", line) for line in text.split("\n")]
-    verdicts = [detect(line) for line in lines]
+    skip = inert if inert is not None else [False] * len(lines)
+    verdicts = [Detection(None, line, {}) if known else detect(line) for line, known in zip(lines, skip)]
     # a document has one encoding: the one whose lines carry the most valid syllables, and a line
     # decided otherwise (or not at all) follows it when it reads no worse in it
     weight: Counter[str] = Counter()
@@ -579,8 +585,8 @@ def fix_legacy(text: str) -> tuple[str, Counter[str]]:
             weight[v.encoding] += max(1, v.scores[v.encoding][0])
     prior = min(weight, key=lambda enc: (-weight[enc], ENCODINGS.index(enc))) if weight else None
     out = []
-    for line, v in zip(lines, verdicts):
-        if v.encoding != prior and prior is not None:
+    for line, v, known in zip(lines, verdicts, skip):
+        if v.encoding != prior and prior is not None and not known:
             again = detect(line, prior)
             if again.encoding == prior:
                 v = again

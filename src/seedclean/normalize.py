@@ -28,11 +28,13 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import unicodedata2 as ud
 
-from .legacy import CONTROL_LETTERS, fix_legacy, maybe_viqr
+from .legacy import CONTROL_LETTERS, fix_legacy
 from .legacy import score_text as legacy_score
-from .mojibake import SUSPECT_RE, fix_mojibake, fix_surrogates
+from .mojibake import fix_mojibake, fix_surrogates
+from .prescan import FULL, LEGACY, TONES, lines_needing_work
 from .tones import STYLES, fix_tones_counted
 
 __all__ = [
@@ -40,6 +42,8 @@ __all__ = [
     "NormalizeResult",
     "normalize",
     "normalize_and_explain",
+    "normalize_many",
+    "NormalizedBatch",
     "CHANGE_KINDS",
 ]
 
@@ -50,6 +54,7 @@ CHANGE_KINDS = (
     "legacy_viqr",
     "legacy_viscii",
     "legacy_cp1258",
+    "legacy_vps",
     "mojibake",
     "nfc",
     "composition",
@@ -110,6 +115,7 @@ _WS_SUSPECT = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]"
 )
 _STROKE_RE = re.compile("([dD])[\u0335\u0336]")
+_STROKES = frozenset("\u0335\u0336")
 
 
 def _latin_or_space(ch: str) -> bool:
@@ -198,38 +204,8 @@ def _nfc(text: str, changes: Counter[str]) -> str:
     out: str = ud.normalize("NFC", text)  # has its own quick check: near-free on NFC input
     if out == text:
         return text
-    changes["nfc"] += sum(1 for a, b in zip(out.split(), text.split()) if a != b) or 1
+    changes["nfc"] += sum(map(str.__ne__, out.split(), text.split())) or 1
     return out
-
-
-# Per options: whitespace-separated tokens that no step would change or react to, learnt from
-# outputs. A paragraph made only of such tokens, with plain spaces and newlines between them,
-# is already normal: one split and one subset test instead of six passes.
-_SETTLED: dict[NormalizeOptions, set[str]] = {}
-_SETTLED_LIMIT = 2_000_000
-
-
-def _settled(text: str, options: NormalizeOptions) -> bool:
-    known = _SETTLED.get(options)
-    if not known or not options.whitespace:
-        return False
-    tokens = text.split()
-    if not known.issuperset(tokens):
-        # printable ASCII tokens (numbers, dates, Latin words) are settled by nature
-        if not all(t.isascii() and t.isprintable() for t in set(tokens).difference(known)):
-            return False
-    if _WS_SUSPECT.search(text) or "  " in text or " \n" in text or text.endswith(" ") or "\r" in text:
-        return False
-    return not (options.legacy and maybe_viqr(text))
-
-
-def _learn(text: str, options: NormalizeOptions) -> None:
-    known = _SETTLED.setdefault(options, set())
-    if len(known) > _SETTLED_LIMIT:
-        known.clear()
-    for token in set(text.split()).difference(known):
-        if not (SUSPECT_RE.search(token) or _WS_SUSPECT.search(token) or legacy_score(token)[1]):
-            known.add(token)
 
 
 _LINEBREAK = re.compile("(\r\n|[\n\r\u2028\u2029\x85\x0b\x0c])")
@@ -243,29 +219,122 @@ def _interleave(lines: list[str]) -> list[str]:
     return parts
 
 
-def _run(text: str, options: NormalizeOptions, changes: Counter[str]) -> str:
+def _style(options: NormalizeOptions) -> str | None:
+    """The tone style the pre-scan must check placements against (None: tones are not placed)."""
+    return options.tone_style if options.tones else None
+
+
+Repair = tuple[int, str, Counter[str]]  # (pre-scan code after the repair, line, fixes made)
+
+
+def _cheap_repairs(lines: list[str], options: NormalizeOptions) -> list[Repair]:
+    """The two commonest faults of ``lines`` (each one the pre-scan sent to the full path),
+    repaired alone when that leaves a line the pre-scan passes bar tone placement: decomposed
+    letters (NFC is the first step anyway) and runs of plain spaces (no step before the
+    whitespace step reacts to a space). One pre-scan call for all the lines; a line neither
+    repair applies to comes back as (FULL, line, no fixes)."""
+    out: list[Repair] = [(FULL, line, Counter()) for line in lines]
+    tried: list[int] = []
+    for i, line in enumerate(lines):
+        fixes: Counter[str] = Counter()
+        if options.nfc and not _STROKES.intersection(line):
+            composed = _nfc(line, fixes)
+            if composed is not line:
+                out[i] = (FULL, composed, fixes)
+                tried.append(i)
+                continue
+        if options.whitespace and ("  " in line or line.endswith(" ")) and not _WS_SUSPECT.search(line):
+            out[i] = (FULL, _whitespace(line, fixes, keep_legacy_letters=options.legacy), fixes)
+            tried.append(i)
+    if tried:
+        codes = lines_needing_work([out[i][1] for i in tried], _style(options))
+        for i, code in zip(tried, codes.tolist()):
+            out[i] = (code, out[i][1], out[i][2]) if code != FULL else (FULL, lines[i], Counter())
+    return out
+
+
+def _run(
+    text: str,
+    options: NormalizeOptions,
+    changes: Counter[str],
+    needs: list[tuple[int, int]] | None = None,
+    repairs: dict[int, Repair] | None = None,
+) -> str:
+    """Normalise ``text``. ``needs`` holds (line number, pre-scan code) for the ``\\n``-separated
+    lines with work (the others are plain), and
+    ``repairs`` the cheap repairs of its FULL lines (both computed here when not given). Plain
+    lines are copied, lines whose only fault left is a tone placement get the tone step alone,
+    and only the others go through every step."""
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
-    # every step but legacy detection is line-local: work line by line, so that a settled line
-    # costs one set test and only the other lines pay for the full pass
-    parts = _LINEBREAK.split(text) if _ODD_BREAK.search(text) else _interleave(text.split("\n"))
-    todo = [k for k in range(0, len(parts), 2) if not _settled(parts[k], options)]
-    if todo and options.legacy:
-        # the unsettled lines together: a document's dominant encoding helps its short lines
-        block, n = fix_surrogates("\n".join(parts[k] for k in todo))
+    style = _style(options)
+    legacy_first: dict[int, int] = {}  # lines only a legacy reading can change, and their needs
+    repaired_fixes: dict[int, Counter[str]] = {}
+    if _ODD_BREAK.search(text):  # lines are not what the pre-scan split at: every line has work
+        parts = _LINEBREAK.split(text)
+        todo = list(range(0, len(parts), 2))
+        composed = parts[0::2]
+    else:
+        parts = _interleave(text.split("\n"))
+        if needs is None:
+            needs = [(line, need) for line, need in enumerate(lines_needing_work([text], style).tolist()) if need]
+        if repairs is None:
+            full = [line for line, need in needs if need == FULL]
+            repairs = dict(zip(full, _cheap_repairs([parts[2 * i] for i in full], options)))
+        # what each line is when the legacy step sees it, had every line gone through NFC first
+        composed = parts[0::2]
+        todo = []
+        for line, need in needs:
+            k = 2 * line
+            fixes: Counter[str] = Counter()
+            if need == FULL and line in repairs:
+                need, repaired, fixes = repairs[line]
+                if need != FULL:
+                    parts[k] = repaired
+                if "nfc" in fixes:
+                    composed[line] = repaired
+            if need == FULL:
+                todo.append(k)
+            elif need & LEGACY and options.legacy:
+                legacy_first[k] = need
+                repaired_fixes[k] = fixes  # counted unless a legacy reading replaces the line
+                continue
+            changes.update(fixes)
+            if need & TONES and style is not None:
+                parts[k], n = fix_tones_counted(parts[k], style)
+                changes["tones"] += n
+    if (todo or legacy_first) and options.legacy:
+        # the legacy step reads the whole document (its dominant encoding helps short lines, and
+        # it judges the whole text first); the lines the pre-scan passed are inert in it
+        judged = len(todo) + len(legacy_first)
+        inert = None if judged == len(composed) else [True] * len(composed)
+        if inert is not None:
+            for k in [*todo, *legacy_first]:
+                inert[k // 2] = False
+        block = "\n".join(composed)
+        block, n = fix_surrogates(block)
         changes["surrogates"] += n
         if options.nfc:
             block = _nfc(block, changes)
-        block, found = fix_legacy(block)
+        block, found = fix_legacy(block, inert)
         for enc, count in found.items():
             changes[f"legacy_{enc}"] += count
-        for k, line in zip(todo, block.split("\n")):
-            parts[k] = line
+        lines = block.split("\n")
+        for k in todo:
+            parts[k] = lines[k // 2]
+        for k, need in legacy_first.items():
+            fixes = repaired_fixes.get(k, Counter())
+            if lines[k // 2] != composed[k // 2]:  # read as a legacy encoding: every step may apply
+                parts[k] = lines[k // 2]
+                todo.append(k)
+                changes["nfc"] += fixes["nfc"]  # composing came first; the rest is redone
+                continue
+            changes.update(fixes)
+            if need & TONES and style is not None:
+                parts[k], n = fix_tones_counted(parts[k], style)
+                changes["tones"] += n
     for k in todo:
-        line = _run_steps(parts[k], options, changes)
-        if options.whitespace:
-            _learn(line, options)
-        parts[k] = line
+        parts[k] = _run_steps(parts[k], options, changes)
     if len(parts) == 1:
         return parts[0]
     if options.whitespace:
@@ -322,3 +391,69 @@ def normalize_and_explain(text: str, options: NormalizeOptions | None = None, **
     changes: Counter[str] = Counter()
     out = _run(text, opts, changes)
     return NormalizeResult(out, Counter({k: v for k, v in changes.items() if v}))
+
+
+@dataclass(frozen=True)
+class NormalizedBatch:
+    """The texts of a batch normalised, and the fixes made as columns: ``changes[i, k]`` is how
+    many fixes of kind ``CHANGE_KINDS[k]`` went into ``texts[i]`` (no object per clean text)."""
+
+    texts: list[str]
+    changes: np.ndarray
+
+    def changes_of(self, i: int) -> Counter[str]:
+        """The fixes made in ``texts[i]``, by kind (kinds with none left out)."""
+        return Counter({kind: int(n) for kind, n in zip(CHANGE_KINDS, self.changes[i].tolist()) if n})
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+_KIND_INDEX = {kind: k for k, kind in enumerate(CHANGE_KINDS)}
+
+
+def normalize_many(texts: list[str], options: NormalizeOptions | None = None, **overrides: Any) -> NormalizedBatch:
+    """:func:`normalize_and_explain` for a batch: one pre-scan over all the texts finds the lines
+    that need work, so a clean text costs a copy, not a call into every step.
+
+    Example:
+        >>> batch = normalize_many(["Cộng hoà", "xã hội"])
+        >>> batch.texts, batch.changes_of(0)
+        (['Cộng hòa', 'xã hội'], Counter({'tones': 1}))
+    """
+    if not isinstance(texts, list):
+        raise TypeError(f"normalize_many() expects a list of str, got {type(texts).__name__}")
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"normalize_many() expects a list of str, found a {type(text).__name__} in it")
+    opts = _options(options, overrides)
+    needs = lines_needing_work(texts, _style(opts))
+    ends = np.cumsum(np.fromiter((t.count("\n") + 1 for t in texts), dtype=np.int64, count=len(texts)))
+    # every line with work, and the text it belongs to (no per-text numpy call)
+    worked = np.flatnonzero(needs)
+    owner = np.searchsorted(ends, worked, side="right")
+    first = ends[owner] - np.fromiter((texts[i].count("\n") + 1 for i in owner.tolist()), np.int64, len(owner))
+    per_text: dict[int, list[tuple[int, int]]] = {}
+    for i, line, need in zip(owner.tolist(), (worked - first).tolist(), needs[worked].tolist()):
+        per_text.setdefault(i, []).append((line, need))
+    # the cheap repairs of every FULL line of the batch, with one more pre-scan call
+    full_lines = [
+        (i, line)
+        for i, pairs in per_text.items()
+        if not _ODD_BREAK.search(texts[i])
+        for line, need in pairs
+        if need == FULL
+    ]
+    split = {i: texts[i].split("\n") for i in dict.fromkeys(i for i, _ in full_lines)}
+    repaired = _cheap_repairs([split[i][j] for i, j in full_lines], opts)
+    repairs: dict[int, dict[int, Repair]] = {i: {} for i in per_text}
+    for (i, j), repair in zip(full_lines, repaired):
+        repairs[i][j] = repair
+    out = list(texts)
+    counts = np.zeros((len(texts), len(CHANGE_KINDS)), dtype=np.int64)
+    for i, pairs in per_text.items():
+        changes: Counter[str] = Counter()
+        out[i] = _run(texts[i], opts, changes, pairs, repairs[i])
+        for kind, n in changes.items():
+            counts[i, _KIND_INDEX[kind]] = n
+    return NormalizedBatch(out, counts)

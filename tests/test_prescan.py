@@ -1,0 +1,179 @@
+"""The pre-scan in front of the normaliser: compiled kernel = Python twin, and skipping the lines
+it passes never changes what the normaliser outputs (text and fix counts)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import unicodedata2
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import SYLLABLES, any_text, mixed_text, vietnamese_text
+
+from seedclean import NormalizeOptions, normalize_and_explain
+from seedclean.kernels import HAVE_NUMBA
+from seedclean.legacy import encode
+from seedclean.normalize import _run, normalize_many
+from seedclean.prescan import (
+    FULL,
+    LEGACY,
+    PLAIN,
+    TONES,
+    canonical_syllables,
+    line_needs_work_reference,
+    lines_needing_work,
+    lines_needing_work_reference,
+)
+from seedclean.tones import STYLES, is_vietnamese, place_tone
+
+HERE = Path(__file__).parent
+SEEDS = HERE.parent / "seeds"
+CASES = json.loads((HERE / "cases" / "normalize.json").read_text(encoding="utf-8"))
+OPTION_SETS = [
+    NormalizeOptions(),
+    NormalizeOptions(tone_style="hoà"),
+    NormalizeOptions(tone_style="keep"),
+    NormalizeOptions(legacy=False, tones=False),
+    NormalizeOptions(nfc=False, whitespace=False),
+    NormalizeOptions(mojibake=False, legacy=False),
+]
+
+
+def full_path(text: str, options: NormalizeOptions) -> tuple[str, Counter[str]]:
+    """The normaliser with every line sent through every step (the pre-scan bypassed)."""
+    changes: Counter[str] = Counter()
+    out = _run(text, options, changes, [(line, FULL) for line in range(text.count("\n") + 1)], {})
+    return out, +changes
+
+
+def assert_same_as_full_path(texts: list[str], options: NormalizeOptions) -> None:
+    batch = normalize_many(texts, options)
+    for i, text in enumerate(texts):
+        expected, changes = full_path(text, options)
+        assert batch.texts[i] == expected, text
+        assert batch.changes_of(i) == changes, text
+        single = normalize_and_explain(text, options)
+        assert (single.text, single.changes) == (expected, changes), text
+
+
+# Faults the normaliser repairs, spliced into otherwise clean Vietnamese text.
+FAULTS = [
+    "  ",
+    " \n",
+    "\u00a0",
+    "\t",
+    "\u200b",
+    "\r\n",
+    "hoá",
+    "THUỶ",
+    "Xin chào",  # Latin-1 letters only: a line legacy readings could apply to
+    "Vie^.t Nam",
+    "dda^y",
+    "“xã”",
+    "Ã“",
+    "Viá»‡t",
+    "khĂ´ng",
+    "\u0065\u0302\u0301",  # ế decomposed
+    "d\u0335",
+    "ð",
+    "café",
+    "Ðích",
+    "\ud800",
+    "…",
+    "“Hà Nội” – ‘Huế’",
+]
+
+
+@st.composite
+def faulty_text(draw: st.DrawFn) -> str:
+    """Vietnamese text with a few faults spliced in, some of it legacy-encoded (TCVN3 / VNI)."""
+    pieces = draw(st.lists(st.one_of(vietnamese_text(8), st.sampled_from(FAULTS)), min_size=1, max_size=6))
+    text = "".join(pieces)
+    how = draw(st.sampled_from(["as is", "as is", "as is", "tcvn3", "vni", "nfd"]))
+    if how == "nfd":
+        return str(unicodedata2.normalize("NFD", text))
+    if how != "as is":
+        try:
+            return encode(text, how).decode("cp1252", "replace")
+        except (UnicodeError, ValueError):
+            return text
+    return text
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="compares the compiled kernel with its twin")
+@given(st.lists(st.one_of(faulty_text(), any_text, mixed_text), max_size=5), st.sampled_from([*STYLES, None]))
+def test_kernel_equals_twin(texts: list[str], style: str | None) -> None:
+    np.testing.assert_array_equal(lines_needing_work(texts, style), lines_needing_work_reference(texts, style))
+
+
+@given(faulty_text(), st.sampled_from(OPTION_SETS))
+def test_skipping_plain_lines_changes_nothing(text: str, options: NormalizeOptions) -> None:
+    assert_same_as_full_path([text], options)
+
+
+@given(st.lists(st.one_of(mixed_text, any_text, faulty_text()), min_size=1, max_size=4))
+def test_batch_equals_full_path_on_any_text(texts: list[str]) -> None:
+    assert_same_as_full_path(texts, NormalizeOptions())
+
+
+@pytest.mark.parametrize("options", OPTION_SETS, ids=str)
+def test_case_file_and_seeds_agree_with_full_path(options: NormalizeOptions) -> None:
+    texts = [c["input"] for section in CASES.values() for c in section]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    assert_same_as_full_path(texts, options)
+
+
+@pytest.mark.parametrize(
+    "line, style, expected",
+    [
+        ("Thủ tướng Phạm Minh Chính: “Hợp tác” – 1.000 tỷ đồng…", "hòa", PLAIN),
+        ("Đây là iPhone 15, giá 20 USD.", "hòa", PLAIN),
+        ("hòa bình Việt", "hòa", PLAIN),
+        ("hòa bình Việt", "hoà", TONES),  # the other style's placement
+        ("hòa bình", "hòa", LEGACY),  # only Latin-1 letters: a legacy reading might apply
+        ("hoá bình", "hòa", LEGACY | TONES),
+        ("Thêm…", "hòa", LEGACY),
+        ("Thêm…  ", "hòa", FULL),
+        ("hoá học", "hòa", TONES),
+        ("hoá học", "keep", PLAIN),
+        ("ngừơi Việt", "hòa", TONES),  # no style allows it
+        ("ngừơi Việt", None, PLAIN),  # tones off: nothing else to do
+        ("Nguyễn Văn A", "hòa", PLAIN),
+        ("Xin chào", "hòa", LEGACY),
+        ("Việt  Nam", "hòa", FULL),
+        ("Việt Nam ", "hòa", FULL),
+        ("Việt\u00a0Nam", "hòa", FULL),
+        ("Vie^.t Nam", "hòa", FULL),
+        ("ddi ve^`", "hòa", FULL),
+        ("Ã“ là Việt", "hòa", FULL),  # mojibake of Ó
+        ("Vi\u0065\u0323\u0302t", "hòa", FULL),
+        ("Việt Nam\t", "hòa", FULL),
+    ],
+)
+def test_rules_by_hand(line: str, style: str | None, expected: int) -> None:
+    assert line_needs_work_reference(line, style) == expected
+    if HAVE_NUMBA:
+        assert lines_needing_work([line], style).tolist() == [expected]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_canonical_syllables_are_left_alone_by_the_tone_step(style: str) -> None:
+    known = canonical_syllables(style)
+    assert all(is_vietnamese(w) and place_tone(w, style) == w and w == w.lower() for w in known)
+    assert max(map(len, known)) <= 8
+    # the hand-written syllable tables of tests/strategies.py (independent of seedclean.tones)
+    column = {"hòa": 0, "hoà": 1, "keep": 0}[style]
+    written = {pair[column] for pair in SYLLABLES if not pair[column].isascii()}
+    missing = written - known
+    assert len(missing) <= len(written) // 100, sorted(missing)[:20]
+
+
+def test_normalize_many_checks_types() -> None:
+    with pytest.raises(TypeError, match="list of str"):
+        normalize_many("Việt Nam")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="found a int"):
+        normalize_many(["Việt", 3])  # type: ignore[list-item]
