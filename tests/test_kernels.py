@@ -33,6 +33,26 @@ def test_word_shingles_match_reference(texts: list[str], n: int) -> None:
 
 
 @requires_numba
+@given(
+    st.lists(st.one_of(vietnamese_text(20), mixed_text, st.text(st.characters(exclude_categories=()))), max_size=8),
+    st.booleans(),
+)
+def test_dedup_keys_match_reference(texts: list[str], ignore_punctuation: bool) -> None:
+    data, bounds = kernels.dedup_keys(texts, ignore_punctuation, tones_placed=True)
+    ref_data, ref_bounds = kernels.dedup_keys_reference(texts, ignore_punctuation, tones_placed=True)
+    assert np.array_equal(bounds, ref_bounds)
+    assert np.array_equal(data, ref_data)
+
+
+def test_dedup_keys_by_hand() -> None:
+    texts = ["  Thủ TƯỚNG,  nói:\n«Không!»  ", "Straße ǅ x", "ȺB"]  # ß and Ⱥ fold to longer UTF-8: the Python path
+    data, bounds = kernels.dedup_keys(texts, True, tones_placed=True)
+    assert kernels.unpack(data, bounds) == ["thủ tướng nói không", "strasse ǆ x", "ⱥb"]
+    data, bounds = kernels.dedup_keys(texts, False, tones_placed=True)
+    assert kernels.unpack(data, bounds)[0] == "thủ tướng, nói: «không!»"
+
+
+@requires_numba
 @given(st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=30, unique=True), max_size=10), st.integers(0, 99))
 def test_signatures_and_intersections_match_reference(sets: list[list[int]], seed: int) -> None:
     arrays = [np.array(sorted(s), dtype=np.uint32) for s in sets]

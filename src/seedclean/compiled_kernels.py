@@ -177,8 +177,18 @@ def greedy_stars_kernel(indptr, earlier):  # pragma: no cover - compiled
 @numba.njit(cache=True, nogil=True)
 def _is_vowel(c):  # pragma: no cover - compiled
     return (
-        c == 97 or c == 101 or c == 105 or c == 111 or c == 117 or c == 121
-        or c == 65 or c == 69 or c == 73 or c == 79 or c == 85 or c == 89
+        c == 97
+        or c == 101
+        or c == 105
+        or c == 111
+        or c == 117
+        or c == 121
+        or c == 65
+        or c == 69
+        or c == 73
+        or c == 79
+        or c == 85
+        or c == 89
     )
 
 
@@ -309,4 +319,130 @@ def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_ton
         else:
             out[line] = (2 if tones_bad else 0) | (4 if legacy else 0)
         line += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def dedup_keys_kernel(data, bounds, fold, word, space, blank_punct):  # pragma: no cover - compiled
+    """The dedup key of each unit of the UTF-8 ``data``: case-folded, tokens joined by one space
+    (tokens: runs of word characters when ``blank_punct``, else of non-space characters).
+    A unit holding a character the tables cannot fold one-to-one is flagged for the Python path."""
+    units = len(bounds) - 1
+    out = np.empty(len(data), dtype=np.uint8)  # folding one-to-one never grows the UTF-8 text
+    out_bounds = np.zeros(units + 1, dtype=np.int64)
+    flagged = np.zeros(units, dtype=np.uint8)
+    pos = 0
+    size = len(fold)
+    for u in range(units):
+        start = pos
+        i = bounds[u]
+        end = bounds[u + 1]
+        gap = False
+        while i < end:
+            b0 = data[i]
+            if b0 < 0x80:
+                cp = b0
+                length = 1
+            elif b0 < 0xE0:
+                cp = ((b0 & 0x1F) << 6) | (data[i + 1] & 0x3F)
+                length = 2
+            elif b0 < 0xF0:
+                cp = ((b0 & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
+                length = 3
+            else:
+                cp = size
+                length = 4
+            i += length
+            low = fold[cp] if cp < size else -1
+            if low < 0:
+                flagged[u] = 1
+                break
+            if blank_punct:
+                sep = word[low] == 0
+            else:
+                sep = space[low] == 1
+            if sep:
+                gap = True
+                continue
+            if gap and pos > start:
+                out[pos] = 32
+                pos += 1
+            gap = False
+            if low < 0x80:
+                out[pos] = low
+                pos += 1
+            elif low < 0x800:
+                out[pos] = 0xC0 | (low >> 6)
+                out[pos + 1] = 0x80 | (low & 0x3F)
+                pos += 2
+            else:
+                out[pos] = 0xE0 | (low >> 12)
+                out[pos + 1] = 0x80 | ((low >> 6) & 0x3F)
+                out[pos + 2] = 0x80 | (low & 0x3F)
+                pos += 3
+        if flagged[u]:
+            pos = start
+        out_bounds[u + 1] = pos
+    return out[:pos].copy(), out_bounds, flagged
+
+
+@numba.njit(cache=True, nogil=True)
+def guard_profiles_kernel(data, bounds, table, words, word_bounds):  # pragma: no cover - compiled
+    """Per unit, the FNV-1a-64 digest of (guard word index, count) over the guard words among
+    its tokens (runs of word characters), 0 when none occurs; see ``dedup.guard_digest``."""
+    units = len(bounds) - 1
+    n_words = len(word_bounds) - 1
+    out = np.zeros(units, dtype=np.uint64)
+    counts = np.zeros(max(n_words, 1), dtype=np.int64)
+    for u in range(units):
+        counts[:] = 0
+        found = False
+        i = bounds[u]
+        end = bounds[u + 1]
+        start = -1
+        while i <= end:
+            is_word = False
+            length = 1
+            if i < end:
+                b0 = data[i]
+                if b0 < 0x80:
+                    cp = b0
+                elif b0 < 0xE0:
+                    cp = ((b0 & 0x1F) << 6) | (data[i + 1] & 0x3F)
+                    length = 2
+                elif b0 < 0xF0:
+                    cp = ((b0 & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
+                    length = 3
+                else:
+                    cp = ((b0 & 0x07) << 18) | ((data[i + 1] & 0x3F) << 12)
+                    cp |= ((data[i + 2] & 0x3F) << 6) | (data[i + 3] & 0x3F)
+                    length = 4
+                is_word = table[cp] == 1
+            if is_word:
+                if start < 0:
+                    start = i
+            elif start >= 0:
+                size = i - start
+                for w in range(n_words):
+                    a = word_bounds[w]
+                    if word_bounds[w + 1] - a != size:
+                        continue
+                    same = True
+                    for k in range(size):
+                        if words[a + k] != data[start + k]:
+                            same = False
+                            break
+                    if same:
+                        counts[w] += 1
+                        found = True
+                        break
+                start = -1
+            i += length
+        if found:
+            h = np.uint64(0xCBF29CE484222325)
+            for w in range(n_words):
+                if counts[w]:
+                    h = (h ^ np.uint64(w)) * np.uint64(0x100000001B3)
+                    h = (h ^ np.uint64(counts[w])) * np.uint64(0x100000001B3)
+            out[u] = h if h != 0 else np.uint64(1)
     return out

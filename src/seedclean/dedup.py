@@ -15,26 +15,32 @@ duplicates removed.
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import pickle
-import re
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any, overload
 
 import numpy as np
 
 from . import cluster, segment
-from .kernels import intersections, signatures_flat, word_shingles
+from .kernels import (
+    HAVE_NUMBA,
+    compiled,
+    dedup_keys,
+    intersections,
+    signatures_flat,
+    unpack,
+    word_char_table,
+    word_shingles_packed,
+)
 from .lsh import band_keys, candidate_pairs, optimal_params, recall_params
 from .mojibake import fix_surrogates
-from .normalize import NormalizeOptions, normalize_and_explain
-from .shingle import dedup_key, exact_hash, shingle_hashes, tokens
+from .normalize import NormalizedBatch, NormalizeOptions, normalize_many
+from .shingle import exact_hash_bytes, shingle_hashes, tokens
 
 __all__ = [
     "DedupOptions",
@@ -367,73 +373,74 @@ class Prepared:
     timings: Timings
 
 
-def guard_profile(keys: list[str], guard_words: str, split_is_tokens: bool = False) -> np.ndarray:
-    """Per unit, a 64-bit digest of how many times each guard word occurs (0 when none does).
+def guard_words_list(guard_words: str) -> list[str]:
+    """The guard words, sorted and unique: a word's index in this list is what the digest mixes."""
+    return sorted(set(guard_words.split()))
+
+
+def guard_digest(counts: list[tuple[int, int]]) -> int:
+    """64-bit FNV-1a over (guard word index, occurrences) pairs in index order; never 0."""
+    h = 0xCBF29CE484222325
+    for index, count in counts:
+        h = ((h ^ index) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+        h = ((h ^ count) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h or 1
+
+
+def guard_profile(data: np.ndarray, bounds: np.ndarray, guard_words: str) -> np.ndarray:
+    """Per unit of the packed UTF-8 keys, a 64-bit digest of how many times each guard word
+    occurs among its tokens (0 when none does).
 
     Mixed into every band key, it puts units whose guard words differ into different LSH buckets,
-    so they never become candidates: the guard costs one token pass per unit and both engines
-    get it from the band keys they already share. :func:`guard_profile_reference` is its twin.
+    so they never become candidates: the guard costs one pass over the keys' bytes and both
+    engines get it from the band keys they already share. :func:`guard_profile_reference` is
+    its twin.
     """
-    out = np.zeros(len(keys), dtype=np.uint64)
-    pattern = _guard_pattern(guard_words)
-    if pattern is None:
-        return out
-    if split_is_tokens:  # keys with punctuation blanked out: their whitespace tokens are the \w+ runs
-        words = frozenset(guard_words.split())
-        for i, key in enumerate(keys):
-            found = [t for t in key.split() if t in words]
-            if found:
-                out[i] = _guard_digest(sorted(Counter(found).items()))
-        return out
-    for i, key in enumerate(keys):
-        found = pattern.findall(key)
-        if found:
-            out[i] = _guard_digest(sorted(Counter(found).items()))
+    words = guard_words_list(guard_words)
+    if not words or not HAVE_NUMBA:
+        keys = [
+            data[bounds[i] : bounds[i + 1]].tobytes().decode("utf-8", "surrogatepass") for i in range(len(bounds) - 1)
+        ]
+        return guard_profile_reference(keys, guard_words)
+    packed = np.frombuffer("".join(words).encode("utf-8"), dtype=np.uint8)
+    word_bounds = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum([len(w.encode("utf-8")) for w in words], out=word_bounds[1:])
+    out: np.ndarray = compiled().guard_profiles_kernel(data, bounds, word_char_table(), packed, word_bounds)
     return out
 
 
 def guard_profile_reference(keys: list[str], guard_words: str) -> np.ndarray:
     """:func:`guard_profile` the plain way: count each guard word among the key's tokens."""
-    words = sorted(set(guard_words.split()))
+    words = guard_words_list(guard_words)
     out = np.zeros(len(keys), dtype=np.uint64)
     for i, key in enumerate(keys):
         found = tokens(key)
-        counts = [(w, found.count(w)) for w in words if w in found]
+        counts = [(j, found.count(w)) for j, w in enumerate(words) if w in found]
         if counts:
-            out[i] = _guard_digest(counts)
+            out[i] = guard_digest(counts)
     return out
 
 
-@lru_cache(maxsize=8)
-def _guard_pattern(guard_words: str) -> re.Pattern[str] | None:
-    """One regex matching any guard word as a whole token (longest first); cached per word list."""
-    words = sorted(set(guard_words.split()), key=lambda w: (-len(w), w))
-    if not words:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)")
-
-
-def _guard_digest(counts: list[tuple[str, int]]) -> int:
-    return int.from_bytes(hashlib.blake2b(repr(counts).encode(), digest_size=8).digest(), "little")
-
-
-def fingerprint(keys: list[str], options: DedupOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(flat shingles, shingles per unit, kind per unit) for a batch of dedup keys."""
+def fingerprint(
+    data: np.ndarray, bounds: np.ndarray, options: DedupOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(flat shingles, shingles per unit, kind per unit) for a batch of dedup keys packed as UTF-8."""
     if options.shingle == "word":
-        flat, offsets = word_shingles(keys, options.ngram)
+        flat, offsets = word_shingles_packed(data, bounds, options.ngram)
         counts = np.diff(offsets).astype(np.int32)
     else:
-        sets = [shingle_hashes(k, "char", options.ngram) for k in keys]
+        sets = [shingle_hashes(k, "char", options.ngram) for k in unpack(data, bounds)]
         counts = np.array([len(x) for x in sets], dtype=np.int32)
         flat = np.concatenate(sets).astype(np.uint32) if sets else np.empty(0, dtype=np.uint32)
     kinds = (counts > 0).astype(np.int8)
     if options.short == "char" and not kinds.all():
         parts, new_counts = [], counts.copy()
         offsets = np.concatenate(([0], np.cumsum(counts)))
-        for i, key in enumerate(keys):
+        for i in range(len(counts)):
             if kinds[i]:
                 parts.append(flat[offsets[i] : offsets[i + 1]])
                 continue
+            key = data[bounds[i] : bounds[i + 1]].tobytes().decode("utf-8", "surrogatepass")
             short = shingle_hashes(key, "char", options.char_ngram)
             parts.append(short)
             new_counts[i] = len(short)
@@ -466,9 +473,12 @@ def prepare_batch(
     t0 = time.perf_counter()
     changes: Counter[str] = Counter()
     docs, payloads, texts, repairs = [], [], [], 0
+    sources = [_text_of(record, text_field) for record in records]
+    # one pre-scan over the batch: clean texts are not touched one by one
+    normalized = normalize_many([raw for raw, _, _ in sources], normalize_options) if normalize_options else None
     for i, record in enumerate(records):
         stored, segs, trailer, stats, doc_changes, doc_repairs = _split_one(
-            record, options, normalize_options, text_field, doc_ids[i] if doc_ids else None
+            record, sources[i], normalized, i, options, text_field, doc_ids[i] if doc_ids else None
         )
         docs.append(stats)
         changes.update(doc_changes)
@@ -478,17 +488,18 @@ def prepare_batch(
         payloads.append(pickle.dumps(spooled, protocol=pickle.HIGHEST_PROTOCOL))
     t1 = time.perf_counter()
     placed = normalize_options is not None and normalize_options.tones and normalize_options.tone_style == "hòa"
-    keys = [dedup_key(t, ignore_punctuation=options.ignore_punctuation, tones_placed=placed) for t in texts]
-    flat, counts, kinds = fingerprint(keys, options)
-    offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+    key_data, key_bounds = dedup_keys(texts, options.ignore_punctuation, placed)
+    flat, counts, kinds = fingerprint(key_data, key_bounds, options)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     sigs = signatures_flat(flat, offsets, options.num_perm, options.seed)
-    guard = guard_profile(keys, options.guard_words, split_is_tokens=options.ignore_punctuation)
+    guard = guard_profile(key_data, key_bounds, options.guard_words)
+    raw_keys = key_data.tobytes()
     timings = Timings({"normalize+segment": t1 - t0})
     prepared = Prepared(
         docs=docs,
         payload=b"".join(payloads),
-        hashes=b"".join(exact_hash(k) for k in keys),
+        hashes=b"".join(exact_hash_bytes(raw_keys[key_bounds[i] : key_bounds[i + 1]]) for i in range(len(texts))),
         shingles=flat,
         counts=counts,
         kinds=kinds,
@@ -504,26 +515,32 @@ def prepare_batch(
 
 
 def _split_one(
-    record: Any, options: DedupOptions, normalize_options: NormalizeOptions | None, text_field: str, doc_id: str | None
+    record: Any,
+    source: tuple[str, str | None, dict[str, Any] | None],
+    normalized: NormalizedBatch | None,
+    index: int,
+    options: DedupOptions,
+    text_field: str,
+    doc_id: str | None,
 ) -> tuple[Any, list[segment.Segment], str, DocStats, Counter[str], int]:
-    """Normalise and split one record: (record as spooled, segments, trailer, stats, changes, repairs)."""
-    raw, rid, meta = _text_of(record, text_field)
+    """Split one record, ``normalized.texts[index]`` once normalised (``source`` is its raw text,
+    id and meta): (record as spooled, segments, trailer, stats, changes, repairs)."""
+    raw, rid, meta = source
     stats = DocStats(id=doc_id or rid or "", bytes_in=len(raw.encode("utf-8", "replace")))
     if meta and "record_id" in meta:
         stats.record_id, stats.id_from = str(meta["record_id"]), str(meta.get("id_from", ""))
     changes: Counter[str] = Counter()
     text = raw
-    if normalize_options is None and not raw.isascii():
+    if normalized is None and not raw.isascii():
         # lone surrogates cannot be written as UTF-8 (nor hashed): repaired and counted even
         # without normalisation, as the normaliser does
         text, repaired = fix_surrogates(raw)
         changes["surrogates"] += repaired
-    if normalize_options is not None:
-        result = normalize_and_explain(raw, normalize_options)
-        text = result.text
-        changes.update(result.changes)
-        stats.legacy = {k[7:]: v for k, v in sorted(result.changes.items()) if k.startswith("legacy_")}
-        stats.fixes = dict(sorted(result.changes.items()))
+    if normalized is not None:
+        text = normalized.texts[index]
+        changes = normalized.changes_of(index)
+        stats.legacy = {k[7:]: v for k, v in sorted(changes.items()) if k.startswith("legacy_")}
+        stats.fixes = dict(sorted(changes.items()))
     repairs = 0
     if options.repair_line_breaks:
         text, repairs = segment.repair_broken_numbers(text)

@@ -19,12 +19,16 @@ from typing import Any
 import numpy as np
 
 from .minhash import permutations, signatures
-from .shingle import shingle_hashes
+from .shingle import dedup_key, shingle_hashes
 
 __all__ = [
     "HAVE_NUMBA",
+    "dedup_keys",
+    "dedup_keys_reference",
     "KERNELS",
     "word_shingles",
+    "word_shingles_packed",
+    "unpack",
     "signatures_flat",
     "intersections",
     "greedy_stars",
@@ -69,6 +73,58 @@ def word_char_table() -> np.ndarray:
         table[1] = 0  # U+0001 itself is not a word character
         _table = table
     return _table
+
+
+_FOLD_SIZE = 0x10000
+
+
+@lru_cache(maxsize=1)
+def _fold_tables() -> tuple[np.ndarray, np.ndarray]:
+    """(case fold per BMP code point, -1 where it is not one character of no longer UTF-8, and
+    1 per code point that ``str.split`` splits at), read-only."""
+    fold = np.full(_FOLD_SIZE, -1, dtype=np.int32)
+    space = np.zeros(_FOLD_SIZE, dtype=np.uint8)
+    for cp in range(_FOLD_SIZE):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        low = ch.casefold()
+        if len(low) == 1 and len(low.encode("utf-8")) <= len(ch.encode("utf-8")):
+            fold[cp] = ord(low)
+        space[cp] = ch.isspace()
+    fold.setflags(write=False)
+    space.setflags(write=False)
+    return fold, space
+
+
+Packed = tuple[np.ndarray, np.ndarray]  # UTF-8 bytes of many strings, and where each starts
+
+
+def dedup_keys_reference(texts: list[str], ignore_punctuation: bool, tones_placed: bool) -> Packed:
+    """The :func:`seedclean.shingle.dedup_key` of each text, packed as UTF-8 with offsets."""
+    return _pack([dedup_key(t, ignore_punctuation=ignore_punctuation, tones_placed=tones_placed) for t in texts])
+
+
+def dedup_keys(texts: list[str], ignore_punctuation: bool, tones_placed: bool) -> Packed:
+    """:func:`dedup_keys_reference`, from one pass over the UTF-8 bytes of the batch when numba is
+    there (a unit with a character the fold table cannot map falls back to the Python path)."""
+    if not HAVE_NUMBA or not texts or not tones_placed:
+        return dedup_keys_reference(texts, ignore_punctuation, tones_placed)
+    data, bounds = _pack(texts)
+    fold, space = _fold_tables()
+    keys, key_bounds, flagged = compiled().dedup_keys_kernel(
+        data, bounds, fold, word_char_table(), space, ignore_punctuation
+    )
+    if not flagged.any():
+        return keys, key_bounds
+    pieces = [keys[key_bounds[i] : key_bounds[i + 1]].tobytes() for i in range(len(texts))]
+    for i in np.flatnonzero(flagged).tolist():
+        key = dedup_key(texts[i], ignore_punctuation=ignore_punctuation, tones_placed=tones_placed)
+        pieces[i] = key.encode("utf-8", "surrogatepass")
+    joined = np.frombuffer(b"".join(pieces), dtype=np.uint8)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in pieces], out=offsets[1:])
+    return joined, offsets
 
 
 def _pack(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +173,19 @@ def word_shingles(keys: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique word n-gram hashes of each key (flat uint32) and their offsets (int64)."""
     if not HAVE_NUMBA or not keys:
         return word_shingles_reference(keys, n)
-    data, bounds = _pack(keys)
+    return word_shingles_packed(*_pack(keys), n)
+
+
+def unpack(data: np.ndarray, bounds: np.ndarray) -> list[str]:
+    """The strings packed by :func:`_pack` (UTF-8, lone surrogates passed through)."""
+    raw = data.tobytes()
+    return [raw[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(len(bounds) - 1)]
+
+
+def word_shingles_packed(data: np.ndarray, bounds: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`word_shingles` of keys packed as UTF-8 bytes with offsets."""
+    if not HAVE_NUMBA or len(bounds) < 2:
+        return word_shingles_reference(unpack(data, bounds), n)
     flat, offsets = compiled().word_shingles_kernel(data, bounds, word_char_table(), n)
     return flat, offsets
 

@@ -44,7 +44,11 @@ __all__ = [
     "FULL",
     "TONES",
     "LEGACY",
-    "canonical_syllables", "line_needs_work_reference", "lines_needing_work", "lines_needing_work_reference"]
+    "canonical_syllables",
+    "line_needs_work_reference",
+    "lines_needing_work",
+    "lines_needing_work_reference",
+]
 
 TABLE_SIZE = 0x2100  # code points past the punctuation block are never plain
 

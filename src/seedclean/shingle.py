@@ -20,6 +20,7 @@ from .tones import fix_tones
 __all__ = [
     "dedup_key",
     "exact_hash",
+    "exact_hash_bytes",
     "tokens",
     "word_hash",
     "word_shingle_hash",
@@ -48,7 +49,12 @@ def dedup_key(text: str, *, ignore_punctuation: bool = False, tones_placed: bool
 
 def exact_hash(key: str) -> bytes:
     """128-bit BLAKE2b digest of a dedup key."""
-    return hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
+    return exact_hash_bytes(key.encode("utf-8"))
+
+
+def exact_hash_bytes(key: bytes) -> bytes:
+    """:func:`exact_hash` of a key already encoded as UTF-8."""
+    return hashlib.blake2b(key, digest_size=16).digest()
 
 
 def tokens(key: str) -> list[str]:
