@@ -46,6 +46,30 @@ def sort_u32(a, scratch, counts):  # pragma: no cover - compiled
     # four passes: the sorted values are back in ``a``
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _decode_utf8(data, i):  # pragma: no cover - compiled
+    """(code point, byte length) of the well-formed UTF-8 sequence starting at ``data[i]``."""
+    b0 = data[i]
+    if b0 < 0x80:
+        return np.int64(b0), 1
+    if b0 < 0xE0:
+        return np.int64(((b0 & 0x1F) << 6) | (data[i + 1] & 0x3F)), 2
+    if b0 < 0xF0:
+        return np.int64(((b0 & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)), 3
+    cp = ((b0 & 0x07) << 18) | ((data[i + 1] & 0x3F) << 12) | ((data[i + 2] & 0x3F) << 6) | (data[i + 3] & 0x3F)
+    return np.int64(cp), 4
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _word_char_at(data, i, end, table):  # pragma: no cover - compiled
+    """(is the character at ``data[i]`` a word character, its byte length); (False, 1) at ``end``,
+    so that a loop running to ``end`` inclusive closes its last word there."""
+    if i >= end:
+        return False, 1
+    cp, length = _decode_utf8(data, i)
+    return table[cp] == 1, length
+
+
 @numba.njit(cache=True, nogil=True)
 def word_shingles_kernel(data, bounds, table, n):  # pragma: no cover - compiled
     units = len(bounds) - 1
@@ -65,23 +89,7 @@ def word_shingles_kernel(data, bounds, table, n):  # pragma: no cover - compiled
         h = np.uint64(0)
         in_word = False
         while i <= end:
-            is_word = False
-            length = 1
-            if i < end:
-                b0 = data[i]
-                if b0 < 0x80:
-                    cp = b0
-                elif b0 < 0xE0:
-                    cp = ((b0 & 0x1F) << 6) | (data[i + 1] & 0x3F)
-                    length = 2
-                elif b0 < 0xF0:
-                    cp = ((b0 & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
-                    length = 3
-                else:
-                    cp = ((b0 & 0x07) << 18) | ((data[i + 1] & 0x3F) << 12)
-                    cp |= ((data[i + 2] & 0x3F) << 6) | (data[i + 3] & 0x3F)
-                    length = 4
-                is_word = table[cp] == 1
+            is_word, length = _word_char_at(data, i, end, table)
             if is_word:
                 if not in_word:
                     h = _FNV_OFFSET
@@ -401,23 +409,7 @@ def guard_profiles_kernel(data, bounds, table, words, word_bounds):  # pragma: n
         end = bounds[u + 1]
         start = -1
         while i <= end:
-            is_word = False
-            length = 1
-            if i < end:
-                b0 = data[i]
-                if b0 < 0x80:
-                    cp = b0
-                elif b0 < 0xE0:
-                    cp = ((b0 & 0x1F) << 6) | (data[i + 1] & 0x3F)
-                    length = 2
-                elif b0 < 0xF0:
-                    cp = ((b0 & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
-                    length = 3
-                else:
-                    cp = ((b0 & 0x07) << 18) | ((data[i + 1] & 0x3F) << 12)
-                    cp |= ((data[i + 2] & 0x3F) << 6) | (data[i + 3] & 0x3F)
-                    length = 4
-                is_word = table[cp] == 1
+            is_word, length = _word_char_at(data, i, end, table)
             if is_word:
                 if start < 0:
                     start = i

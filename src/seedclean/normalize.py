@@ -115,7 +115,6 @@ _WS_SUSPECT = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]"
 )
 _STROKE_RE = re.compile("([dD])[\u0335\u0336]")
-_STROKES = frozenset("\u0335\u0336")
 
 
 def _latin_or_space(ch: str) -> bool:
@@ -237,7 +236,7 @@ def _cheap_repairs(lines: list[str], options: NormalizeOptions) -> list[Repair]:
     tried: list[int] = []
     for i, line in enumerate(lines):
         fixes: Counter[str] = Counter()
-        if options.nfc and not _STROKES.intersection(line):
+        if options.nfc and "\u0335" not in line and "\u0336" not in line:
             composed = _nfc(line, fixes)
             if composed is not line:
                 out[i] = (FULL, composed, fixes)
