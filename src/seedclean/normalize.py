@@ -404,6 +404,10 @@ class NormalizedBatch:
         """The fixes made in ``texts[i]``, by kind (kinds with none left out)."""
         return Counter({kind: int(n) for kind, n in zip(CHANGE_KINDS, self.changes[i].tolist()) if n})
 
+    def changed(self) -> np.ndarray:
+        """Indices of the texts the normaliser changed (fixed anything in), ascending."""
+        return np.flatnonzero(self.changes.any(axis=1))
+
     def __len__(self) -> int:
         return len(self.texts)
 
