@@ -276,10 +276,7 @@ class DedupResult:
             record, prefixes, texts, trailer = pickle.load(self._spool)
             if on_units is not None:
                 on_units(d, record, prefixes, texts)
-            base = self._unit_start[d]
-            mask = self._keep[base : base + len(texts)]
-            kept = [segment.Segment(t, p) for t, p, k in zip(texts, prefixes, mask) if k]
-            text = segment.join(kept, trailer) if kept else ""
+            text = _kept_text(prefixes, texts, trailer, self._keep, self._unit_start[d])
             yield stats, _with_text(record, text), text
 
     @property
@@ -344,11 +341,20 @@ def _text_of(record: Any, text_field: str) -> tuple[str, str | None, dict[str, A
     raise TypeError(f"cannot deduplicate a {type(record).__name__}; give str, dict or Document")
 
 
+def _kept_text(prefixes: list[str], texts: list[str], trailer: str, keep: np.ndarray, base: int) -> str:
+    """A document rebuilt from the units ``keep[base:base + len(texts)]`` says it keeps ("" if none)."""
+    if len(texts) == 1:  # the common one-unit record, without building segments
+        return prefixes[0].lstrip("\n") + texts[0] + trailer if keep[base] else ""
+    mask = keep[base : base + len(texts)]
+    kept = [segment.Segment(t, p) for t, p, k in zip(texts, prefixes, mask) if k]
+    return segment.join(kept, trailer) if kept else ""
+
+
 def _with_text(record: Any, text: str) -> Any:
     if isinstance(record, str):
         return text
     if isinstance(record, Document):
-        return replace(record, text=text)
+        return Document(record.id, text, record.meta)
     if isinstance(record, tuple) and len(record) == 2:  # (dict, text_field) from the spool
         rec, fld = record
         out = dict(rec)

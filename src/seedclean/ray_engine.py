@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from . import cluster, segment
+from . import cluster
 from .dedup import (
     DedupOptions,
     DedupResult,
@@ -48,6 +48,7 @@ from .dedup import (
     Document,
     Prepared,
     Timings,
+    _kept_text,
     _with_text,
     build_clusters,
     prepare_batch,
@@ -317,10 +318,8 @@ def _render(
     keep[removed - base] = False
     out, u = [], 0
     for record, prefixes, texts, trailer in _payloads(p):
-        mask = keep[u : u + len(texts)]
+        text = _kept_text(prefixes, texts, trailer, keep, u)
         u += len(texts)
-        kept = [segment.Segment(t, pre) for t, pre, k in zip(texts, prefixes, mask) if k]
-        text = segment.join(kept, trailer) if kept else ""
         if line_offset and isinstance(record, Document):
             rel, line = record.id.rsplit(":", 1)
             meta = dict(record.meta or {})

@@ -62,6 +62,11 @@ class RemovalCollector:
         self.row_of[self.removed] = np.arange(len(self.removed))
         self.is_kept = np.zeros(units, dtype=bool)
         self.is_kept[self.kept] = True
+        # per document, whether any of its units is removed or kept for another (one pass, not one per document)
+        involved = np.concatenate(((self.row_of >= 0) | self.is_kept, [False])).astype(np.int64)
+        before = np.concatenate(([0], np.cumsum(involved)))
+        starts = np.asarray(self.unit_start[: len(per_doc)], dtype=np.int64)
+        self.doc_wanted: list[bool] = (before[starts + per_doc] > before[starts]).tolist()
         self.kept_texts: dict[int, str] = {}
         self.doc_meta: dict[int, tuple[str, str]] = {}  # doc -> (file, record id), for kept units' documents
         self.buffer: list[tuple[Any, ...]] = []
@@ -71,8 +76,9 @@ class RemovalCollector:
 
     def wants(self, d: int, units: int) -> bool:
         """Whether document ``d`` (of ``units`` units) holds a removed unit or one kept for another."""
-        base = int(self.unit_start[d])
-        return bool((self.row_of[base : base + units] >= 0).any() or self.is_kept[base : base + units].any())
+        if units == 0:
+            return False
+        return self.doc_wanted[d]
 
     def on_document(
         self, d: int, file: str, record_id: str, id_from: str, prefixes: list[str], texts: list[str]
