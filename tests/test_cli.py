@@ -286,3 +286,21 @@ def test_library_run_and_streaming_helpers(tmp_path: Path) -> None:
     assert batch == {"text": ["thủy", None], "n": [1, 2]}
     with pytest.raises(seedclean.InputError):
         seedclean.run([str(tmp_path / "missing")], tmp_path / "o2")
+
+
+def test_streaming_helpers_batch_without_changing_results() -> None:
+    lines = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    records: list[object] = []
+    for k, text in enumerate(line for doc in lines for line in doc.split("\n")):
+        records.append(text if k % 2 else {"text": text, "k": k})
+    assert len(records) > 256  # more than one batch
+    out = list(seedclean.normalize_records(iter(records)))
+    expected = [
+        seedclean.normalize(r) if isinstance(r, str) else {**r, "text": seedclean.normalize(r["text"])}  # type: ignore[index]
+        for r in records
+    ]
+    assert out == expected
+    assert any(o != r for o, r in zip(out, records))  # the seeds do need fixing
+    column = [r if isinstance(r, str) else 7 for r in records]
+    batch = seedclean.normalize_batch({"text": column})
+    assert batch["text"] == [seedclean.normalize(t) if isinstance(t, str) else t for t in column]

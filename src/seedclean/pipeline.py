@@ -18,7 +18,7 @@ from typing import Any
 
 from . import report as report_mod
 from .dedup import DEFAULT_NORMALIZE, ClusterList, Deduplicator, DedupOptions, Document, prepare_batch
-from .normalize import NormalizeOptions, normalize
+from .normalize import NormalizeOptions, normalize_many
 from .outdir import RESERVED_NAMES, OutputFolder
 from .read import DEFAULT_INCLUDE, MAX_RECORD_BYTES, InputError, Warnings, discover, display_name, read_documents
 from .removals import REMOVED_FILE, RemovalCollector
@@ -321,28 +321,37 @@ def normalize_records(
     options: NormalizeOptions | None = None,
     *,
     text_field: str = "text",
+    batch_size: int = 256,
 ) -> Iterator[Any]:
-    """Normalise a stream of str (yields str) or dicts (yields copies with ``text_field`` fixed)."""
+    """Normalise a stream of str (yields str) or dicts (yields copies with ``text_field`` fixed),
+    ``batch_size`` records at a time (one pre-scan per batch; the stream is never held whole)."""
     opts = options or DEFAULT_NORMALIZE
-    for record in records:
-        if isinstance(record, str):
-            yield normalize(record, opts)
-        elif isinstance(record, dict):
-            out = dict(record)
-            out[text_field] = normalize(record[text_field], opts)
-            yield out
-        else:
-            raise TypeError(f"cannot normalise a {type(record).__name__}; give str or dict")
+    for batch in batched(records, batch_size):
+        texts = []
+        for record in batch:
+            if isinstance(record, str):
+                texts.append(record)
+            elif isinstance(record, dict):
+                texts.append(record[text_field])
+            else:
+                raise TypeError(f"cannot normalise a {type(record).__name__}; give str or dict")
+        for record, text in zip(batch, normalize_many(texts, opts).texts):
+            yield text if isinstance(record, str) else {**record, text_field: text}
 
 
 def normalize_batch(
     batch: dict[str, list[Any]], options: NormalizeOptions | None = None, *, text_field: str = "text"
 ) -> dict[str, list[Any]]:
     """Batch function for ``datasets.Dataset.map(normalize_batch, batched=True)``: a dict of
-    columns in, the same columns out with ``text_field`` normalised."""
+    columns in, the same columns out with ``text_field`` normalised (non-str values left as they are)."""
     opts = options or DEFAULT_NORMALIZE
+    column = batch[text_field]
+    where = [i for i, t in enumerate(column) if isinstance(t, str)]
+    fixed = normalize_many([column[i] for i in where], opts).texts
     out = dict(batch)
-    out[text_field] = [normalize(t, opts) if isinstance(t, str) else t for t in batch[text_field]]
+    out[text_field] = list(column)
+    for i, text in zip(where, fixed):
+        out[text_field][i] = text
     return out
 
 
