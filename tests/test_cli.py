@@ -304,3 +304,74 @@ def test_streaming_helpers_batch_without_changing_results() -> None:
     column = [r if isinstance(r, str) else 7 for r in records]
     batch = seedclean.normalize_batch({"text": column})
     assert batch["text"] == [seedclean.normalize(t) if isinstance(t, str) else t for t in column]
+
+
+def _bad_jsonl_folder(root: Path) -> Path:
+    """A folder of JSONL files with what goes wrong in real corpora, big enough to be split."""
+    src = root / "in"
+    src.mkdir()
+    lines: list[bytes] = [b"\xef\xbb\xbf" + json.dumps({"text": VI}, ensure_ascii=False).encode()]  # BOM, no id
+    for seed in sorted(SEEDS.glob("*.txt")):
+        for k, para in enumerate(seed.read_text(encoding="utf-8").split("\n\n")):
+            record: dict[str, object] = {"text": para, "n": k}
+            if k % 3:
+                record["id"] = f"{seed.stem}-{k}"
+            lines.append(json.dumps(record, ensure_ascii=False).encode())
+    lines.insert(30, b"{not json")
+    lines.insert(60, json.dumps({"id": "x", "body": "no text field"}).encode())
+    lines.insert(70, b"")
+    lines.insert(90, json.dumps({"text": "x" * 5000}).encode())  # over --max-record-bytes below
+    lines.insert(120, b'{"text": "Vi\xe1\xbb\x87t \xff Nam"}')  # invalid UTF-8
+    lines.insert(150, json.dumps({"text": "Ông Nam đã đến."}).encode())
+    lines.insert(151, json.dumps({"text": "Ông Nam đã đến."}).encode())
+    (src / "big.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    (src / "empty.jsonl").write_bytes(b"\n\n")
+    (src / "short.jsonl").write_bytes(b'{"text": "Xin ch\xc3\xa0o Vi\xe1\xbb\x87t Nam"}')  # no final newline
+    return src
+
+
+def _run_outputs(out: Path) -> dict[str, object]:
+    got: dict[str, object] = {}
+    for p in sorted(out.iterdir()):
+        if p.name == "report.json":
+            report = _report(out)
+            report.pop("timings")
+            report["options"].pop("workers")
+            got[p.name] = report
+        elif p.name != "report.html":
+            got[p.name] = p.read_bytes()
+    return got
+
+
+def test_workers_reading_their_own_pieces_give_one_reads_output(tmp_path: Path, monkeypatch) -> None:
+    """With several workers each reads line-aligned pieces of the files itself; ids, line numbers,
+    warnings, outputs and reports are what one process reading the files in order gives."""
+    import seedclean.pipeline
+
+    src = _bad_jsonl_folder(tmp_path)
+    args = ["run", str(src), "--max-record-bytes", "4000"]
+    assert invoke(*args, "--out", str(tmp_path / "one")).exit_code == 0
+    expected = _run_outputs(tmp_path / "one")
+    warnings = [json.loads(line) for line in (tmp_path / "one" / "warnings.jsonl").read_text().splitlines()]
+    kinds = {w["kind"] for w in warnings}
+    assert {"bad_json", "no_text_field", "too_long", "invalid_utf8", "empty"} <= kinds, kinds
+    assert all(w["line"] > 0 for w in warnings if w["file"] == "big.jsonl")
+    for piece_bytes in (2_000, 50_000):
+        monkeypatch.setattr(seedclean.pipeline, "PIECE_BYTES", piece_bytes)
+        out = tmp_path / f"two-{piece_bytes}"
+        assert invoke(*args, "--out", str(out), "--workers", "2").exit_code == 0
+        assert _run_outputs(out) == expected, piece_bytes
+
+
+def test_workers_reading_pieces_still_refuse_a_file_without_the_text_field(tmp_path: Path, monkeypatch) -> None:
+    import seedclean.pipeline
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_text("".join(json.dumps({"body": f"{VI} {k}"}) + "\n" for k in range(200)))
+    monkeypatch.setattr(seedclean.pipeline, "PIECE_BYTES", 1_000)
+    for workers in ("1", "2"):
+        res = CliRunner().invoke(main, ["run", str(src), "--out", str(tmp_path / workers), "--workers", workers])
+        assert res.exit_code == 3, res.output  # an input error
+        assert "no record has a field 'text' (fields: body)" in res.output
+        assert not (tmp_path / workers / "report.json").exists()

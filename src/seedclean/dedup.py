@@ -236,6 +236,7 @@ class DedupResult:
     _spool: Any = None
     _keep: np.ndarray | None = None
     _unit_start: list[int] = field(default_factory=list)
+    _offset_runs: list[tuple[int, int]] = field(default_factory=list)  # (first document, line offset) runs
     _closed: bool = False
 
     @property
@@ -272,8 +273,14 @@ class DedupResult:
                 raise ValueError("this DedupResult is closed (its with block has ended): iterate it inside the block")
             return
         self._spool.seek(0)
+        runs = [*self._offset_runs, (len(self.documents), 0)]
+        run, offset = 0, 0
         for d, stats in enumerate(self.documents):
             record, prefixes, texts, trailer = pickle.load(self._spool)
+            while runs[run][0] <= d:
+                offset = runs[run][1]
+                run += 1
+            record = shift_record(record, offset)
             if on_units is not None:
                 on_units(d, record, prefixes, texts)
             text = _kept_text(prefixes, texts, trailer, self._keep, self._unit_start[d])
@@ -348,6 +355,18 @@ def _kept_text(prefixes: list[str], texts: list[str], trailer: str, keep: np.nda
     mask = keep[base : base + len(texts)]
     kept = [segment.Segment(t, p) for t, p, k in zip(texts, prefixes, mask) if k]
     return segment.join(kept, trailer) if kept else ""
+
+
+def shift_record(record: Any, offset: int) -> Any:
+    """A record read from a byte range of a file, its id and line number (when the line names
+    it) counted from the file's start: ``offset`` lines came before the range."""
+    if not offset or not isinstance(record, Document):
+        return record
+    rel, line = record.id.rsplit(":", 1)
+    meta = dict(record.meta or {})
+    if meta.get("id_from") == "line":
+        meta["record_id"] = str(int(meta["record_id"]) + offset)
+    return Document(f"{rel}:{int(line) + offset}", record.text, meta)
 
 
 def _with_text(record: Any, text: str) -> Any:
@@ -762,6 +781,7 @@ class Deduplicator:
         self.normalize_options = normalize_options
         self.bands, self.rows = self.options.lsh_params()
         self.docs: list[DocStats] = []
+        self.line_offsets: list[tuple[int, int]] = []  # (first document, line offset) of pieces read from ranges
         self.unit_start: list[int] = []
         self.unit_doc = _Growing(np.int32)
         self.unit_index = _Growing(np.int32)
@@ -783,9 +803,12 @@ class Deduplicator:
         """Normalise, split and fingerprint one document (str, dict with ``text_field``, Document)."""
         self.add_prepared(prepare(record, self.options, self.normalize_options, text_field, doc_id))
 
-    def add_prepared(self, p: Prepared) -> None:
-        """Add documents fingerprinted by :func:`prepare_batch` (possibly in another process)."""
+    def add_prepared(self, p: Prepared, line_offset: int = 0) -> None:
+        """Add documents fingerprinted by :func:`prepare_batch` (possibly in another process);
+        ``line_offset``: they were read from a byte range after that many lines of their file."""
         first = len(self.docs)
+        if line_offset or self.line_offsets:
+            self.line_offsets.append((first, line_offset))
         units = np.fromiter((d.units_in for d in p.docs), dtype=np.int64, count=len(p.docs))
         starts = np.zeros(len(units), dtype=np.int64)
         np.cumsum(units[:-1], out=starts[1:])
@@ -898,6 +921,7 @@ class Deduplicator:
             _spool=self._spool,
             _keep=keep,
             _unit_start=self.unit_start,
+            _offset_runs=self.line_offsets,
         )
         self._fill_texts(result)
         return result

@@ -17,10 +17,23 @@ from pathlib import Path
 from typing import Any
 
 from . import report as report_mod
-from .dedup import DEFAULT_NORMALIZE, ClusterList, Deduplicator, DedupOptions, Document, prepare_batch
+from .dedup import DEFAULT_NORMALIZE, ClusterList, Deduplicator, DedupOptions, Document, Prepared, prepare_batch
 from .normalize import NormalizeOptions, normalize_many
 from .outdir import RESERVED_NAMES, OutputFolder
-from .read import DEFAULT_INCLUDE, MAX_RECORD_BYTES, InputError, Warnings, discover, display_name, read_documents
+from .read import (
+    DEFAULT_INCLUDE,
+    MAX_RECORD_BYTES,
+    InputError,
+    Piece,
+    PieceMerger,
+    PieceRead,
+    Warnings,
+    discover,
+    display_name,
+    plan_pieces,
+    read_documents,
+    read_piece,
+)
 from .removals import REMOVED_FILE, RemovalCollector
 from .workers import OrderedPool
 from .write import CorpusWriter, OutputError, atomic_write, temp_path
@@ -29,6 +42,26 @@ __all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_bat
 
 _DEFAULT: Any = object()  # "the default NormalizeOptions" (None means: do not normalise)
 BATCH = 64  # documents fingerprinted together (one kernel call) and shipped to a worker at once
+
+
+PIECE_BYTES = 4 << 20  # with several workers, each reads and prepares pieces of about this size
+
+
+def read_prepare(
+    piece: Piece,
+    options: DedupOptions,
+    normalize_options: NormalizeOptions | None,
+    text_field: str,
+    id_field: str | None,
+    max_record_bytes: int,
+) -> tuple[Prepared, PieceRead]:
+    """Read one piece of the input and prepare it, where it is read: a worker process or a Ray
+    task (no text passes the parent); :class:`PieceMerger` folds the result back in."""
+    t0 = time.perf_counter()
+    docs, read = read_piece(piece, text_field, id_field, max_record_bytes)
+    p = prepare_batch(docs, options, normalize_options, text_field)
+    p.timings["read"] += time.perf_counter() - t0 - sum(p.timings.values())
+    return p, read
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -226,7 +259,22 @@ def _run_claimed(
     else:
         engine = Deduplicator(opts.dedup, opts.normalize)
         work = partial(prepare_batch, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
-        if opts.workers > 1:
+        if opts.workers > 1 and all(f.path is not None for f in files):
+            # the workers read their own pieces of the files: the parent only merges
+            pieces = plan_pieces(files, PIECE_BYTES)
+            merger = PieceMerger(pieces, warnings, opts.text_field)
+            read_work = partial(
+                read_prepare,
+                options=opts.dedup,
+                normalize_options=opts.normalize,
+                text_field=opts.text_field,
+                id_field=opts.id_field,
+                max_record_bytes=opts.max_record_bytes,
+            )
+            with OrderedPool(opts.workers, read_work) as pool:
+                for i, (p, read) in enumerate(wrap(pool.imap(pieces), "read+normalise", len(pieces))):
+                    engine.add_prepared(p, merger.absorb(i, p.docs, read))
+        elif opts.workers > 1:
             with OrderedPool(opts.workers, work) as pool:
                 for p in wrap(pool.imap(batched(docs, BATCH)), "read+normalise", None):
                     engine.add_prepared(p)

@@ -33,7 +33,6 @@ import pickle
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from functools import lru_cache
 from itertools import islice
 from typing import Any
@@ -45,7 +44,6 @@ from .dedup import (
     DedupOptions,
     DedupResult,
     DocStats,
-    Document,
     Prepared,
     Timings,
     _kept_text,
@@ -53,11 +51,13 @@ from .dedup import (
     build_clusters,
     prepare_batch,
     priority_order,
+    shift_record,
 )
 from .errors import EngineUnavailable
 from .kernels import intersections
 from .normalize import NormalizeOptions
-from .read import InputError, InputFile, Piece, Warnings, plan_pieces, read_piece
+from .pipeline import read_prepare
+from .read import MAX_RECORD_BYTES, InputError, InputFile, Piece, PieceMerger, Warnings, plan_pieces
 
 __all__ = ["dedup_on_ray", "dedup_files_on_ray", "init_ray"]
 
@@ -115,14 +115,16 @@ def _prepare(records: list[Any], options: DedupOptions, nopts: NormalizeOptions 
 
 
 def _read_prepare(
-    piece: Piece, options: DedupOptions, nopts: NormalizeOptions | None, field: str, id_field: str | None = "id"
+    piece: Piece,
+    options: DedupOptions,
+    nopts: NormalizeOptions | None,
+    field: str,
+    id_field: str | None = "id",
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> Any:
     """Read a piece of the input on the node that prepares it (no text passes the driver)."""
-    t0 = time.perf_counter()
-    docs, warnings, lines = read_piece(piece, field, id_field)
-    p = prepare_batch(docs, options, nopts, field)
-    p.timings["read"] += time.perf_counter() - t0 - sum(p.timings.values())
-    meta = (p.docs, len(p.counts), p.changes, p.repairs, p.timings, (warnings.items, lines))
+    p, read = read_prepare(piece, options, nopts, field, id_field, max_record_bytes)
+    meta = (p.docs, len(p.counts), p.changes, p.repairs, p.timings, read)
     return p, meta
 
 
@@ -320,12 +322,7 @@ def _render(
     for record, prefixes, texts, trailer in _payloads(p):
         text = _kept_text(prefixes, texts, trailer, keep, u)
         u += len(texts)
-        if line_offset and isinstance(record, Document):
-            rel, line = record.id.rsplit(":", 1)
-            meta = dict(record.meta or {})
-            if meta.get("id_from") == "line":  # a record named by its line: counted from the file's start
-                meta["record_id"] = str(int(meta["record_id"]) + line_offset)
-            record = replace(record, id=f"{rel}:{int(line) + line_offset}", meta=meta)
+        record = shift_record(record, line_offset)
         out.append((_with_text(record, text), text, (prefixes, texts) if units else None))
     return out
 
@@ -453,6 +450,7 @@ def dedup_files_on_ray(
     partitions: int | None = None,
     progress: Progress | None = None,
     id_field: str | None = "id",
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> DedupResult:
     """Like :func:`dedup_on_ray`, but the tasks read the files themselves, in pieces of about
     ``piece_bytes`` (a big JSONL file is split at line starts), so no text passes the driver.
@@ -461,33 +459,11 @@ def dedup_files_on_ray(
     t0 = time.perf_counter()
     opts_ref, nopts_ref = ray.put(options), ray.put(normalize_options)
     pieces = plan_pieces(files, piece_bytes)
-    submitted = [_call("read_prepare", 2, piece, opts_ref, nopts_ref, text_field, id_field) for piece in pieces]
-    lines_before: dict[int, int] = {}  # file number -> lines in its earlier ranges
-    empty_ranges: dict[int, list[bool]] = {}
-
-    def absorb(i: int, doc_stats: list[DocStats], extra: tuple[list[dict[str, Any]], int]) -> int:
-        """Fold a piece's warnings in; fix its line numbers; return its line offset."""
-        items, lines = extra
-        piece = pieces[i]
-        if piece.end < 0:
-            warnings.items += items
-            return 0
-        number, f = piece.files[0]
-        offset = lines_before.get(number, 0)
-        lines_before[number] = offset + lines
-        for stats in doc_stats:
-            rel, line = stats.id.rsplit(":", 1)
-            stats.id = f"{rel}:{int(line) + offset}"
-            if stats.id_from == "line":  # a record named by its line: counted from the file's start
-                stats.record_id = str(int(stats.record_id) + offset)
-        empty = [w for w in items if w["kind"] == "empty"]
-        empty_ranges.setdefault(number, []).append(bool(empty))
-        warnings.items += [{**w, "line": w["line"] + offset} if "line" in w else w for w in items if w not in empty]
-        if piece.last and all(empty_ranges[number]):
-            warnings.items += empty[:1]
-        return offset
-
-    return _dedup_pieces(ray, submitted, options, normalize_options, partitions, progress, t0, absorb)
+    submitted = [
+        _call("read_prepare", 2, piece, opts_ref, nopts_ref, text_field, id_field, max_record_bytes) for piece in pieces
+    ]
+    merger = PieceMerger(pieces, warnings, text_field)
+    return _dedup_pieces(ray, submitted, options, normalize_options, partitions, progress, t0, merger.absorb)
 
 
 def _dedup_pieces(

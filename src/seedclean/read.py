@@ -34,6 +34,8 @@ __all__ = [
     "read_documents",
     "read_piece",
     "plan_pieces",
+    "PieceMerger",
+    "PieceRead",
     "decode_bytes",
     "FORMATS",
 ]
@@ -340,9 +342,12 @@ def _read_jsonl(
     first_of_file: bool = True,
     whole_file: bool = True,
     id_field: str | None = "id",
+    keys_seen: set[str] | None = None,
 ) -> Iterator[Document]:
     """Documents of a JSONL stream; every line that is not a record with text is a warning
-    naming its line, and a read error stops the file with a warning after the last good line."""
+    naming its line, and a read error stops the file with a warning after the last good line.
+    For part of a file (``whole_file`` false) the keys of records without the text field go
+    into ``keys_seen``: the caller decides once it has every part."""
     seen = i = texts = 0
     missing_keys: set[str] = set()
     while True:
@@ -401,8 +406,15 @@ def _read_jsonl(
     if not seen:
         warnings.add("empty", f.name, "empty file (no records)")
     elif not texts and missing_keys and whole_file:  # the same rule as a Parquet file without the column
-        fields_seen = ", ".join(sorted(missing_keys)[:10])
-        raise InputError(f"{f.name}: no record has a field {text_field!r} (fields: {fields_seen}); use --text-field")
+        raise no_text_field_error(f.name, text_field, missing_keys)
+    if keys_seen is not None and not texts:
+        keys_seen.update(missing_keys)
+
+
+def no_text_field_error(name: str, text_field: str, keys: set[str]) -> InputError:
+    """The error for a JSONL file none of whose records has the text field."""
+    fields_seen = ", ".join(sorted(keys)[:10])
+    return InputError(f"{name}: no record has a field {text_field!r} (fields: {fields_seen}); use --text-field")
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -506,32 +518,94 @@ def _range_lines(f: InputFile, start: int, end: int, limit: int = MAX_RECORD_BYT
                 return
 
 
-def read_piece(piece: Piece, text_field: str, id_field: str | None = "id") -> tuple[list[Document], Warnings, int]:
-    """Documents of a piece, its warnings and, for a byte range, the number of lines it holds.
+@dataclass
+class PieceRead:
+    """What reading a piece found besides its documents: its warnings (line numbers counted from
+    the start of its range), how many lines the range holds, whether any of them was a record
+    with text, and the keys of records without the text field."""
+
+    warnings: list[dict[str, Any]]
+    lines: int = 0
+    texts: int = 0
+    keys_seen: set[str] = field(default_factory=set)
+
+
+def read_piece(
+    piece: Piece, text_field: str, id_field: str | None = "id", max_record_bytes: int = MAX_RECORD_BYTES
+) -> tuple[list[Document], PieceRead]:
+    """Documents of a piece and what :class:`PieceMerger` needs to fold it back in.
 
     Line numbers (in document ids and warnings) are counted from the start of the range; the
-    caller adds the lines of the earlier ranges. Each range that holds no record warns of an
-    empty file; the caller keeps that warning only when every range of the file did.
+    merger adds the lines of the earlier ranges. Each range that holds no record warns of an
+    empty file; the merger keeps that warning only when every range of the file did.
     """
     warnings = Warnings()
     if piece.end < 0:
         files = [f for _n, f in piece.files]
         numbers = [n for n, _f in piece.files]
         docs = []
-        for doc in read_documents(files, text_field, warnings, id_field=id_field):
+        for doc in read_documents(files, text_field, warnings, max_record_bytes, id_field=id_field):
             doc.meta = {**(doc.meta or {}), "file": numbers[(doc.meta or {}).get("file", 0)]}
             docs.append(doc)
-        return docs, warnings, 0
+        return docs, PieceRead(warnings.items, texts=len(docs))
     number, f = piece.files[0]
     lines = 0
 
     def counted() -> Iterator[Line]:
         nonlocal lines
-        for line in _range_lines(f, piece.start, piece.end):
+        for line in _range_lines(f, piece.start, piece.end, max_record_bytes):
             lines += 1
             yield line
 
+    keys: set[str] = set()
     docs = list(
-        _read_jsonl(number, f, counted(), text_field, warnings, piece.start == 0, whole_file=False, id_field=id_field)
+        _read_jsonl(
+            number, f, counted(), text_field, warnings, piece.start == 0, False, id_field=id_field, keys_seen=keys
+        )
     )
-    return docs, warnings, lines
+    return docs, PieceRead(warnings.items, lines, len(docs), keys)
+
+
+class PieceMerger:
+    """Folds pieces read apart (by worker processes or Ray tasks) back into what one read of the
+    files gives: line numbers counted from each file's start, one "empty file" warning for a file
+    none of whose ranges held a record, the error for a file none of whose records has the text
+    field. Feed it the pieces in order."""
+
+    def __init__(self, pieces: list[Piece], warnings: Warnings, text_field: str) -> None:
+        self.pieces = pieces
+        self.warnings = warnings
+        self.text_field = text_field
+        self.lines_before: dict[int, int] = {}  # file number -> lines in its earlier ranges
+        self.empty_ranges: dict[int, list[bool]] = {}
+        self.texts: dict[int, int] = {}
+        self.keys: dict[int, set[str]] = {}
+
+    def absorb(self, i: int, doc_stats: list[Any], read: PieceRead) -> int:
+        """Fold piece ``i`` in; fix its documents' figures; return its line offset (what its
+        records' ids and line numbers must be shifted by)."""
+        piece = self.pieces[i]
+        if piece.end < 0:
+            self.warnings.items += read.warnings
+            return 0
+        number, f = piece.files[0]
+        offset = self.lines_before.get(number, 0)
+        self.lines_before[number] = offset + read.lines
+        for stats in doc_stats:
+            rel, line = stats.id.rsplit(":", 1)
+            stats.id = f"{rel}:{int(line) + offset}"
+            if stats.id_from == "line":  # a record named by its line: counted from the file's start
+                stats.record_id = str(int(stats.record_id) + offset)
+        empty = [w for w in read.warnings if w["kind"] == "empty"]
+        self.empty_ranges.setdefault(number, []).append(bool(empty))
+        self.texts[number] = self.texts.get(number, 0) + read.texts
+        self.keys.setdefault(number, set()).update(read.keys_seen)
+        self.warnings.items += [
+            {**w, "line": w["line"] + offset} if "line" in w else w for w in read.warnings if w not in empty
+        ]
+        if piece.last:
+            if all(self.empty_ranges[number]):
+                self.warnings.items += empty[:1]
+            elif not self.texts[number] and self.keys[number]:
+                raise no_text_field_error(f.name, self.text_field, self.keys[number])
+        return offset
