@@ -113,11 +113,13 @@ class _Progress:
 
     @staticmethod
     def _weight(item: Any) -> tuple[int, int]:
+        if isinstance(item, tuple) and len(item) == 2:  # (Prepared, PieceRead): a piece read by a worker
+            item = item[0]
         docs = getattr(item, "docs", None)  # a Prepared batch
         if docs is not None:
-            return len(docs), sum(d.bytes_in for d in docs)
-        if isinstance(item, tuple) and item and hasattr(item[0], "bytes_in"):  # (stats, record, text)
-            return 1, item[0].bytes_in
+            return len(docs), int(docs.bytes_in.sum())
+        if isinstance(item, tuple) and len(item) == 4:  # (document number, record, text, bytes in)
+            return 1, int(item[3])
         return 1, 0
 
     def __call__(self, it: Iterable[Any], desc: str, total: int | None) -> Iterable[Any]:

@@ -39,7 +39,7 @@ from .kernels import (
 )
 from .lsh import band_keys, candidate_pairs, optimal_params, recall_params
 from .mojibake import fix_surrogates
-from .normalize import NormalizedBatch, NormalizeOptions, normalize_many
+from .normalize import CHANGE_KINDS, NormalizeOptions, normalize_many
 from .shingle import exact_hash_bytes, shingle_hashes, tokens
 
 __all__ = [
@@ -220,6 +220,103 @@ class DocStats:
     id_from: str = ""  # the id field's name, "line", "row", or "" for a text file / library record
 
 
+class DocumentTable(Sequence[DocStats]):
+    """Per-document figures as columns, one entry per document in input order: what the report
+    and documents.parquet are made of, with no Python object per document. Indexing gives a
+    :class:`DocStats` copy; figures change through the columns (``bytes_out[d] = ...``).
+
+    The normaliser's fixes are sparse: ``fix_docs`` (ascending document numbers) and one row of
+    ``fix_counts`` per listed document, a column per kind of ``CHANGE_KINDS``.
+    """
+
+    def __init__(
+        self,
+        ids: list[str],
+        record_ids: list[str],
+        id_from: list[str],
+        modes: list[str],
+        units_in: np.ndarray,
+        bytes_in: np.ndarray,
+        fix_docs: np.ndarray | None = None,
+        fix_counts: np.ndarray | None = None,
+    ) -> None:
+        n = len(ids)
+        self.ids, self.record_ids, self.id_from, self.modes = ids, record_ids, id_from, modes
+        self.units_in = np.asarray(units_in, dtype=np.int64)
+        self.bytes_in = np.asarray(bytes_in, dtype=np.int64)
+        self.units_out = self.units_in.copy()
+        self.exact_removed = np.zeros(n, dtype=np.int64)
+        self.near_removed = np.zeros(n, dtype=np.int64)
+        self.bytes_out = np.zeros(n, dtype=np.int64)
+        self.fix_docs = fix_docs if fix_docs is not None else np.zeros(0, dtype=np.int64)
+        self.fix_counts = fix_counts if fix_counts is not None else np.zeros((0, len(CHANGE_KINDS)), dtype=np.int64)
+
+    @classmethod
+    def concat(cls, tables: Sequence[DocumentTable]) -> DocumentTable:
+        """The tables one after the other (documents renumbered)."""
+        if not tables:
+            return cls([], [], [], [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        firsts = np.cumsum([0] + [len(t) for t in tables[:-1]])
+        out = cls(
+            [i for t in tables for i in t.ids],
+            [i for t in tables for i in t.record_ids],
+            [i for t in tables for i in t.id_from],
+            [m for t in tables for m in t.modes],
+            np.concatenate([t.units_in for t in tables]),
+            np.concatenate([t.bytes_in for t in tables]),
+            np.concatenate([t.fix_docs + first for t, first in zip(tables, firsts)]),
+            np.concatenate([t.fix_counts for t in tables]),
+        )
+        for name in ("units_out", "exact_removed", "near_removed", "bytes_out"):
+            setattr(out, name, np.concatenate([getattr(t, name) for t in tables]))
+        return out
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, i: int) -> DocStats: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[DocStats]: ...
+
+    def __getitem__(self, i: int | slice) -> DocStats | list[DocStats]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("document number out of range")
+        fixes = self.fixes_of(i)
+        return DocStats(
+            id=self.ids[i],
+            units_in=int(self.units_in[i]),
+            units_out=int(self.units_out[i]),
+            exact_removed=int(self.exact_removed[i]),
+            near_removed=int(self.near_removed[i]),
+            bytes_in=int(self.bytes_in[i]),
+            bytes_out=int(self.bytes_out[i]),
+            mode=self.modes[i],
+            legacy={k[7:]: v for k, v in fixes.items() if k.startswith("legacy_")},
+            fixes=fixes,
+            record_id=self.record_ids[i],
+            id_from=self.id_from[i],
+        )
+
+    def fixes_of(self, i: int) -> dict[str, int]:
+        """The normaliser's fixes in document ``i``, per kind (sorted; kinds with none left out)."""
+        at = int(np.searchsorted(self.fix_docs, i))
+        if at == len(self.fix_docs) or self.fix_docs[at] != i:
+            return {}
+        return {k: int(n) for k, n in sorted(zip(CHANGE_KINDS, self.fix_counts[at].tolist())) if n}
+
+    def set_removed(self, exact_per_doc: np.ndarray, near_per_doc: np.ndarray) -> None:
+        """Record how many units of each document went as exact and as near copies."""
+        self.exact_removed = np.asarray(exact_per_doc, dtype=np.int64)
+        self.near_removed = np.asarray(near_per_doc, dtype=np.int64)
+        self.units_out = self.units_in - self.exact_removed - self.near_removed
+
+
 @dataclass
 class DedupResult:
     """What :func:`dedup` found. Iterate it for the cleaned records, in input order."""
@@ -228,7 +325,7 @@ class DedupResult:
     normalize_options: NormalizeOptions | None
     bands: int
     rows: int
-    documents: list[DocStats]
+    documents: DocumentTable
     clusters: Sequence[Cluster]  # a ClusterList from the engines: clusters are built when looked at
     changes: Counter[str]
     repairs: int
@@ -241,33 +338,35 @@ class DedupResult:
 
     @property
     def units_in(self) -> int:
-        return sum(d.units_in for d in self.documents)
+        return int(self.documents.units_in.sum())
 
     @property
     def units_out(self) -> int:
-        return sum(d.units_out for d in self.documents)
+        return int(self.documents.units_out.sum())
 
     @property
     def exact_removed(self) -> int:
-        return sum(d.exact_removed for d in self.documents)
+        return int(self.documents.exact_removed.sum())
 
     @property
     def near_removed(self) -> int:
-        return sum(d.near_removed for d in self.documents)
+        return int(self.documents.near_removed.sum())
 
     def __iter__(self) -> Iterator[Any]:
         """Cleaned records in input order (documents that lost everything are skipped unless
         ``keep_empty``; a record that had no text to begin with is kept): same type as given,
         text replaced."""
-        for doc, record, text in self.iter_documents():
-            if text or self.options.keep_empty or doc.units_in == 0:
+        units_in = self.documents.units_in
+        for d, record, text in self.iter_documents():
+            if text or self.options.keep_empty or units_in[d] == 0:
                 yield record
 
     def iter_documents(
         self, on_units: Callable[[int, Any, list[str], list[str]], None] | None = None
-    ) -> Iterator[tuple[DocStats, Any, str]]:
-        """(stats, cleaned record, cleaned text) for every document, empty ones included;
-        ``on_units(doc number, record, separators, unit texts)`` sees every unit on the way."""
+    ) -> Iterator[tuple[int, Any, str]]:
+        """(document number, cleaned record, cleaned text) for every document, empty ones
+        included (its figures: ``documents[d]``); ``on_units(doc number, record, separators,
+        unit texts)`` sees every unit on the way."""
         if self._spool is None or self._keep is None:
             if self._closed:
                 raise ValueError("this DedupResult is closed (its with block has ended): iterate it inside the block")
@@ -275,7 +374,7 @@ class DedupResult:
         self._spool.seek(0)
         runs = [*self._offset_runs, (len(self.documents), 0)]
         run, offset = 0, 0
-        for d, stats in enumerate(self.documents):
+        for d in range(len(self.documents)):
             record, prefixes, texts, trailer = pickle.load(self._spool)
             while runs[run][0] <= d:
                 offset = runs[run][1]
@@ -284,7 +383,7 @@ class DedupResult:
             if on_units is not None:
                 on_units(d, record, prefixes, texts)
             text = _kept_text(prefixes, texts, trailer, self._keep, self._unit_start[d])
-            yield stats, _with_text(record, text), text
+            yield d, _with_text(record, text), text
 
     @property
     def removed(self) -> Any:
@@ -388,7 +487,7 @@ class Prepared:
     needs. Plain data (numpy arrays and one bytes payload, no object per unit), so a batch can
     be computed in a worker process or on a Ray node and shipped cheaply."""
 
-    docs: list[DocStats]  # one per document, in order; ``units_in`` says how many units each has
+    docs: DocumentTable  # one row per document, in order; ``units_in`` says how many units each has
     payload: bytes  # the pickled (record, prefixes, texts, trailer) of each document, concatenated
     hashes: bytes  # 16 bytes per unit
     shingles: np.ndarray  # uint32, sorted unique per unit, concatenated
@@ -500,22 +599,47 @@ def prepare_batch(
     """:func:`prepare` for many records at once, in order: shingling, signing and banding run
     once over all units of the batch, so per-call overheads are paid once, not per document."""
     t0 = time.perf_counter()
-    changes: Counter[str] = Counter()
-    docs, payloads, texts, repairs = [], [], [], 0
+    payloads, texts, repairs = [], [], 0
+    ids: list[str] = []
+    record_ids: list[str] = []
+    id_from: list[str] = []
+    modes: list[str] = []
+    units_in: list[int] = []
     sources = [_text_of(record, text_field) for record in records]
-    # one pre-scan over the batch: clean texts are not touched one by one
-    normalized = normalize_many([raw for raw, _, _ in sources], normalize_options) if normalize_options else None
-    changed = frozenset(normalized.changed().tolist()) if normalized is not None else frozenset()
+    raws = [raw for raw, _, _ in sources]
+    bytes_in = np.fromiter((len(r.encode("utf-8", "replace")) for r in raws), dtype=np.int64, count=len(raws))
+    if normalize_options is not None:
+        # one pre-scan over the batch: clean texts are not touched one by one
+        normalized = normalize_many(raws, normalize_options)
+        cleaned, fix_docs = normalized.texts, normalized.changed()
+        fix_counts = normalized.changes[fix_docs]
+    else:  # lone surrogates cannot be written as UTF-8 (nor hashed): repaired and counted anyway
+        repaired = [fix_surrogates(r) if not r.isascii() else (r, 0) for r in raws]
+        cleaned = [text for text, _ in repaired]
+        fix_docs = np.flatnonzero([n for _, n in repaired]).astype(np.int64)
+        fix_counts = np.zeros((len(fix_docs), len(CHANGE_KINDS)), dtype=np.int64)
+        fix_counts[:, CHANGE_KINDS.index("surrogates")] = [repaired[i][1] for i in fix_docs.tolist()]
     for i, record in enumerate(records):
-        stored, segs, trailer, stats, doc_changes, doc_repairs = _split_one(
-            record, sources[i], normalized, i, changed, options, text_field, doc_ids[i] if doc_ids else None
-        )
-        docs.append(stats)
-        changes.update(doc_changes)
+        _raw, rid, meta = sources[i]
+        ids.append((doc_ids[i] if doc_ids else None) or rid or "")
+        if meta and "record_id" in meta:
+            record_ids.append(str(meta["record_id"]))
+            id_from.append(str(meta.get("id_from", "")))
+        else:
+            record_ids.append("")
+            id_from.append("")
+        segs, trailer, mode, doc_repairs = _split_one(cleaned[i], options)
+        modes.append(mode)
+        units_in.append(len(segs))
         repairs += doc_repairs
         texts += [seg.text for seg in segs]
-        spooled = (stored, [seg.prefix for seg in segs], [seg.text for seg in segs], trailer)
+        spooled = (_without_text(record, text_field), [seg.prefix for seg in segs], [seg.text for seg in segs], trailer)
         payloads.append(pickle.dumps(spooled, protocol=pickle.HIGHEST_PROTOCOL))
+    docs = DocumentTable(
+        ids, record_ids, id_from, modes, np.array(units_in, dtype=np.int64), bytes_in, fix_docs, fix_counts
+    )
+    totals = fix_counts.sum(axis=0).tolist()
+    changes = Counter({kind: int(n) for kind, n in zip(CHANGE_KINDS, totals) if n})
     t1 = time.perf_counter()
     placed = normalize_options is not None and normalize_options.tones and normalize_options.tone_style == "hòa"
     key_data, key_bounds = dedup_keys(texts, options.ignore_punctuation, placed)
@@ -544,46 +668,16 @@ def prepare_batch(
     return prepared
 
 
-def _split_one(
-    record: Any,
-    source: tuple[str, str | None, dict[str, Any] | None],
-    normalized: NormalizedBatch | None,
-    index: int,
-    changed: frozenset[int],
-    options: DedupOptions,
-    text_field: str,
-    doc_id: str | None,
-) -> tuple[Any, list[segment.Segment], str, DocStats, Counter[str], int]:
-    """Split one record, ``normalized.texts[index]`` once normalised (``source`` is its raw text,
-    id and meta; ``changed`` the indices the normaliser changed): (record as spooled, segments,
-    trailer, stats, changes, repairs)."""
-    raw, rid, meta = source
-    stats = DocStats(id=doc_id or rid or "", bytes_in=len(raw.encode("utf-8", "replace")))
-    if meta and "record_id" in meta:
-        stats.record_id, stats.id_from = str(meta["record_id"]), str(meta.get("id_from", ""))
-    changes: Counter[str] = Counter()
-    text = raw
-    if normalized is None and not raw.isascii():
-        # lone surrogates cannot be written as UTF-8 (nor hashed): repaired and counted even
-        # without normalisation, as the normaliser does
-        text, repaired = fix_surrogates(raw)
-        changes["surrogates"] += repaired
-    if normalized is not None:
-        text = normalized.texts[index]
-        if index in changed:
-            changes = normalized.changes_of(index)
-            stats.legacy = {k[7:]: v for k, v in sorted(changes.items()) if k.startswith("legacy_")}
-            stats.fixes = dict(sorted(changes.items()))
+def _split_one(text: str, options: DedupOptions) -> tuple[list[segment.Segment], str, str, int]:
+    """Split one normalised text: (segments, trailer, segmentation mode, line-break repairs)."""
     repairs = 0
     if options.repair_line_breaks:
         text, repairs = segment.repair_broken_numbers(text)
     body = text.rstrip("\n")
     trailer = text[len(body) :]
     mode = options.segmentation if options.segmentation != "auto" else segment.detect_mode(body)
-    stats.mode = "line" if options.granularity == "line" else mode
     segs = segment.split(body, mode, options.granularity)
-    stats.units_in = len(segs)
-    return _without_text(record, text_field), segs, trailer, stats, changes, repairs
+    return segs, trailer, "line" if options.granularity == "line" else mode, repairs
 
 
 def _without_text(record: Any, text_field: str) -> Any:
@@ -616,7 +710,7 @@ class ClusterList(Sequence[Cluster]):
 
     def __init__(
         self,
-        docs: list[DocStats],
+        docs: DocumentTable,
         unit_start: np.ndarray,
         removed: np.ndarray,
         kept: np.ndarray,
@@ -672,7 +766,7 @@ class ClusterList(Sequence[Cluster]):
     def _member(self, uid: int, kind: str, similarity: float) -> Member:
         d = int(np.searchsorted(self._unit_start, uid, side="right")) - 1
         index = uid - int(self._unit_start[d])
-        return Member(d, self._docs[d].id, index, self.texts.get(uid, ""), kind, similarity)
+        return Member(d, self._docs.ids[d], index, self.texts.get(uid, ""), kind, similarity)
 
     def _cluster(self, i: int) -> Cluster:
         if not -len(self) <= i < len(self):
@@ -710,7 +804,7 @@ class ClusterList(Sequence[Cluster]):
 
 
 def build_clusters(
-    docs: list[DocStats],
+    docs: DocumentTable,
     unit_start: np.ndarray,
     removed: np.ndarray,
     kept: np.ndarray,
@@ -720,12 +814,9 @@ def build_clusters(
     """Clusters (texts empty) from the removed units (uids ascending), the uid kept in place of
     each, whether it is an exact copy and its similarity; fills the per-document counts."""
     unit_doc = np.searchsorted(unit_start, removed, side="right") - 1
-    exact_per_doc = np.bincount(unit_doc[exact], minlength=len(docs))
-    near_per_doc = np.bincount(unit_doc[~exact], minlength=len(docs))
-    for d, stats in enumerate(docs):
-        stats.exact_removed = int(exact_per_doc[d])
-        stats.near_removed = int(near_per_doc[d])
-        stats.units_out = stats.units_in - stats.exact_removed - stats.near_removed
+    docs.set_removed(
+        np.bincount(unit_doc[exact], minlength=len(docs)), np.bincount(unit_doc[~exact], minlength=len(docs))
+    )
     return ClusterList(docs, unit_start, removed, kept, exact, similarity)
 
 
@@ -780,7 +871,8 @@ class Deduplicator:
         self.options = options or DedupOptions()
         self.normalize_options = normalize_options
         self.bands, self.rows = self.options.lsh_params()
-        self.docs: list[DocStats] = []
+        self.doc_parts: list[DocumentTable] = []  # joined into one table when the run finishes
+        self.n_docs = 0
         self.line_offsets: list[tuple[int, int]] = []  # (first document, line offset) of pieces read from ranges
         self.unit_start: list[int] = []
         self.unit_doc = _Growing(np.int32)
@@ -799,6 +891,13 @@ class Deduplicator:
         self.timings = Timings()
         self._spool = tempfile.TemporaryFile()
 
+    @property
+    def documents(self) -> DocumentTable:
+        """Every document's figures so far, as one table (the batches' tables joined once)."""
+        if len(self.doc_parts) != 1:
+            self.doc_parts = [DocumentTable.concat(self.doc_parts)]
+        return self.doc_parts[0]
+
     def add(self, record: Any, *, text_field: str = "text", doc_id: str | None = None) -> None:
         """Normalise, split and fingerprint one document (str, dict with ``text_field``, Document)."""
         self.add_prepared(prepare(record, self.options, self.normalize_options, text_field, doc_id))
@@ -806,16 +905,16 @@ class Deduplicator:
     def add_prepared(self, p: Prepared, line_offset: int = 0) -> None:
         """Add documents fingerprinted by :func:`prepare_batch` (possibly in another process);
         ``line_offset``: they were read from a byte range after that many lines of their file."""
-        first = len(self.docs)
+        first = self.n_docs
         if line_offset or self.line_offsets:
             self.line_offsets.append((first, line_offset))
-        units = np.fromiter((d.units_in for d in p.docs), dtype=np.int64, count=len(p.docs))
+        units = p.docs.units_in
         starts = np.zeros(len(units), dtype=np.int64)
         np.cumsum(units[:-1], out=starts[1:])
-        for k, stats in enumerate(p.docs):
-            if not stats.id:
-                stats.id = str(first + k)
-            self.unit_start.append(self.unit_doc.size + int(starts[k]))
+        ids = p.docs.ids
+        for k in [k for k, name in enumerate(ids) if not name]:  # a library record without an id: its number
+            ids[k] = str(first + k)
+        self.unit_start.extend((self.unit_doc.size + starts).tolist())
         self.unit_doc.extend(np.repeat(np.arange(first, first + len(units), dtype=np.int32), units))
         self.unit_index.extend((np.arange(int(units.sum())) - np.repeat(starts, units)).astype(np.int32))
         self.unit_len.extend(p.lengths)
@@ -830,7 +929,8 @@ class Deduplicator:
         self.changes.update(p.changes)
         self.repairs += p.repairs
         self.timings.add(p.timings)
-        self.docs.extend(p.docs)
+        self.doc_parts.append(p.docs)
+        self.n_docs += len(p.docs)
         self._spool.write(p.payload)
 
     # ---- clustering -------------------------------------------------------------------------
@@ -913,7 +1013,7 @@ class Deduplicator:
             normalize_options=self.normalize_options,
             bands=self.bands,
             rows=self.rows,
-            documents=self.docs,
+            documents=self.documents,
             clusters=clusters,
             changes=self.changes,
             repairs=self.repairs,
@@ -952,7 +1052,7 @@ class Deduplicator:
         keep = np.ones(n, dtype=bool)
         keep[removed] = False
         starts = np.asarray(self.unit_start, dtype=np.int64)
-        clusters = build_clusters(self.docs, starts, removed, kept, exact, sim_of[champ_of_unit[removed]])
+        clusters = build_clusters(self.documents, starts, removed, kept, exact, sim_of[champ_of_unit[removed]])
         return keep, clusters
 
     def _fill_texts(self, result: DedupResult) -> None:
@@ -969,7 +1069,7 @@ class Deduplicator:
         docs_needed = set((np.searchsorted(starts, wanted, side="right") - 1).tolist())
         wanted_set = set(wanted.tolist())
         self._spool.seek(0)
-        for d in range(len(self.docs)):
+        for d in range(self.n_docs):
             _record, _prefixes, texts, _trailer = pickle.load(self._spool)  # a fresh memo per document
             if d in docs_needed:
                 for k, text in enumerate(texts):
@@ -979,8 +1079,9 @@ class Deduplicator:
 
     def result_with_bytes(self, result: DedupResult) -> DedupResult:
         """Fill in ``bytes_out`` per document (needs one pass over the spool)."""
-        for stats, _record, text in result.iter_documents():
-            stats.bytes_out = len(text.encode("utf-8"))
+        bytes_out = result.documents.bytes_out
+        for d, _record, text in result.iter_documents():
+            bytes_out[d] = len(text.encode("utf-8"))
         return result
 
 

@@ -16,8 +16,19 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import report as report_mod
-from .dedup import DEFAULT_NORMALIZE, ClusterList, Deduplicator, DedupOptions, Document, Prepared, prepare_batch
+from .dedup import (
+    DEFAULT_NORMALIZE,
+    ClusterList,
+    Deduplicator,
+    DedupOptions,
+    Document,
+    DocumentTable,
+    Prepared,
+    prepare_batch,
+)
 from .normalize import NormalizeOptions, normalize_many
 from .outdir import RESERVED_NAMES, OutputFolder
 from .read import (
@@ -296,25 +307,23 @@ def _run_claimed(
 
     sink = None
     current: int | None = None
-    per_file: dict[str, list[int]] = {}
+    table = result.documents
+    file_of = np.zeros(len(table), dtype=np.int64)  # each document's input file, for the per-file figures
+    units_in = table.units_in
     try:
-        for stats, record, text in wrap(result.iter_documents(on_units), "write", len(result.documents)):
-            stats.bytes_out = len(text.encode("utf-8"))
+        documents = ((d, r, t, int(table.bytes_in[d])) for d, r, t in result.iter_documents(on_units))
+        for d, record, text, _size in wrap(documents, "write", len(table)):
+            table.bytes_out[d] = len(text.encode("utf-8"))
             assert isinstance(record, Document)
             number = (record.meta or {}).get("file", 0)
+            file_of[d] = number
             if number != current:
                 if sink is not None and sink.close():
                     folder.wrote(files[current].rel)  # type: ignore[index]
                 current = number
                 f = files[number]
                 sink = None if opts.dry_run else writer.open(f.rel, f.format, f.path)
-            row = per_file.setdefault(files[number].name, [0] * 7)
-            for k, value in enumerate(
-                (1, stats.units_in, stats.units_out, stats.exact_removed, stats.near_removed, stats.bytes_in)
-            ):
-                row[k] += value
-            row[6] += stats.bytes_out
-            if sink is not None and (text or opts.dedup.keep_empty or stats.units_in == 0):
+            if sink is not None and (text or opts.dedup.keep_empty or units_in[d] == 0):
                 sink.add(text, (record.meta or {}).get("record"))  # a record empty on input is kept as it was
         if sink is not None and sink.close():
             folder.wrote(files[current].rel)  # type: ignore[index]
@@ -325,6 +334,7 @@ def _run_claimed(
         raise
     result.close()
     folder.finish()
+    per_file = _per_file_figures(table, file_of, [f.name for f in files])
     timings = {"read_normalize_fingerprint": round(t_read, 3), **result.timings}
     timings["write"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(time.perf_counter() - t_start, 3)
@@ -362,6 +372,21 @@ def _run_claimed(
     atomic_write(out / "report.json", report_mod.dumps(rep).encode("utf-8"))
     folder.seal()
     return RunResult(rep, out, time.perf_counter() - t_start, warnings.items)
+
+
+def _per_file_figures(docs: DocumentTable, file_of: np.ndarray, names: list[str]) -> dict[str, list[int]]:
+    """Per input file (in input order, files without documents left out): documents, units in,
+    units out, exact and near removals, bytes in and out."""
+    columns = (docs.units_in, docs.units_out, docs.exact_removed, docs.near_removed, docs.bytes_in, docs.bytes_out)
+    out: dict[str, list[int]] = {}
+    counts = np.bincount(file_of, minlength=len(names))
+    sums = [np.bincount(file_of, weights=c, minlength=len(names)) for c in columns]
+    for number in dict.fromkeys(file_of.tolist()):
+        row = out.setdefault(names[number], [0] * 7)
+        row[0] += int(counts[number])
+        for k, column in enumerate(sums, start=1):
+            row[k] += int(column[number])
+    return out
 
 
 def normalize_records(

@@ -43,7 +43,7 @@ from . import cluster
 from .dedup import (
     DedupOptions,
     DedupResult,
-    DocStats,
+    DocumentTable,
     Prepared,
     Timings,
     _kept_text,
@@ -387,7 +387,7 @@ class RayDedupResult(DedupResult):
 
     def iter_documents(
         self, on_units: Callable[[int, Any, list[str], list[str]], None] | None = None
-    ) -> Iterator[tuple[DocStats, Any, str]]:
+    ) -> Iterator[tuple[int, Any, str]]:
         """Documents in input order; a few pieces are rendered ahead, not the whole output at once."""
         ray = init_ray()
         bounds = np.searchsorted(self._removed, self._bases)
@@ -399,7 +399,6 @@ class RayDedupResult(DedupResult):
             return _call("render", 1, *args)[0]
 
         pending = deque(submit(i) for i in range(min(ahead, len(self._pieces))))
-        stats = iter(self.documents)
         number = 0
         for i in range(len(self._pieces)):
             ref = pending.popleft()
@@ -408,8 +407,8 @@ class RayDedupResult(DedupResult):
             for record, text, units in ray.get(ref):
                 if on_units is not None:
                     on_units(number, record, *units)
+                yield number, record, text
                 number += 1
-                yield next(stats), record, text
 
     def close(self) -> None:
         self._pieces = []
@@ -474,7 +473,7 @@ def _dedup_pieces(
     partitions: int | None,
     progress: Progress | None,
     t0: float,
-    absorb: Callable[[int, list[DocStats], Any], int] | None = None,
+    absorb: Callable[[int, DocumentTable, Any], int] | None = None,
 ) -> DedupResult:
     """Every stage after *prepare*, for pieces already submitted as (Prepared, meta) refs."""
     wrap: Progress = progress or (lambda it, _desc, _total: it)
@@ -482,22 +481,23 @@ def _dedup_pieces(
     bands, rows = options.lsh_params()
     timings = Timings()
     pieces = [prep for prep, _meta in submitted]
-    documents: list[DocStats] = []
+    parts_of_table: list[DocumentTable] = []
     changes: Counter[str] = Counter()
     repairs, units, line_offsets = 0, [0], []
     for i, (_prep, ref) in enumerate(wrap(submitted, "read+prepare", len(submitted))):
         doc_stats, n_units, doc_changes, doc_repairs, doc_timings, extra = _get(ray, ref)
         line_offsets.append(absorb(i, doc_stats, extra) if absorb is not None else 0)
-        documents += doc_stats
+        parts_of_table.append(doc_stats)
         units.append(n_units)
         changes.update(doc_changes)
         repairs += doc_repairs
         timings.add(doc_timings)
-    for number, stats in enumerate(documents):
-        stats.id = stats.id or str(number)
+    documents = DocumentTable.concat(parts_of_table)
+    for number in [k for k, name in enumerate(documents.ids) if not name]:
+        documents.ids[number] = str(number)
     bases = np.cumsum(units).astype(np.int64)  # bases[i]: first uid of piece i; bases[-1] = total
     npieces = len(pieces)
-    per_doc = np.fromiter((d.units_in for d in documents), dtype=np.int64, count=len(documents))
+    per_doc = documents.units_in
     unit_start = np.concatenate(([0], np.cumsum(per_doc)[:-1])).astype(np.int64) if len(per_doc) else per_doc
     timings["read_normalize_fingerprint"] = time.perf_counter() - t0
 

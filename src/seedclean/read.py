@@ -581,9 +581,9 @@ class PieceMerger:
         self.texts: dict[int, int] = {}
         self.keys: dict[int, set[str]] = {}
 
-    def absorb(self, i: int, doc_stats: list[Any], read: PieceRead) -> int:
-        """Fold piece ``i`` in; fix its documents' figures; return its line offset (what its
-        records' ids and line numbers must be shifted by)."""
+    def absorb(self, i: int, docs: Any, read: PieceRead) -> int:
+        """Fold piece ``i`` in; fix its documents' ids (``docs``, a ``DocumentTable``); return
+        its line offset (what its records' ids and line numbers must be shifted by)."""
         piece = self.pieces[i]
         if piece.end < 0:
             self.warnings.items += read.warnings
@@ -591,11 +591,11 @@ class PieceMerger:
         number, f = piece.files[0]
         offset = self.lines_before.get(number, 0)
         self.lines_before[number] = offset + read.lines
-        for stats in doc_stats:
-            rel, line = stats.id.rsplit(":", 1)
-            stats.id = f"{rel}:{int(line) + offset}"
-            if stats.id_from == "line":  # a record named by its line: counted from the file's start
-                stats.record_id = str(int(stats.record_id) + offset)
+        for k, name in enumerate(docs.ids if offset else ()):
+            rel, line = name.rsplit(":", 1)
+            docs.ids[k] = f"{rel}:{int(line) + offset}"
+            if docs.id_from[k] == "line":  # a record named by its line: counted from the file's start
+                docs.record_ids[k] = str(int(docs.record_ids[k]) + offset)
         empty = [w for w in read.warnings if w["kind"] == "empty"]
         self.empty_ranges.setdefault(number, []).append(bool(empty))
         self.texts[number] = self.texts.get(number, 0) + read.texts

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .dedup import ClusterList, DocStats
+from .dedup import ClusterList, DocumentTable
 
 __all__ = ["RemovalCollector", "SCHEMA_DOC", "REMOVED_FILE"]
 
@@ -49,11 +49,11 @@ class RemovalCollector:
     the kept side and writes removed.parquet. Memory: the texts of the units kept for others and
     one buffer of rows; the removed units' rows and texts go to a temporary file as they come."""
 
-    def __init__(self, clusters: ClusterList, docs: list[DocStats], with_text: bool = True) -> None:
+    def __init__(self, clusters: ClusterList, docs: DocumentTable, with_text: bool = True) -> None:
         arrays = clusters.arrays()
         self.removed, self.kept = arrays["removed"], arrays["kept"]
         self.exact, self.similarity, self.cluster = arrays["exact"], arrays["similarity"], arrays["cluster"]
-        per_doc = np.fromiter((d.units_in for d in docs), dtype=np.int64, count=len(docs))
+        per_doc = docs.units_in
         self.unit_start = np.concatenate(([0], np.cumsum(per_doc)[:-1])).astype(np.int64) if len(docs) else per_doc
         self.docs = docs
         self.with_text = with_text
@@ -85,7 +85,7 @@ class RemovalCollector:
     ) -> None:
         """Called in input order for each document ``wants`` accepted, with its units (normalised)."""
         base = int(self.unit_start[d])
-        doc_id = self.docs[d].id
+        doc_id = self.docs.ids[d]
         pos = 0
         for k, (prefix, text) in enumerate(zip(prefixes, texts)):
             pos += len(prefix.lstrip("\n") if k == 0 else prefix)
@@ -131,7 +131,7 @@ class RemovalCollector:
 
         self._flush()
         starts = self.unit_start
-        ids = [d.id for d in self.docs]
+        ids = self.docs.ids
         schema = pa.schema(
             [
                 (name, pa.int64() if name in _INT_COLUMNS else pa.float64() if name == "similarity" else pa.string())
@@ -171,10 +171,10 @@ class RemovalCollector:
             kept_doc = int(np.searchsorted(self.unit_start, kept, side="right") - 1)
             out.append(
                 {
-                    "doc": self.docs[-neg_d].id,
+                    "doc": self.docs.ids[-neg_d],
                     "unit": -neg_k,
                     "record_id": "",
-                    "kept_doc": self.docs[kept_doc].id,
+                    "kept_doc": self.docs.ids[kept_doc],
                     "kept_unit": kept - int(self.unit_start[kept_doc]),
                     "similarity": round(-neg_sim, 4),
                     "text": text,

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .dedup import ClusterList, DedupResult, DocStats
+from .dedup import ClusterList, DedupResult, DocStats, DocumentTable
+from .normalize import CHANGE_KINDS
 
 __all__ = ["SCHEMA", "ReportError", "build_report", "render_html", "render_text", "library_versions", "validate_report"]
 
@@ -85,7 +86,7 @@ def build_report(
                 "probable_template": len(near) >= TEMPLATE_NEAR_MEMBERS,
                 "kept": {"doc": c.kept.doc_id, "index": c.kept.index, "text": _cut(c.kept.text)},
                 "removed": [
-                    {"doc": m.doc_id, "record": docs[m.doc].record_id, "index": m.index, "kind": m.kind}
+                    {"doc": m.doc_id, "record": docs.record_ids[m.doc], "index": m.index, "kind": m.kind}
                     | {"similarity": m.similarity}
                     | ({"text": _cut(m.text)} if m.kind == "near" else {})
                     for m in sorted(listed, key=lambda m: (m.doc, m.index))
@@ -105,14 +106,14 @@ def build_report(
         "lsh": {"bands": result.bands, "rows": result.rows},
         "totals": {
             "documents": len(docs),
-            "documents_emptied": sum(1 for d in docs if d.units_in and not d.units_out),
+            "documents_emptied": int(((docs.units_in > 0) & (docs.units_out == 0)).sum()),
             "units_in": result.units_in,
             "units_out": result.units_out,
             "exact_duplicates_removed": result.exact_removed,
             "near_duplicates_removed": result.near_removed,
             "clusters": len(result.clusters),
-            "bytes_in": sum(d.bytes_in for d in docs),
-            "bytes_out": sum(d.bytes_out for d in docs),
+            "bytes_in": int(docs.bytes_in.sum()),
+            "bytes_out": int(docs.bytes_out.sum()),
             "line_break_repairs": result.repairs,
             "warnings": len(warnings),
         },
@@ -121,7 +122,7 @@ def build_report(
         "warnings_listed": f"the first {TOP_WARNINGS_JSON:,}; every warning is in {WARNINGS_FILE}",
         "warning_counts": dict(sorted(Counter(w["kind"] for w in warnings).items())),
         "similarity_histogram": _histogram(similarities, result.options.threshold),
-        "documents": [asdict(docs[k]) for k in _most_reduced(docs, TOP_DOCUMENTS_JSON)],
+        "documents": [asdict(docs[k]) for k in _most_reduced(docs.units_in - docs.units_out, TOP_DOCUMENTS_JSON)],
         "documents_listed": f"the {TOP_DOCUMENTS_JSON:,} that lost the most units; all are in {DOCUMENTS_FILE}",
         "clusters": clusters,
         "clusters_truncated": max(0, len(result.clusters) - TOP_CLUSTERS_JSON),
@@ -260,40 +261,36 @@ def lowest_similarity(table: Any, count: int = LOWEST_LISTED) -> list[dict[str, 
     return [{k: _cut(r[k]) if k in ("text", "kept_text") else r[k] for k in keep} for r in rows]
 
 
-def _most_reduced(docs: list[DocStats], count: int) -> list[int]:
-    """Indices of the ``count`` documents that lost the most units, in input order."""
-    if len(docs) <= count:
-        return list(range(len(docs)))
-    lost = np.fromiter((d.units_in - d.units_out for d in docs), dtype=np.int64, count=len(docs))
-    top = np.lexsort((np.arange(len(docs)), -lost))[:count]
+def _most_reduced(lost: np.ndarray, count: int) -> list[int]:
+    """Numbers of the ``count`` documents that lost the most units (ties: input order), ascending."""
+    if len(lost) <= count:
+        return list(range(len(lost)))
+    top = np.lexsort((np.arange(len(lost)), -np.asarray(lost, dtype=np.int64)))[:count]
     return sorted(int(k) for k in top)
 
 
-def documents_table(docs: list[DocStats]) -> bytes:
+def documents_table(docs: DocumentTable) -> bytes:
     """Per-document figures as Parquet: one row per document, in input order."""
     import io
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    numbers = ("units_in", "units_out", "exact_removed", "near_removed", "bytes_in", "bytes_out")
-    rows = [
-        (d.id, d.mode, d.units_in, d.units_out, d.exact_removed, d.near_removed, d.bytes_in, d.bytes_out) for d in docs
-    ]
-    values = list(zip(*rows)) if rows else [()] * 8
     columns: dict[str, Any] = {
-        "id": pa.array(values[0], pa.string()),
-        "record_id": pa.array([d.record_id for d in docs], pa.string()),
-        "id_from": pa.array([d.id_from for d in docs], pa.string()),
-        "mode": pa.array(values[1], pa.string()),
+        "id": pa.array(docs.ids, pa.string()),
+        "record_id": pa.array(docs.record_ids, pa.string()),
+        "id_from": pa.array(docs.id_from, pa.string()),
+        "mode": pa.array(docs.modes, pa.string()),
     }
-    for k, name in enumerate(numbers, start=2):
-        columns[name] = pa.array(values[k], pa.int64())
+    for name in ("units_in", "units_out", "exact_removed", "near_removed", "bytes_in", "bytes_out"):
+        columns[name] = pa.array(getattr(docs, name), pa.int64())
     # one column per kind of normaliser fix found in the run: fix_nfc, fix_tones, fix_legacy_tcvn3, ...
-    kinds = sorted({kind for d in docs if d.fixes for kind in d.fixes})
-    for kind in kinds:
-        columns[f"fix_{kind}"] = pa.array([d.fixes.get(kind, 0) if d.fixes else 0 for d in docs], pa.int64())
-    columns["emptied"] = pa.array([bool(d.units_in and not d.units_out) for d in docs], pa.bool_())
+    present = np.flatnonzero(docs.fix_counts.any(axis=0)) if len(docs.fix_docs) else np.zeros(0, dtype=np.int64)
+    for k in sorted(present.tolist(), key=lambda k: CHANGE_KINDS[k]):
+        column = np.zeros(len(docs), dtype=np.int64)
+        column[docs.fix_docs] = docs.fix_counts[:, k]
+        columns[f"fix_{CHANGE_KINDS[k]}"] = pa.array(column, pa.int64())
+    columns["emptied"] = pa.array((docs.units_in > 0) & (docs.units_out == 0), pa.bool_())
     buf = io.BytesIO()
     pq.write_table(pa.table(columns), buf)
     return buf.getvalue()
@@ -322,7 +319,8 @@ def refresh_from_tables(report: dict[str, Any], folder: Path) -> dict[str, Any]:
                     id_from=r.get("id_from") or "",
                 )
             )
-        report["documents"] = [asdict(stats[k]) for k in _most_reduced(stats, TOP_DOCUMENTS_JSON)]
+        lost = np.array([d.units_in - d.units_out for d in stats], dtype=np.int64)
+        report["documents"] = [asdict(stats[k]) for k in _most_reduced(lost, TOP_DOCUMENTS_JSON)]
     removed = folder / "removed.parquet"
     if removed.is_file():
         report["lowest_similarity"] = lowest_similarity(pq.read_table(removed))
