@@ -110,3 +110,16 @@ def test_record_ids_in_documents_parquet_and_the_report(tmp_path: Path) -> None:
     assert [m["record"] for m in report["clusters"][0]["removed"]] == ["r1", "r2"]
     page = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
     assert "c.jsonl:2 #0 (record r1), c.jsonl:3 #0 (record r2)" in page
+
+
+def test_removal_table_is_the_same_spooled_in_parts_or_kept_in_memory(tmp_path: Path, monkeypatch) -> None:
+    import seedclean.removals
+
+    src = tmp_path / "in.txt"
+    src.write_text("\n\n".join(corpus(60)) + "\n", encoding="utf-8")
+    invoke("run", str(src), "--out", str(tmp_path / "memory"))
+    monkeypatch.setattr(seedclean.removals, "_FLUSH_ROWS", 7)  # many parts on disk, and a last partial one
+    invoke("run", str(src), "--out", str(tmp_path / "parts"))
+    memory = pq.read_table(tmp_path / "memory" / "removed.parquet")
+    assert memory.num_rows > 20
+    assert pq.read_table(tmp_path / "parts" / "removed.parquet").equals(memory)

@@ -109,27 +109,30 @@ class RemovalCollector:
         if len(self.buffer) >= _FLUSH_ROWS:
             self._flush()
 
-    def _flush(self) -> None:
+    def _buffered(self) -> Any:
+        """The buffered rows as an Arrow table (and the buffer emptied)."""
         import pyarrow as pa
+
+        cols = list(zip(*self.buffer)) if self.buffer else [()] * 9
+        names = ("row", "file", "record_id", "id_from", "doc", "unit", "start", "end", "text")
+        types = (pa.int64(), *[pa.string()] * 4, pa.int64(), pa.int64(), pa.int64(), pa.string())
+        self.buffer = []
+        return pa.table({n: pa.array(c, t) for n, c, t in zip(names, cols, types)})
+
+    def _flush(self) -> None:
         import pyarrow.parquet as pq
 
         if not self.buffer:
             return
-        cols = list(zip(*self.buffer))
-        names = ("row", "file", "record_id", "id_from", "doc", "unit", "start", "end", "text")
-        types = (pa.int64(), *[pa.string()] * 4, pa.int64(), pa.int64(), pa.int64(), pa.string())
-        table = pa.table({n: pa.array(c, t) for n, c, t in zip(names, cols, types)})
         path = Path(self.spool.name) / f"{len(self.parts):06d}.parquet"
-        pq.write_table(table, path)
+        pq.write_table(self._buffered(), path)
         self.parts.append(path)
-        self.buffer = []
 
     def write(self, path: Path) -> None:
         """Write removed.parquet to ``path``: the streamed rows with the kept side filled in."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        self._flush()
         starts = self.unit_start
         ids = self.docs.ids
         schema = pa.schema(
@@ -141,8 +144,11 @@ class RemovalCollector:
             metadata={f"column:{k}".encode(): v.encode() for k, v in SCHEMA_DOC.items()},
         )
         with pq.ParquetWriter(path, schema) as out:
-            for part in self.parts:
-                batch = pq.read_table(part)
+            # the parts spooled on the way, then the rows still buffered (all of them in a small run)
+            for part in [*self.parts, None]:
+                batch = pq.read_table(part) if part is not None else self._buffered()
+                if not batch.num_rows:
+                    continue
                 rows = batch.column("row").to_numpy()
                 kept = self.kept[rows]
                 kept_doc = np.searchsorted(starts, kept, side="right") - 1
