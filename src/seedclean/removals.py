@@ -152,7 +152,8 @@ class RemovalCollector:
                 rows = batch.column("row").to_numpy()
                 kept = self.kept[rows]
                 kept_doc = np.searchsorted(starts, kept, side="right") - 1
-                meta = [self.doc_meta.get(int(d), ("", "")) for d in kept_doc]
+                kept_docs = kept_doc.tolist()
+                meta = [self.doc_meta.get(d, ("", "")) for d in kept_docs]
                 columns: dict[str, Any] = {
                     name: batch.column(name) for name in ("file", "record_id", "id_from", "doc", "unit", "start", "end")
                 }
@@ -161,11 +162,12 @@ class RemovalCollector:
                 columns["cluster"] = pa.array(self.cluster[rows], pa.int64())
                 columns["kept_file"] = pa.array([m[0] for m in meta], pa.string())
                 columns["kept_record_id"] = pa.array([m[1] for m in meta], pa.string())
-                columns["kept_doc"] = pa.array([ids[int(d)] for d in kept_doc], pa.string())
+                columns["kept_doc"] = pa.array([ids[d] for d in kept_docs], pa.string())
                 columns["kept_unit"] = pa.array(kept - starts[kept_doc], pa.int64())
                 if self.with_text:
                     columns["text"] = batch.column("text")
-                    columns["kept_text"] = pa.array([self.kept_texts.get(int(u), "") for u in kept], pa.string())
+                    texts = self.kept_texts
+                    columns["kept_text"] = pa.array([texts.get(u, "") for u in kept.tolist()], pa.string())
                 out.write_table(pa.table([columns[n] for n in schema.names], schema=schema))
         self.spool.cleanup()
 
