@@ -123,3 +123,19 @@ def test_removal_table_is_the_same_spooled_in_parts_or_kept_in_memory(tmp_path: 
     memory = pq.read_table(tmp_path / "memory" / "removed.parquet")
     assert memory.num_rows > 20
     assert pq.read_table(tmp_path / "parts" / "removed.parquet").equals(memory)
+
+
+def test_no_removed_text_leaves_the_texts_out_and_nothing_else(tmp_path: Path) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("\n\n".join(corpus(40)) + "\n", encoding="utf-8")
+    invoke("run", str(src), "--out", str(tmp_path / "with"))
+    invoke("run", str(src), "--out", str(tmp_path / "without"), "--no-removed-text")
+    full = pq.read_table(tmp_path / "with" / "removed.parquet")
+    bare = pq.read_table(tmp_path / "without" / "removed.parquet")
+    assert full.num_rows > 10 and "text" in full.column_names and "kept_text" in full.column_names
+    assert bare.column_names == [n for n in full.column_names if n not in ("text", "kept_text")]
+    assert bare.equals(full.drop_columns(["text", "kept_text"]))
+    assert (tmp_path / "with" / "in.txt").read_bytes() == (tmp_path / "without" / "in.txt").read_bytes()
+    report = json.loads((tmp_path / "without" / "report.json").read_text(encoding="utf-8"))
+    assert report["options"]["removed_text"] is False
+    invoke("report", str(tmp_path / "without"), "--html")  # re-rendering from the tables still works

@@ -189,6 +189,12 @@ class _Progress:
     help="A JSONL line longer than this is skipped with a warning (read in bounded memory).",
 )
 @click.option("--dry-run", is_flag=True, help="Write only the reports, no corpus.")
+@click.option(
+    "--removed-text/--no-removed-text",
+    default=True,
+    show_default=True,
+    help="Put both units' text in removed.parquet (off: ids, spans and similarities only).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an earlier run's output in OUT (never other files).")
 @click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True)
 @click.option(
@@ -233,6 +239,7 @@ def run_cmd(ctx: click.Context, /, inputs: tuple[str, ...], out: str, **kw: Any)
             max_record_bytes=kw.pop("max_record_bytes"),
             id_field=kw.pop("id_field"),
             config_file=config_file,
+            removed_text=kw.pop("removed_text"),
         )
     except (ValueError, TypeError) as exc:
         raise click.UsageError(str(exc)) from None

@@ -104,6 +104,8 @@ class RunOptions:
         id_field: the JSONL / Parquet field that names a record in removed.parquet (else its
             line or row number).
         config_file: the config file the options came from (recorded in the report).
+        removed_text: removed.parquet carries the normalised text of both units of each row
+            (False: ids, spans and similarities only, a much smaller file).
     """
 
     dedup: DedupOptions
@@ -119,6 +121,7 @@ class RunOptions:
     max_record_bytes: int
     id_field: str
     config_file: str | None
+    removed_text: bool
 
     def __init__(
         self,
@@ -135,6 +138,7 @@ class RunOptions:
         max_record_bytes: int = MAX_RECORD_BYTES,
         id_field: str = "id",
         config_file: str | None = None,
+        removed_text: bool = True,
         **overrides: Any,
     ) -> None:
         dedup_fields = {f.name for f in fields(DedupOptions)}
@@ -170,6 +174,7 @@ class RunOptions:
             "max_record_bytes": max_record_bytes,
             "id_field": id_field,
             "config_file": config_file,
+            "removed_text": bool(removed_text),
         }
         for key, value in values.items():
             object.__setattr__(self, key, value)
@@ -228,11 +233,11 @@ def _one_step(
     return value
 
 
-def _collector(result: Any) -> RemovalCollector | None:
+def _collector(result: Any, with_text: bool = True) -> RemovalCollector | None:
     """A removal-table collector for the result (both engines give a ClusterList)."""
     if not isinstance(result.clusters, ClusterList):
         return None
-    return RemovalCollector(result.clusters, result.documents)
+    return RemovalCollector(result.clusters, result.documents, with_text)
 
 
 def _run_claimed(
@@ -297,7 +302,7 @@ def _run_claimed(
     t0 = time.perf_counter()
     folder.begin(set() if opts.dry_run else {f.rel for f in files})
     writer = CorpusWriter(out, opts.text_field, folder.target)
-    collector = _collector(result)
+    collector = _collector(result, opts.removed_text)
 
     def on_units(d: int, record: Any, prefixes: list[str], texts: list[str]) -> None:
         if collector is not None and collector.wants(d, len(texts)):
@@ -355,6 +360,7 @@ def _run_claimed(
             "dry_run": opts.dry_run,
             "workers": opts.workers,
             "engine": opts.engine,
+            "removed_text": opts.removed_text,
         },
         timings=timings,
     )

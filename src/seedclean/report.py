@@ -258,7 +258,7 @@ def lowest_similarity(table: Any, count: int = LOWEST_LISTED) -> list[dict[str, 
     order = pc.sort_indices(near, sort_keys=[("similarity", "ascending"), ("doc", "ascending"), ("unit", "ascending")])
     rows = near.take(order[:count]).to_pylist()
     keep = ("doc", "unit", "record_id", "kept_doc", "kept_unit", "kept_record_id", "similarity", "text", "kept_text")
-    return [{k: _cut(r[k]) if k in ("text", "kept_text") else r[k] for k in keep} for r in rows]
+    return [{k: _cut(r.get(k) or "") if k in ("text", "kept_text") else r[k] for k in keep} for r in rows]
 
 
 def _most_reduced(lost: np.ndarray, count: int) -> list[int]:
@@ -322,7 +322,7 @@ def refresh_from_tables(report: dict[str, Any], folder: Path) -> dict[str, Any]:
         lost = np.array([d.units_in - d.units_out for d in stats], dtype=np.int64)
         report["documents"] = [asdict(stats[k]) for k in _most_reduced(lost, TOP_DOCUMENTS_JSON)]
     removed = folder / "removed.parquet"
-    if removed.is_file():
+    if removed.is_file() and "text" in pq.read_schema(removed).names:  # a run with --no-removed-text: kept as run
         report["lowest_similarity"] = lowest_similarity(pq.read_table(removed))
     return validate_report(report)
 
