@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import vietnamese_text
@@ -248,3 +249,74 @@ def test_guard_profile_agrees_with_its_reference_twin(keys: list[str]) -> None:
     assert ((fast == 0) == [not any(t in words.split() for t in tokens(k)) for k in keys]).all()
     # the digest tells counts apart: one more "không" is another profile
     assert len({int(guard_profile(*_pack([k]), words)[0]) for k in ["không", "không không", "bật", "x"]}) == 4
+
+
+# the document policy (--min-kept) ---------------------------------------------------------------
+
+_PARAS = [
+    "Thủ tướng Phạm Minh Chính đã hội đàm với Tổng thống Nga tại thủ đô Moscow trong chuyến thăm chính thức.",
+    "Hai bên nhất trí thúc đẩy hợp tác trong các lĩnh vực kinh tế, thương mại, năng lượng và giáo dục đào tạo.",
+    "Kim ngạch thương mại song phương năm ngoái đạt hơn bảy tỷ đô la, tăng mạnh so với cùng kỳ năm trước.",
+    "Phía Nga cam kết tiếp tục cấp học bổng cho sinh viên Việt Nam sang học tập tại các trường đại học.",
+]
+_UNIQUE = "Một đoạn ngắn riêng."
+_SHARED = "Đoạn văn riêng của bài báo thứ ba nói về thời tiết mùa đông ở Hà Nội năm nay rất lạnh và khô hanh."
+
+
+def test_min_kept_drops_a_mostly_copied_document_and_says_so() -> None:
+    from seedclean.removals import RemovalCollector  # noqa: F401  (the table below comes through it)
+
+    original = "\n\n".join(_PARAS)
+    copied = "\n\n".join([*_PARAS[:3], _UNIQUE])  # three paragraphs copied, one short one of its own
+    with dedup([original, copied], min_kept=0.5, keep_empty=True) as result:
+        out = list(result)
+        docs = result.documents
+        table = result.removed.to_pylist()
+    assert out[0].rstrip("\n") == original and out[1] == ""  # nothing of the copy is left, not even its fragment
+    assert docs.dropped.tolist() == [False, True] and docs.units_out.tolist() == [4, 0]
+    rows = [(r["unit"], r["kind"]) for r in table if r["doc"] == docs.ids[1]]
+    assert rows == [(0, "exact"), (1, "exact"), (2, "exact"), (3, "document")]
+    fragment = [r for r in table if r["kind"] == "document"][0]
+    assert fragment["kept_doc"] == "" and fragment["kept_unit"] == -1 and fragment["cluster"] == -1
+    # off by default: the fragment stays
+    with dedup([original, copied], keep_empty=True) as result:
+        assert list(result)[1].rstrip("\n") == _UNIQUE and not result.documents.dropped.any()
+
+
+def test_min_kept_never_drops_a_unit_another_copy_was_removed_for() -> None:
+    third = "\n\n".join([*_PARAS[:3], _SHARED])  # mostly copied, but its own paragraph is copied later
+    fourth = "\n\n".join(
+        [
+            _SHARED,
+            "Một đoạn khác hẳn về bóng đá và thể thao của đội tuyển quốc gia Việt Nam trong trận đấu hôm nay.",
+            "Huấn luyện viên cho biết các cầu thủ đã chuẩn bị kỹ lưỡng cho vòng loại tiếp theo vào tháng sau.",
+        ]
+    )
+    with dedup(["\n\n".join(_PARAS), third, fourth], min_kept=0.5, keep_empty=True) as result:
+        out = list(result)
+        assert not result.documents.dropped.any()
+    assert out[1].rstrip("\n") == _SHARED  # kept: the copy in the fourth document was removed for it
+    assert _SHARED not in out[2]
+
+
+def test_min_kept_run_reports_and_lists_the_dropped(tmp_path: Path) -> None:
+    import json
+
+    from seedclean.cli import main
+
+    src = tmp_path / "in.jsonl"
+    records = [{"id": "a", "text": "\n\n".join(_PARAS)}, {"id": "b", "text": "\n\n".join([*_PARAS[:3], _UNIQUE])}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    res = CliRunner().invoke(main, ["run", str(src), "--out", str(tmp_path / "o"), "--min-kept", "0.5"])
+    assert res.exit_code == 0, res.output
+    assert "1 of them by --min-kept" in res.output
+    report = json.loads((tmp_path / "o" / "report.json").read_text(encoding="utf-8"))
+    assert report["totals"]["documents_dropped"] == 1 and report["documents_dropped"] == ["in.jsonl:2"]
+    assert report["options"]["dedup"]["min_kept"] == 0.5
+    docs = pq.read_table(tmp_path / "o" / "documents.parquet").to_pylist()
+    assert [d["dropped"] for d in docs] == [False, True]
+    assert (tmp_path / "o" / "in.jsonl").read_text(encoding="utf-8").count("\n") == 1  # record b is gone
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "in.jsonl:2" in html and "--min-kept" in html
+    bad = CliRunner().invoke(main, ["run", str(src), "--out", str(tmp_path / "x"), "--min-kept", "1.5"])
+    assert bad.exit_code == 2 and "1.5" in bad.output

@@ -55,6 +55,15 @@ def _corpus(tmp: Path) -> Path:
     return path
 
 
+def test_ray_matches_local_with_the_document_policy(ray_local, tmp_path: Path) -> None:
+    gen = _corpus(tmp_path)
+    dedup = seedclean.DedupOptions(min_kept=0.6)
+    local = seedclean.run([str(gen)], tmp_path / "local", seedclean.RunOptions(dedup=dedup))
+    seedclean.run([str(gen)], tmp_path / "ray", seedclean.RunOptions(dedup=dedup, engine="ray", workers=2))
+    assert local.report["totals"]["documents_dropped"] > 0
+    assert _outputs(tmp_path / "local") == _outputs(tmp_path / "ray")
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("granularity", ["paragraph", "sentence", "document"])
 def test_ray_matches_local_on_seeds_and_generated(ray_local, tmp_path: Path, workers: int, granularity: str) -> None:
@@ -85,8 +94,9 @@ def _summary(result: seedclean.DedupResult) -> tuple[object, ...]:
         seedclean.DedupOptions(),
         seedclean.DedupOptions(granularity="sentence", keep="longest"),
         seedclean.DedupOptions(threshold=0.5, verify="signature", short="char"),
+        seedclean.DedupOptions(min_kept=0.6),
     ],
-    ids=["default", "sentence-longest", "signature-char"],
+    ids=["default", "sentence-longest", "signature-char", "min-kept"],
 )
 def test_pieces_and_partitions_do_not_change_the_result(ray_local, options: seedclean.DedupOptions) -> None:
     from seedclean.ray_engine import dedup_on_ray
@@ -95,6 +105,8 @@ def test_pieces_and_partitions_do_not_change_the_result(ray_local, options: seed
     with seedclean.dedup(docs, options) as local:
         expected = _summary(local)
     assert local.near_removed > 0 and local.exact_removed > 0  # the corpus exercises both paths
+    if options.min_kept:
+        assert local.documents.dropped.sum() > 0  # the policy has documents to drop
     for batch, parts in ((1, 1), (7, 3), (64, 2), (1000, 5)):
         far = dedup_on_ray(docs, options, seedclean.NormalizeOptions(), batch_size=batch, partitions=parts)
         assert _summary(far) == expected, (batch, parts)

@@ -110,6 +110,10 @@ class DedupOptions:
             Empty: no guard. Exact duplicates are not affected.
         repair_line_breaks: join numbers broken across lines (``1.`` / ``000``).
         keep_empty: keep documents that lose every unit (as empty documents).
+        min_kept: the document policy: a document keeping less than this share of its text
+            (characters of its kept units over all its units) after unit-level dedup is dropped
+            whole, so a mostly copied article leaves no orphan fragments; a document whose kept
+            unit stands in for a removed copy elsewhere is never dropped. 0 (default): off.
         mode: ``"near"`` (exact and near duplicates), ``"exact"`` (exact duplicates only) or
             ``"off"`` (normalise only: every unit is kept).
     """
@@ -132,6 +136,7 @@ class DedupOptions:
     rows: int | None = None
     repair_line_breaks: bool = True
     keep_empty: bool = False
+    min_kept: float = 0.0
     mode: str = "near"
 
     def __post_init__(self) -> None:
@@ -148,6 +153,7 @@ class DedupOptions:
             ((self.bands is None) == (self.rows is None), "bands and rows go together"),
             (self.mode in DEDUP_MODES, f"mode {self.mode!r} (near, exact or off)"),
             (self.banding in BANDINGS, f"banding {self.banding!r} (recall or datasketch)"),
+            (0.0 <= self.min_kept <= 1.0, f"min_kept {self.min_kept} (a share between 0 and 1)"),
         ]
         for ok, what in checks:
             if not ok:
@@ -248,6 +254,7 @@ class DocumentTable(Sequence[DocStats]):
         self.exact_removed = np.zeros(n, dtype=np.int64)
         self.near_removed = np.zeros(n, dtype=np.int64)
         self.bytes_out = np.zeros(n, dtype=np.int64)
+        self.dropped = np.zeros(n, dtype=bool)  # dropped whole by the document policy (``min_kept``)
         self.fix_docs = fix_docs if fix_docs is not None else np.zeros(0, dtype=np.int64)
         self.fix_counts = fix_counts if fix_counts is not None else np.zeros((0, len(CHANGE_KINDS)), dtype=np.int64)
 
@@ -267,7 +274,7 @@ class DocumentTable(Sequence[DocStats]):
             np.concatenate([t.fix_docs + first for t, first in zip(tables, firsts)]),
             np.concatenate([t.fix_counts for t in tables]),
         )
-        for name in ("units_out", "exact_removed", "near_removed", "bytes_out"):
+        for name in ("units_out", "exact_removed", "near_removed", "bytes_out", "dropped"):
             setattr(out, name, np.concatenate([getattr(t, name) for t in tables]))
         return out
 
@@ -316,6 +323,11 @@ class DocumentTable(Sequence[DocStats]):
         self.near_removed = np.asarray(near_per_doc, dtype=np.int64)
         self.units_out = self.units_in - self.exact_removed - self.near_removed
 
+    def set_dropped(self, dropped: np.ndarray) -> None:
+        """Mark the documents the document policy dropped (bool per document): nothing of them is kept."""
+        self.dropped = np.asarray(dropped, dtype=bool)
+        self.units_out[self.dropped] = 0
+
 
 @dataclass
 class DedupResult:
@@ -334,6 +346,7 @@ class DedupResult:
     _keep: np.ndarray | None = None
     _unit_start: list[int] = field(default_factory=list)
     _offset_runs: list[tuple[int, int]] = field(default_factory=list)  # (first document, line offset) runs
+    dropped_units: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # by ``min_kept``
     _closed: bool = False
 
     @property
@@ -394,7 +407,7 @@ class DedupResult:
 
         if not isinstance(self.clusters, ClusterList):
             raise TypeError("this result has no cluster arrays to build a removal table from")
-        collector = RemovalCollector(self.clusters, self.documents)
+        collector = RemovalCollector(self.clusters, self.documents, dropped=self.dropped_units)
 
         def on_units(d: int, record: Any, prefixes: list[str], texts: list[str]) -> None:
             rid, source = str(d), "position"
@@ -820,6 +833,34 @@ def build_clusters(
     return ClusterList(docs, unit_start, removed, kept, exact, similarity)
 
 
+def apply_document_policy(
+    min_kept: float,
+    docs: DocumentTable,
+    unit_start: np.ndarray,
+    unit_len: np.ndarray,
+    removed: np.ndarray,
+    kept: np.ndarray,
+) -> np.ndarray:
+    """The document policy, the same for both engines: documents keeping less than ``min_kept``
+    of their characters after unit-level dedup lose their remaining units too, unless one of
+    those units is what a removed unit was kept for (dropping it would lose that content).
+    Marks the dropped documents in ``docs``; returns the units it drops (ascending)."""
+    n_docs = len(docs)
+    if min_kept <= 0 or not n_docs or not len(unit_len):
+        return np.zeros(0, dtype=np.int64)
+    doc_of = np.repeat(np.arange(n_docs), docs.units_in)
+    keep = np.ones(len(unit_len), dtype=bool)
+    keep[removed] = False
+    lengths = unit_len.astype(np.float64)
+    total = np.bincount(doc_of, weights=lengths, minlength=n_docs)
+    left = np.bincount(doc_of[keep], weights=lengths[keep], minlength=n_docs)
+    relied_on = np.bincount(doc_of[np.unique(kept)], minlength=n_docs) > 0
+    thin = (left > 0) & (left < min_kept * total) & ~relied_on
+    dropped = np.flatnonzero(keep & thin[doc_of]).astype(np.int64)
+    docs.set_dropped(thin)
+    return dropped
+
+
 class _Growing:
     """A numpy array collected in chunks and joined once when read: compact storage for
     millions of units without the 3x peak of grow-by-doubling."""
@@ -872,6 +913,7 @@ class Deduplicator:
         self.normalize_options = normalize_options
         self.bands, self.rows = self.options.lsh_params()
         self.doc_parts: list[DocumentTable] = []  # joined into one table when the run finishes
+        self.dropped_units = np.zeros(0, dtype=np.int64)  # units the document policy dropped
         self.n_docs = 0
         self.line_offsets: list[tuple[int, int]] = []  # (first document, line offset) of pieces read from ranges
         self.unit_start: list[int] = []
@@ -1022,6 +1064,7 @@ class Deduplicator:
             _keep=keep,
             _unit_start=self.unit_start,
             _offset_runs=self.line_offsets,
+            dropped_units=self.dropped_units,
         )
         self._fill_texts(result)
         return result
@@ -1053,6 +1096,10 @@ class Deduplicator:
         keep[removed] = False
         starts = np.asarray(self.unit_start, dtype=np.int64)
         clusters = build_clusters(self.documents, starts, removed, kept, exact, sim_of[champ_of_unit[removed]])
+        self.dropped_units = apply_document_policy(
+            self.options.min_kept, self.documents, starts, self.unit_len.view(), removed, kept
+        )
+        keep[self.dropped_units] = False
         return keep, clusters
 
     def _fill_texts(self, result: DedupResult) -> None:

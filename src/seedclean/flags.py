@@ -58,6 +58,7 @@ RANGES: dict[str, click.ParamType[Any, Any]] = {
     "char_ngram": click.IntRange(1, 50),
     "bands": click.IntRange(1, 1024),
     "rows": click.IntRange(1, 1024),
+    "min_kept": _FiniteFloatRange(0, 1),
 }
 
 

@@ -237,7 +237,7 @@ def _collector(result: Any, with_text: bool = True) -> RemovalCollector | None:
     """A removal-table collector for the result (both engines give a ClusterList)."""
     if not isinstance(result.clusters, ClusterList):
         return None
-    return RemovalCollector(result.clusters, result.documents, with_text)
+    return RemovalCollector(result.clusters, result.documents, with_text, result.dropped_units)
 
 
 def _run_claimed(

@@ -48,6 +48,7 @@ from .dedup import (
     Timings,
     _kept_text,
     _with_text,
+    apply_document_policy,
     build_clusters,
     prepare_batch,
     priority_order,
@@ -110,7 +111,7 @@ def _out(parts: list[Any]) -> Any:
 
 def _prepare(records: list[Any], options: DedupOptions, nopts: NormalizeOptions | None, field: str) -> Any:
     p = prepare_batch(records, options, nopts, field)
-    meta = (p.docs, len(p.counts), p.changes, p.repairs, p.timings, None)
+    meta = (p.docs, p.lengths, p.changes, p.repairs, p.timings, None)
     return p, meta
 
 
@@ -124,7 +125,7 @@ def _read_prepare(
 ) -> Any:
     """Read a piece of the input on the node that prepares it (no text passes the driver)."""
     p, read = read_prepare(piece, options, nopts, field, id_field, max_record_bytes)
-    meta = (p.docs, len(p.counts), p.changes, p.repairs, p.timings, read)
+    meta = (p.docs, p.lengths, p.changes, p.repairs, p.timings, read)
     return p, meta
 
 
@@ -482,13 +483,15 @@ def _dedup_pieces(
     timings = Timings()
     pieces = [prep for prep, _meta in submitted]
     parts_of_table: list[DocumentTable] = []
+    unit_lengths: list[np.ndarray] = []
     changes: Counter[str] = Counter()
     repairs, units, line_offsets = 0, [0], []
     for i, (_prep, ref) in enumerate(wrap(submitted, "read+prepare", len(submitted))):
-        doc_stats, n_units, doc_changes, doc_repairs, doc_timings, extra = _get(ray, ref)
+        doc_stats, lengths, doc_changes, doc_repairs, doc_timings, extra = _get(ray, ref)
         line_offsets.append(absorb(i, doc_stats, extra) if absorb is not None else 0)
         parts_of_table.append(doc_stats)
-        units.append(n_units)
+        unit_lengths.append(lengths)  # for the document policy: 4 bytes per unit
+        units.append(len(lengths))
         changes.update(doc_changes)
         repairs += doc_repairs
         timings.add(doc_timings)
@@ -564,6 +567,8 @@ def _dedup_pieces(
     exact_flag = np.concatenate((champ_center == champs, np.zeros(len(items), dtype=bool)))[order]
     similarity = np.concatenate((champ_sim, sims))[order]
     clusters = build_clusters(documents, unit_start, removed, kept, exact_flag, similarity)
+    lengths_all = np.concatenate(unit_lengths) if unit_lengths else np.zeros(0, dtype=np.int32)
+    dropped = apply_document_policy(options.min_kept, documents, unit_start, lengths_all, removed, kept)
     timings["decide"] = time.perf_counter() - t0
     result = RayDedupResult(
         options=options,
@@ -575,8 +580,9 @@ def _dedup_pieces(
         changes=changes,
         repairs=repairs,
         timings={k: round(v, 4) for k, v in timings.items()},
+        dropped_units=dropped,
     )
-    result._pieces, result._bases, result._removed = pieces, bases, removed
+    result._pieces, result._bases, result._removed = pieces, bases, np.union1d(removed, dropped)
     result._line_offsets = line_offsets
     _fill_texts(result, unit_start)
     return result

@@ -28,9 +28,9 @@ SCHEMA_DOC = {
     "unit": "index of the unit in its document (0-based)",
     "start": "character offset of the unit in the normalised document text",
     "end": "character offset after the unit",
-    "kind": "'exact' or 'near'",
-    "similarity": "Jaccard similarity of the shingle sets with the kept unit (1.0 for exact copies)",
-    "cluster": "number of the cluster (as in report.json)",
+    "kind": "'exact', 'near', or 'document' (dropped with its document by --min-kept: no unit stands in for it)",
+    "similarity": "Jaccard similarity of the shingles with the kept unit (1.0 for exact copies, NaN for 'document')",
+    "cluster": "number of the cluster (as in report.json; -1 for 'document')",
     "kept_file": "input file of the unit kept in its place",
     "kept_record_id": "record id of the kept unit",
     "kept_doc": "document id of the kept unit",
@@ -49,10 +49,19 @@ class RemovalCollector:
     the kept side and writes removed.parquet. Memory: the texts of the units kept for others and
     one buffer of rows; the removed units' rows and texts go to a temporary file as they come."""
 
-    def __init__(self, clusters: ClusterList, docs: DocumentTable, with_text: bool = True) -> None:
+    def __init__(
+        self, clusters: ClusterList, docs: DocumentTable, with_text: bool = True, dropped: np.ndarray | None = None
+    ) -> None:
         arrays = clusters.arrays()
-        self.removed, self.kept = arrays["removed"], arrays["kept"]
-        self.exact, self.similarity, self.cluster = arrays["exact"], arrays["similarity"], arrays["cluster"]
+        # units the document policy dropped (``dropped``) are rows too, with no unit kept in their place
+        extra = dropped if dropped is not None else np.zeros(0, dtype=np.int64)
+        order = np.argsort(np.concatenate((arrays["removed"], extra)), kind="stable")
+        self.removed = np.concatenate((arrays["removed"], extra))[order]
+        self.kept = np.concatenate((arrays["kept"], np.full(len(extra), -1, dtype=np.int64)))[order]
+        self.kind = np.concatenate((np.where(arrays["exact"], 0, 1), np.full(len(extra), 2)))[order].astype(np.int8)
+        self.exact = self.kind == 0
+        self.similarity = np.concatenate((arrays["similarity"], np.full(len(extra), np.nan)))[order]
+        self.cluster = np.concatenate((arrays["cluster"], np.full(len(extra), -1, dtype=np.int64)))[order]
         per_doc = docs.units_in
         self.unit_start = np.concatenate(([0], np.cumsum(per_doc)[:-1])).astype(np.int64) if len(docs) else per_doc
         self.docs = docs
@@ -61,7 +70,7 @@ class RemovalCollector:
         self.row_of = np.full(units, -1, dtype=np.int64)  # removed uid -> its row (rows ascend with uid)
         self.row_of[self.removed] = np.arange(len(self.removed))
         self.is_kept = np.zeros(units, dtype=bool)
-        self.is_kept[self.kept] = True
+        self.is_kept[self.kept[self.kept >= 0]] = True
         # per document, whether any of its units is removed or kept for another (one pass, not one per document)
         involved = np.concatenate(((self.row_of >= 0) | self.is_kept, [False])).astype(np.int64)
         before = np.concatenate(([0], np.cumsum(involved)))
@@ -95,7 +104,7 @@ class RemovalCollector:
                 if self.with_text:
                     self.kept_texts[uid] = text
             row = int(self.row_of[uid])
-            if row >= 0 and not self.exact[row]:
+            if row >= 0 and self.kind[row] == 1:  # near
                 item = (-float(self.similarity[row]), -d, -k, row, text)
                 if len(self.audit) < AUDIT_ROWS:
                     heapq.heappush(self.audit, item)
@@ -151,19 +160,20 @@ class RemovalCollector:
                     continue
                 rows = batch.column("row").to_numpy()
                 kept = self.kept[rows]
-                kept_doc = np.searchsorted(starts, kept, side="right") - 1
+                twin = kept >= 0  # False for the rows of the document policy
+                kept_doc = np.where(twin, np.searchsorted(starts, kept, side="right") - 1, -1)
                 kept_docs = kept_doc.tolist()
                 meta = [self.doc_meta.get(d, ("", "")) for d in kept_docs]
                 columns: dict[str, Any] = {
                     name: batch.column(name) for name in ("file", "record_id", "id_from", "doc", "unit", "start", "end")
                 }
-                columns["kind"] = pa.array(np.where(self.exact[rows], "exact", "near"), pa.string())
+                columns["kind"] = pa.array(np.array(["exact", "near", "document"])[self.kind[rows]], pa.string())
                 columns["similarity"] = pa.array(np.where(self.exact[rows], 1.0, np.round(self.similarity[rows], 4)))
                 columns["cluster"] = pa.array(self.cluster[rows], pa.int64())
                 columns["kept_file"] = pa.array([m[0] for m in meta], pa.string())
                 columns["kept_record_id"] = pa.array([m[1] for m in meta], pa.string())
-                columns["kept_doc"] = pa.array([ids[d] for d in kept_docs], pa.string())
-                columns["kept_unit"] = pa.array(kept - starts[kept_doc], pa.int64())
+                columns["kept_doc"] = pa.array([ids[d] if d >= 0 else "" for d in kept_docs], pa.string())
+                columns["kept_unit"] = pa.array(np.where(twin, kept - starts[np.maximum(kept_doc, 0)], -1), pa.int64())
                 if self.with_text:
                     columns["text"] = batch.column("text")
                     texts = self.kept_texts

@@ -107,6 +107,7 @@ def build_report(
         "totals": {
             "documents": len(docs),
             "documents_emptied": int(((docs.units_in > 0) & (docs.units_out == 0)).sum()),
+            "documents_dropped": int(docs.dropped.sum()),
             "units_in": result.units_in,
             "units_out": result.units_out,
             "exact_duplicates_removed": result.exact_removed,
@@ -124,6 +125,7 @@ def build_report(
         "similarity_histogram": _histogram(similarities, result.options.threshold),
         "documents": [asdict(docs[k]) for k in _most_reduced(docs.units_in - docs.units_out, TOP_DOCUMENTS_JSON)],
         "documents_listed": f"the {TOP_DOCUMENTS_JSON:,} that lost the most units; all are in {DOCUMENTS_FILE}",
+        "documents_dropped": [docs.ids[k] for k in np.flatnonzero(docs.dropped)[:TOP_DOCUMENTS_JSON].tolist()],
         "clusters": clusters,
         "clusters_truncated": max(0, len(result.clusters) - TOP_CLUSTERS_JSON),
         "files": (files or [])[:TOP_FILES_JSON],
@@ -291,6 +293,7 @@ def documents_table(docs: DocumentTable) -> bytes:
         column[docs.fix_docs] = docs.fix_counts[:, k]
         columns[f"fix_{CHANGE_KINDS[k]}"] = pa.array(column, pa.int64())
     columns["emptied"] = pa.array((docs.units_in > 0) & (docs.units_out == 0), pa.bool_())
+    columns["dropped"] = pa.array(docs.dropped, pa.bool_())
     buf = io.BytesIO()
     pq.write_table(pa.table(columns), buf)
     return buf.getvalue()
@@ -353,7 +356,8 @@ def render_text(report: dict[str, Any]) -> str:
     saved = t["bytes_in"] - t["bytes_out"]
     pct = 100.0 * saved / t["bytes_in"] if t["bytes_in"] else 0.0
     lines = [
-        f"documents  {t['documents']:>10,}  ({t['documents_emptied']:,} emptied)",
+        f"documents  {t['documents']:>10,}  ({t['documents_emptied']:,} emptied"
+        + (f", {t['documents_dropped']:,} of them by --min-kept)" if t.get("documents_dropped") else ")"),
         f"units      {t['units_in']:>10,} in, {t['units_out']:,} out",
         f"removed    {t['exact_duplicates_removed']:>10,} exact, {t['near_duplicates_removed']:,} near"
         f" in {t['clusters']:,} clusters",
@@ -445,6 +449,13 @@ def render_html(report: dict[str, Any]) -> str:
     for key, value in t.items():
         out.append(f"<tr><th>{esc(key.replace('_', ' '))}</th><td class='n'>{value:,}</td></tr>")
     out.append("</table>")
+    dropped = report.get("documents_dropped") or []
+    if dropped:
+        out.append(
+            f"<p>Dropped whole by the document policy (<code>--min-kept</code>), the first {len(dropped):,}: "
+            + ", ".join(f"<code>{esc(str(d))}</code>" for d in dropped)
+            + "</p>"
+        )
     out.append("<h2 id='options'>Options and inputs</h2><table>")
     out.append(f"<tr><th>inputs</th><td>{esc(', '.join(str(i) for i in report.get('inputs', [])))}</td></tr>")
     for group in ("dedup", "normalize"):
