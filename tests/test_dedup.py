@@ -320,3 +320,23 @@ def test_min_kept_run_reports_and_lists_the_dropped(tmp_path: Path) -> None:
     assert "in.jsonl:2" in html and "--min-kept" in html
     bad = CliRunner().invoke(main, ["run", str(src), "--out", str(tmp_path / "x"), "--min-kept", "1.5"])
     assert bad.exit_code == 2 and "1.5" in bad.output
+
+
+def test_the_guard_keeps_a_negated_copy_and_counts_the_pair(tmp_path: Path) -> None:
+    import json
+
+    from seedclean.cli import main
+
+    pair = [
+        "Đừng sử dụng dấu chấm động bằng phần cứng trong chương trình này.",
+        "Sử dụng dấu chấm động bằng phần cứng trong chương trình này.",
+    ]
+    with dedup(pair) as guarded:
+        assert [t.rstrip("\n") for t in guarded] == pair and guarded.guard_kept_apart == 1
+    with dedup(pair, guard_words="") as unguarded:  # 3-gram Jaccard 10/11: a near copy without the guard
+        assert len(list(unguarded)) == 1 and unguarded.guard_kept_apart == 0 and unguarded.near_removed == 1
+    src = tmp_path / "in.txt"
+    src.write_text("\n\n".join(pair) + "\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["run", str(src), "--out", str(tmp_path / "o")]).exit_code == 0
+    report = json.loads((tmp_path / "o" / "report.json").read_text(encoding="utf-8"))
+    assert report["totals"]["guard_kept_apart"] == 1

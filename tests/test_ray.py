@@ -85,7 +85,14 @@ def _summary(result: seedclean.DedupResult) -> tuple[object, ...]:
         [(d.id, d.units_out, d.exact_removed, d.near_removed) for d in result.documents],
         result.clusters,
         list(result),
+        result.guard_kept_apart,
     )
+
+
+NEGATED = [  # a near pair only the guard words keep apart (word 3-gram Jaccard 10/11)
+    "Đừng sử dụng dấu chấm động bằng phần cứng trong chương trình này.",
+    "Sử dụng dấu chấm động bằng phần cứng trong chương trình này.",
+]
 
 
 @pytest.mark.parametrize(
@@ -102,8 +109,10 @@ def test_pieces_and_partitions_do_not_change_the_result(ray_local, options: seed
     from seedclean.ray_engine import dedup_on_ray
 
     docs = [r["text"] for r in _records()] + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    docs += NEGATED
     with seedclean.dedup(docs, options) as local:
         expected = _summary(local)
+    assert local.guard_kept_apart >= 1
     assert local.near_removed > 0 and local.exact_removed > 0  # the corpus exercises both paths
     if options.min_kept:
         assert local.documents.dropped.sum() > 0  # the policy has documents to drop

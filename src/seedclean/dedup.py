@@ -347,6 +347,7 @@ class DedupResult:
     _unit_start: list[int] = field(default_factory=list)
     _offset_runs: list[tuple[int, int]] = field(default_factory=list)  # (first document, line offset) runs
     dropped_units: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # by ``min_kept``
+    guard_kept_apart: int = 0  # candidate pairs similar enough whose guard words differ: not near copies
     _closed: bool = False
 
     @property
@@ -508,6 +509,7 @@ class Prepared:
     kinds: np.ndarray  # int8 per unit: 0 exact match only, 1 main shingles, 2 char shingles
     lengths: np.ndarray  # int32 characters per unit (for keep="longest")
     band_keys: np.ndarray  # uint64 (units, bands): LSH bucket of each band (rows of kind 0 unused)
+    guard: np.ndarray  # uint64 per unit: digest of its guard words (0: none); differing units are never near copies
     signatures: np.ndarray | None  # uint32 (units, num_perm), kept only for verify="signature"
     changes: Counter[str]
     repairs: int
@@ -532,10 +534,8 @@ def guard_profile(data: np.ndarray, bounds: np.ndarray, guard_words: str) -> np.
     """Per unit of the packed UTF-8 keys, a 64-bit digest of how many times each guard word
     occurs among its tokens (0 when none does).
 
-    Mixed into every band key, it puts units whose guard words differ into different LSH buckets,
-    so they never become candidates: the guard costs one pass over the keys' bytes and both
-    engines get it from the band keys they already share. :func:`guard_profile_reference` is
-    its twin.
+    Verification refuses a candidate pair whose digests differ (and counts it when its
+    similarity passed: the pairs the guard kept apart). :func:`guard_profile_reference` is its twin.
     """
     words = guard_words_list(guard_words)
     if not words or not HAVE_NUMBA:
@@ -671,7 +671,8 @@ def prepare_batch(
         counts=counts,
         kinds=kinds,
         lengths=np.fromiter(map(len, texts), dtype=np.int32, count=len(texts)),
-        band_keys=band_keys(sigs, *options.lsh_params()) ^ guard[:, None],
+        band_keys=band_keys(sigs, *options.lsh_params()),
+        guard=guard,
         signatures=sigs if options.verify == "signature" else None,
         changes=changes,
         repairs=repairs,
@@ -924,6 +925,8 @@ class Deduplicator:
         self.unit_count = _Growing(np.int32)
         self.unit_hash = _Growing(_HASH_DTYPE)
         self.unit_keys = _Growing(np.uint64, self.bands)
+        self.unit_guard = _Growing(np.uint64)
+        self.guard_kept_apart = 0  # near pairs the guard words refused
         self.unit_sigs = _Growing(np.uint32, self.options.num_perm)
         self._shingle_file = tempfile.TemporaryFile()
         self._shingle_count = 0
@@ -964,6 +967,7 @@ class Deduplicator:
         self.unit_count.extend(p.counts)
         self.unit_hash.extend(np.frombuffer(p.hashes, dtype=_HASH_DTYPE))
         self.unit_keys.extend(p.band_keys)
+        self.unit_guard.extend(p.guard)
         if p.signatures is not None:
             self.unit_sigs.extend(p.signatures)
         self._shingle_file.write(np.ascontiguousarray(p.shingles, dtype=np.uint32).tobytes())
@@ -1024,6 +1028,7 @@ class Deduplicator:
         keys = self.unit_keys.view()
         sigs = self.unit_sigs.view() if opts.verify == "signature" else None
         kinds = self.unit_kind.view()
+        guard = self.unit_guard.view()
         self.timings["exact"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         # near duplicates among champions, per shingle kind
@@ -1042,6 +1047,9 @@ class Deduplicator:
                 ok = (sigs[ua] == sigs[ub]).mean(axis=1) >= opts.threshold
             else:
                 ok = jac >= opts.threshold
+            apart = guard[ua] != guard[ub]
+            self.guard_kept_apart += int((ok & apart).sum())
+            ok &= ~apart
             edges_a.append(ua[ok])
             edges_b.append(ub[ok])
             edges_sim.append(jac[ok])
@@ -1065,6 +1073,7 @@ class Deduplicator:
             _unit_start=self.unit_start,
             _offset_runs=self.line_offsets,
             dropped_units=self.dropped_units,
+            guard_kept_apart=self.guard_kept_apart,
         )
         self._fill_texts(result)
         return result

@@ -186,7 +186,7 @@ def _serve(p: Prepared, base: int, want_sigs: bool, *requests: np.ndarray) -> An
         np.cumsum(sizes, out=starts[1:])
         take = np.repeat(offsets[local] - starts[:-1], sizes) + np.arange(starts[-1])
         sigs = p.signatures[local] if want_sigs and p.signatures is not None else None
-        answers.append((local + base, p.counts[local], p.lengths[local], p.shingles[take], sigs))
+        answers.append((local + base, p.counts[local], p.lengths[local], p.shingles[take], sigs, p.guard[local]))
     return _out(answers)
 
 
@@ -200,6 +200,7 @@ class _Units:
         self.flat = np.concatenate([a[3] for a in answers])
         sigs = [a[4] for a in answers if a[4] is not None]
         self.sigs = np.concatenate(sigs) if sigs else None
+        self.guard = np.concatenate([a[5] for a in answers])
         self.offsets = np.zeros(len(self.uid) + 1, dtype=np.int64)
         np.cumsum(self.counts, out=self.offsets[1:])
 
@@ -214,7 +215,8 @@ class _Units:
 
 
 def _verify(threshold: float, by_signature: bool, parts: int, npieces: int, *args: Any) -> Any:
-    """Verified edges of one pair partition, routed both ways to the partitions of their ends."""
+    """Verified edges of one pair partition, routed both ways to the partitions of their ends, and
+    how many pairs the guard words kept apart (last)."""
     pairs = _concat(args[:parts])
     units = _Units(args[parts : parts + npieces])
     if len(pairs["a"]):
@@ -227,9 +229,13 @@ def _verify(threshold: float, by_signature: bool, parts: int, npieces: int, *arg
         ok = (sa == sb).mean(axis=1) >= threshold
     else:
         ok = units.jaccard(a, b) >= threshold
+    apart = units.guard[units.pos(a)] != units.guard[units.pos(b)]
+    kept_apart = int((ok & apart).sum())
+    ok &= ~apart
     a, b, sim = a[ok], b[ok], units.jaccard(a[ok], b[ok])
     u, v = np.concatenate((a, b)), np.concatenate((b, a))
-    return _out(_split_rows(_route(u.astype(np.uint64), parts), parts, u=u, v=v, sim=np.concatenate((sim, sim))))
+    rows = _split_rows(_route(u.astype(np.uint64), parts), parts, u=u, v=v, sim=np.concatenate((sim, sim)))
+    return (*rows, kept_apart)
 
 
 def _large_star(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
@@ -514,10 +520,12 @@ def _dedup_pieces(
     want_sigs = options.verify == "signature"
     threshold = options.threshold if options.mode == "near" else 2.0  # exact / off: no near edge passes
     answers = [_call("serve", parts, p, int(bases[i]), want_sigs, *requests) for i, p in enumerate(pieces)]
-    edges = [
-        _call("verify", parts, threshold, want_sigs, parts, npieces, *by_verify[r], *[a[r] for a in answers])
+    verify_out = [
+        _call("verify", parts + 1, threshold, want_sigs, parts, npieces, *by_verify[r], *[a[r] for a in answers])
         for r in range(parts)
     ]
+    edges = [out[:parts] for out in verify_out]
+    guard_kept_apart = sum(ray.get([out[parts] for out in verify_out]))
     for _ in wrap(range(1), "bands+verify", 1):
         ray.wait([e[0] for e in edges], num_returns=len(edges))
     timings["near"] = time.perf_counter() - t0
@@ -581,6 +589,7 @@ def _dedup_pieces(
         repairs=repairs,
         timings={k: round(v, 4) for k, v in timings.items()},
         dropped_units=dropped,
+        guard_kept_apart=int(guard_kept_apart),
     )
     result._pieces, result._bases, result._removed = pieces, bases, np.union1d(removed, dropped)
     result._line_offsets = line_offsets

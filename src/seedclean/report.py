@@ -113,6 +113,7 @@ def build_report(
             "exact_duplicates_removed": result.exact_removed,
             "near_duplicates_removed": result.near_removed,
             "clusters": len(result.clusters),
+            "guard_kept_apart": result.guard_kept_apart,
             "bytes_in": int(docs.bytes_in.sum()),
             "bytes_out": int(docs.bytes_out.sum()),
             "line_break_repairs": result.repairs,
@@ -360,7 +361,8 @@ def render_text(report: dict[str, Any]) -> str:
         + (f", {t['documents_dropped']:,} of them by --min-kept)" if t.get("documents_dropped") else ")"),
         f"units      {t['units_in']:>10,} in, {t['units_out']:,} out",
         f"removed    {t['exact_duplicates_removed']:>10,} exact, {t['near_duplicates_removed']:,} near"
-        f" in {t['clusters']:,} clusters",
+        f" in {t['clusters']:,} clusters"
+        + (f" ({t['guard_kept_apart']:,} near pairs kept apart by guard words)" if t.get("guard_kept_apart") else ""),
         f"bytes      {t['bytes_in']:>10,} in, {t['bytes_out']:,} out ({pct:.1f}% saved)",
     ]
     if t["warnings"]:
