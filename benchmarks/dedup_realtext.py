@@ -136,6 +136,8 @@ CANDIDATES: dict[str, dict[str, object]] = {
     "defaults, threshold 0.85": {"threshold": 0.85},
     "defaults, segmentation blank": {"segmentation": "blank"},
     "defaults, no guard": {"guard_words": ""},
+    "defaults, min_shingles 3": {"min_shingles": 3},
+    "defaults, min_shingles 5": {"min_shingles": 5},
     "defaults, guard: negation words only": {"guard_words": NEGATION_ONLY},
 }
 

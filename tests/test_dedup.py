@@ -340,3 +340,15 @@ def test_the_guard_keeps_a_negated_copy_and_counts_the_pair(tmp_path: Path) -> N
     assert CliRunner().invoke(main, ["run", str(src), "--out", str(tmp_path / "o")]).exit_code == 0
     report = json.loads((tmp_path / "o" / "report.json").read_text(encoding="utf-8"))
     assert report["totals"]["guard_kept_apart"] == 1
+
+
+def test_min_shingles_makes_few_shingle_units_exact_only() -> None:
+    short, longer = "Nhấn nút lưu để tiếp tục.", "Nhấn nút lưu để tiếp tục ngay."  # 4 and 5 word 3-grams: Jaccard 0.8
+    with dedup([longer, short]) as default:
+        assert default.near_removed == 1  # four shingles are enough by default
+    with dedup([longer, short], min_shingles=5) as strict:
+        assert strict.near_removed == 0 and len(list(strict)) == 2
+    with dedup([longer, longer.upper()], min_shingles=50) as exact:
+        assert exact.exact_removed == 1  # exact copies are found whatever the shingle count
+    with pytest.raises(ValueError, match="min_shingles"):
+        DedupOptions(min_shingles=0)

@@ -89,8 +89,11 @@ class DedupOptions:
         seed: MinHash seed (the same as ``datasketch.MinHash(seed=...)``).
         shingle: ``"word"`` (word n-grams; a Vietnamese word is a syllable) or ``"char"``.
         ngram: shingle size in words (or characters for ``shingle="char"``).
-        short: units with fewer words than ``ngram``: ``"exact"`` (exact match only) or
-            ``"char"`` (near-duplicate search on character ``char_ngram``-grams).
+        short: units with fewer than ``min_shingles`` shingles (a unit of fewer words than
+            ``ngram`` has none): ``"exact"`` (exact match only) or ``"char"`` (near-duplicate
+            search on character ``char_ngram``-grams).
+        min_shingles: a unit needs at least this many shingles for near-duplicate search; with
+            few, one changed word moves Jaccard across any threshold (2 shingles: 0.33 or 1.0).
         char_ngram: character shingle size for ``short="char"``.
         keep: ``"first"`` (first occurrence in input order) or ``"longest"``.
         ignore_punctuation: punctuation does not tell exact duplicates apart.
@@ -127,6 +130,7 @@ class DedupOptions:
     ngram: int = 3
     short: str = "exact"
     char_ngram: int = 5
+    min_shingles: int = 1
     keep: str = "first"
     ignore_punctuation: bool = True
     verify: str = "jaccard"
@@ -147,6 +151,7 @@ class DedupOptions:
             (self.num_perm >= 2, f"num_perm {self.num_perm} (must be at least 2)"),
             (self.shingle in ("word", "char"), f"shingle {self.shingle!r} (word or char)"),
             (self.ngram >= 1 and self.char_ngram >= 1, "ngram sizes must be at least 1"),
+            (self.min_shingles >= 1, f"min_shingles {self.min_shingles} (must be at least 1)"),
             (self.short in SHORT_POLICIES, f"short {self.short!r} (exact or char)"),
             (self.keep in KEEP_POLICIES, f"keep {self.keep!r} (first or longest)"),
             (self.verify in VERIFY_MODES, f"verify {self.verify!r} (jaccard or signature)"),
@@ -573,7 +578,7 @@ def fingerprint(
         sets = [shingle_hashes(k, "char", options.ngram) for k in unpack(data, bounds)]
         counts = np.array([len(x) for x in sets], dtype=np.int32)
         flat = np.concatenate(sets).astype(np.uint32) if sets else np.empty(0, dtype=np.uint32)
-    kinds = (counts > 0).astype(np.int8)
+    kinds = (counts >= options.min_shingles).astype(np.int8)
     if options.short == "char" and not kinds.all():
         parts, new_counts = [], counts.copy()
         offsets = np.concatenate(([0], np.cumsum(counts)))

@@ -59,6 +59,7 @@ RANGES: dict[str, click.ParamType[Any, Any]] = {
     "bands": click.IntRange(1, 1024),
     "rows": click.IntRange(1, 1024),
     "min_kept": _FiniteFloatRange(0, 1),
+    "min_shingles": click.IntRange(1, 1000),
 }
 
 
