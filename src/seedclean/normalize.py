@@ -252,6 +252,86 @@ def _cheap_repairs(lines: list[str], options: NormalizeOptions) -> list[Repair]:
     return out
 
 
+def _place_tones(line: str, style: str | None, changes: Counter[str]) -> str:
+    """The tone step alone, for a line whose only fault the pre-scan found is a tone placement."""
+    if style is None:
+        return line
+    line, n = fix_tones_counted(line, style)
+    changes["tones"] += n
+    return line
+
+
+@dataclass
+class _Triage:
+    """Where the lines of one text go (indices into the ``_LINEBREAK.split`` parts): ``todo``
+    through every step, ``legacy_first`` (with their pre-scan codes) through the legacy step and
+    then at most the tone step, with the fixes of their cheap repair held back in ``held``;
+    ``composed`` is each line as the legacy step must see it (as if every line were NFC'd first)."""
+
+    composed: list[str]
+    todo: list[int] = field(default_factory=list)
+    legacy_first: dict[int, int] = field(default_factory=dict)
+    held: dict[int, Counter[str]] = field(default_factory=dict)
+
+
+def _triage(
+    parts: list[str],
+    needs: list[tuple[int, int]],
+    repairs: dict[int, Repair],
+    options: NormalizeOptions,
+    changes: Counter[str],
+) -> _Triage:
+    """Apply the cheap repairs and tone-only fixes in ``parts``; say where the other lines go."""
+    plan = _Triage(parts[0::2])
+    for line, need in needs:
+        k = 2 * line
+        fixes: Counter[str] = Counter()
+        if need == FULL and line in repairs:
+            need, repaired, fixes = repairs[line]
+            if need != FULL:
+                parts[k] = repaired
+            if "nfc" in fixes:
+                plan.composed[line] = repaired
+        if need == FULL:
+            plan.todo.append(k)
+        elif need & LEGACY and options.legacy:
+            plan.legacy_first[k] = need
+            plan.held[k] = fixes  # counted unless a legacy reading replaces the line
+        else:
+            changes.update(fixes)
+            if need & TONES:
+                parts[k] = _place_tones(parts[k], _style(options), changes)
+    return plan
+
+
+def _legacy_pass(parts: list[str], plan: _Triage, options: NormalizeOptions, changes: Counter[str]) -> None:
+    """The legacy step over the whole document (its dominant encoding helps short lines, and it
+    judges the whole text first); the lines the pre-scan passed are inert in it. A legacy-first
+    line it leaves alone needs at most its tones placed; one it converts joins ``plan.todo``."""
+    judged = {k // 2 for k in [*plan.todo, *plan.legacy_first]}
+    inert = None if len(judged) == len(plan.composed) else [k not in judged for k in range(len(plan.composed))]
+    block, n = fix_surrogates("\n".join(plan.composed))
+    changes["surrogates"] += n
+    if options.nfc:
+        block = _nfc(block, changes)
+    block, found = fix_legacy(block, inert)
+    for enc, count in found.items():
+        changes[f"legacy_{enc}"] += count
+    lines = block.split("\n")
+    for k in plan.todo:
+        parts[k] = lines[k // 2]
+    for k, need in plan.legacy_first.items():
+        fixes = plan.held.get(k, Counter())
+        if lines[k // 2] != plan.composed[k // 2]:  # read as a legacy encoding: every step may apply
+            parts[k] = lines[k // 2]
+            plan.todo.append(k)
+            changes["nfc"] += fixes["nfc"]  # composing came first; the rest is redone
+            continue
+        changes.update(fixes)
+        if need & TONES:
+            parts[k] = _place_tones(parts[k], _style(options), changes)
+
+
 def _run(
     text: str,
     options: NormalizeOptions,
@@ -260,79 +340,26 @@ def _run(
     repairs: dict[int, Repair] | None = None,
 ) -> str:
     """Normalise ``text``. ``needs`` holds (line number, pre-scan code) for the ``\\n``-separated
-    lines with work (the others are plain), and
-    ``repairs`` the cheap repairs of its FULL lines (both computed here when not given). Plain
-    lines are copied, lines whose only fault left is a tone placement get the tone step alone,
-    and only the others go through every step."""
+    lines with work (the others are plain) and ``repairs`` the cheap repairs of its FULL lines;
+    both are computed here when not given. Plain lines are copied, lines whose only fault is a
+    tone placement get the tone step alone, and only the others go through every step."""
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
-    style = _style(options)
-    legacy_first: dict[int, int] = {}  # lines only a legacy reading can change, and their needs
-    repaired_fixes: dict[int, Counter[str]] = {}
     if _ODD_BREAK.search(text):  # lines are not what the pre-scan split at: every line has work
         parts = _LINEBREAK.split(text)
-        todo = list(range(0, len(parts), 2))
-        composed = parts[0::2]
+        plan = _Triage(parts[0::2], todo=list(range(0, len(parts), 2)))
     else:
         parts = _interleave(text.split("\n"))
         if needs is None:
-            needs = [(line, need) for line, need in enumerate(lines_needing_work([text], style).tolist()) if need]
+            codes = lines_needing_work([text], _style(options)).tolist()
+            needs = [(line, need) for line, need in enumerate(codes) if need]
         if repairs is None:
             full = [line for line, need in needs if need == FULL]
             repairs = dict(zip(full, _cheap_repairs([parts[2 * i] for i in full], options)))
-        # what each line is when the legacy step sees it, had every line gone through NFC first
-        composed = parts[0::2]
-        todo = []
-        for line, need in needs:
-            k = 2 * line
-            fixes: Counter[str] = Counter()
-            if need == FULL and line in repairs:
-                need, repaired, fixes = repairs[line]
-                if need != FULL:
-                    parts[k] = repaired
-                if "nfc" in fixes:
-                    composed[line] = repaired
-            if need == FULL:
-                todo.append(k)
-            elif need & LEGACY and options.legacy:
-                legacy_first[k] = need
-                repaired_fixes[k] = fixes  # counted unless a legacy reading replaces the line
-                continue
-            changes.update(fixes)
-            if need & TONES and style is not None:
-                parts[k], n = fix_tones_counted(parts[k], style)
-                changes["tones"] += n
-    if (todo or legacy_first) and options.legacy:
-        # the legacy step reads the whole document (its dominant encoding helps short lines, and
-        # it judges the whole text first); the lines the pre-scan passed are inert in it
-        judged = len(todo) + len(legacy_first)
-        inert = None if judged == len(composed) else [True] * len(composed)
-        if inert is not None:
-            for k in [*todo, *legacy_first]:
-                inert[k // 2] = False
-        block = "\n".join(composed)
-        block, n = fix_surrogates(block)
-        changes["surrogates"] += n
-        if options.nfc:
-            block = _nfc(block, changes)
-        block, found = fix_legacy(block, inert)
-        for enc, count in found.items():
-            changes[f"legacy_{enc}"] += count
-        lines = block.split("\n")
-        for k in todo:
-            parts[k] = lines[k // 2]
-        for k, need in legacy_first.items():
-            fixes = repaired_fixes.get(k, Counter())
-            if lines[k // 2] != composed[k // 2]:  # read as a legacy encoding: every step may apply
-                parts[k] = lines[k // 2]
-                todo.append(k)
-                changes["nfc"] += fixes["nfc"]  # composing came first; the rest is redone
-                continue
-            changes.update(fixes)
-            if need & TONES and style is not None:
-                parts[k], n = fix_tones_counted(parts[k], style)
-                changes["tones"] += n
-    for k in todo:
+        plan = _triage(parts, needs, repairs, options, changes)
+    if (plan.todo or plan.legacy_first) and options.legacy:
+        _legacy_pass(parts, plan, options, changes)
+    for k in plan.todo:
         parts[k] = _run_steps(parts[k], options, changes)
     if len(parts) == 1:
         return parts[0]
