@@ -15,7 +15,14 @@ except _metadata.PackageNotFoundError:  # running from a source tree without ins
 from .dedup import Cluster, DedupOptions, DedupResult, Document, Member, dedup  # noqa: E402
 from .errors import EngineUnavailable, InputError, OutputError, SeedcleanError  # noqa: E402
 from .minhash import signatures  # noqa: E402
-from .normalize import NormalizeOptions, NormalizeResult, normalize, normalize_and_explain  # noqa: E402
+from .normalize import (  # noqa: E402
+    NormalizedBatch,
+    NormalizeOptions,
+    NormalizeResult,
+    normalize,
+    normalize_and_explain,
+    normalize_many,
+)
 from .pipeline import RunOptions, RunResult, normalize_batch, normalize_records, run  # noqa: E402
 from .shingle import char_shingle_hash, dedup_key, shingle_hashes, word_shingle_hash  # noqa: E402
 from .tones import fix_tones, place_tone  # noqa: E402
@@ -30,6 +37,7 @@ __all__ = [
     "Member",
     "NormalizeOptions",
     "NormalizeResult",
+    "NormalizedBatch",
     "OutputError",
     "RunOptions",
     "RunResult",
@@ -42,6 +50,7 @@ __all__ = [
     "normalize",
     "normalize_and_explain",
     "normalize_batch",
+    "normalize_many",
     "normalize_records",
     "place_tone",
     "run",
