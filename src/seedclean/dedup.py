@@ -986,6 +986,24 @@ class Deduplicator:
 
     # ---- clustering -------------------------------------------------------------------------
 
+    def _passing(
+        self,
+        flat: np.ndarray,
+        offsets: np.ndarray,
+        counts: np.ndarray,
+        sigs: np.ndarray | None,
+        ua: np.ndarray,
+        ub: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(which pairs verify at the threshold, their Jaccard similarity)."""
+        inter = self._intersections(flat, offsets, ua, ub)
+        jac: np.ndarray = inter / np.maximum(counts[ua] + counts[ub] - inter, 1)
+        if sigs is not None:
+            ok: np.ndarray = (sigs[ua] == sigs[ub]).mean(axis=1) >= self.options.threshold
+        else:
+            ok = jac >= self.options.threshold
+        return ok, jac
+
     def _intersections(self, flat: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Intersection sizes (float) of pairs, in chunks; after each chunk the memory-mapped
         shingle pages are handed back (they stay in the page cache), so the resident set
@@ -1042,19 +1060,19 @@ class Deduplicator:
             reps = np.sort(champion[kinds[champion] == kind])
             if len(reps) < 2:
                 continue
+            # pairs the guard words keep apart: they share a band but not their guard words (counted only)
             i, j = candidate_pairs(keys[reps])
+            apart = guard[reps[i]] != guard[reps[j]]
+            self.guard_kept_apart += int(
+                self._passing(flat, offsets, counts, sigs, reps[i][apart], reps[j][apart])[0].sum()
+            )
+            # near edges come from buckets of (band key, guard words)
+            i, j = candidate_pairs(keys[reps] ^ guard[reps][:, None])
             if not len(i):
                 continue
             ua, ub = reps[i], reps[j]
-            inter = self._intersections(flat, offsets, ua, ub)
-            jac = inter / (counts[ua] + counts[ub] - inter)
-            if sigs is not None:
-                ok = (sigs[ua] == sigs[ub]).mean(axis=1) >= opts.threshold
-            else:
-                ok = jac >= opts.threshold
-            apart = guard[ua] != guard[ub]
-            self.guard_kept_apart += int((ok & apart).sum())
-            ok &= ~apart
+            ok, jac = self._passing(flat, offsets, counts, sigs, ua, ub)
+            ok &= guard[ua] == guard[ub]
             edges_a.append(ua[ok])
             edges_b.append(ub[ok])
             edges_sim.append(jac[ok])

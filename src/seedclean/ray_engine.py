@@ -156,15 +156,29 @@ def _band_map(p: Prepared, base: int, parts: int, bands: int, *exact: tuple[np.n
         champion[inside - base] = False
     rows = np.flatnonzero(champion & (p.kinds > 0))
     band = (p.kinds[rows].astype(np.int64)[:, None] * bands + np.arange(bands)).reshape(-1)
-    key = p.band_keys[rows].reshape(-1)
+    raw = p.band_keys[rows].reshape(-1)
     uids = np.repeat(uid[rows], bands)
-    return _out(_split_rows(_route(key, parts), parts, band=band, key=key, uid=uids))
+    guard = np.repeat(p.guard[rows], bands)
+    # stream 0: buckets of (band key, guard words), where near edges come from; stream 1: the band
+    # keys alone, for the pairs the guard words keep apart (counted, never edges)
+    stream = np.repeat(np.array([0, 1], dtype=np.int8), len(raw))
+    key = np.concatenate((raw ^ guard, raw))
+    columns = {"band": np.tile(band, 2), "key": key, "uid": np.tile(uids, 2), "guard": np.tile(guard, 2)}
+    return _out(_split_rows(_route(key, parts), parts, stream=stream, **columns))
 
 
 def _band_reduce(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
     rows = _concat(chunks)
-    a, b = cluster.bucket_pairs(rows["band"], rows["key"], rows["uid"])
-    return _out(_split_rows(_route(a.astype(np.uint64), parts), parts, a=a, b=b))
+    edge = rows["stream"] == 0
+    a, b = cluster.bucket_pairs(rows["band"][edge], rows["key"][edge], rows["uid"][edge])
+    ca, cb = cluster.bucket_pairs(rows["band"][~edge], rows["key"][~edge], rows["uid"][~edge])
+    uid, at = np.unique(rows["uid"][~edge], return_index=True)
+    guard = rows["guard"][~edge][at]
+    apart = guard[np.searchsorted(uid, ca)] != guard[np.searchsorted(uid, cb)] if len(ca) else np.zeros(0, bool)
+    ca, cb = ca[apart], cb[apart]
+    a, b = np.concatenate((a, ca)), np.concatenate((b, cb))
+    counted = np.concatenate((np.zeros(len(a) - len(ca), dtype=np.int8), np.ones(len(ca), dtype=np.int8)))
+    return _out(_split_rows(_route(a.astype(np.uint64), parts), parts, a=a, b=b, counted=counted))
 
 
 def _request(*chunks: dict[str, np.ndarray]) -> np.ndarray:
@@ -214,24 +228,31 @@ class _Units:
         return similarity
 
 
+def _unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (a, b) pairs, sorted."""
+    if not len(a):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    packed = np.unique(np.stack((a, b), axis=1), axis=0)
+    return packed[:, 0], packed[:, 1]
+
+
 def _verify(threshold: float, by_signature: bool, parts: int, npieces: int, *args: Any) -> Any:
     """Verified edges of one pair partition, routed both ways to the partitions of their ends, and
     how many pairs the guard words kept apart (last)."""
     pairs = _concat(args[:parts])
     units = _Units(args[parts : parts + npieces])
-    if len(pairs["a"]):
-        packed = np.unique(np.stack((pairs["a"], pairs["b"]), axis=1), axis=0)
-        a, b = packed[:, 0], packed[:, 1]
-    else:
-        a = b = np.empty(0, dtype=np.int64)
-    if by_signature and len(a):
-        sa, sb = units.sigs[units.pos(a)], units.sigs[units.pos(b)]  # type: ignore[index]
-        ok = (sa == sb).mean(axis=1) >= threshold
-    else:
-        ok = units.jaccard(a, b) >= threshold
-    apart = units.guard[units.pos(a)] != units.guard[units.pos(b)]
-    kept_apart = int((ok & apart).sum())
-    ok &= ~apart
+
+    def passing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if by_signature and len(a):
+            sa, sb = units.sigs[units.pos(a)], units.sigs[units.pos(b)]  # type: ignore[index]
+            ok: np.ndarray = (sa == sb).mean(axis=1) >= threshold
+            return ok
+        return units.jaccard(a, b) >= threshold
+
+    counted = pairs["counted"] == 1
+    kept_apart = int(passing(*_unique_pairs(pairs["a"][counted], pairs["b"][counted])).sum())
+    a, b = _unique_pairs(pairs["a"][~counted], pairs["b"][~counted])
+    ok = passing(a, b) & (units.guard[units.pos(a)] == units.guard[units.pos(b)])
     a, b, sim = a[ok], b[ok], units.jaccard(a[ok], b[ok])
     u, v = np.concatenate((a, b)), np.concatenate((b, a))
     rows = _split_rows(_route(u.astype(np.uint64), parts), parts, u=u, v=v, sim=np.concatenate((sim, sim)))
