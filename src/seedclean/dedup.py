@@ -539,8 +539,9 @@ def guard_profile(data: np.ndarray, bounds: np.ndarray, guard_words: str) -> np.
     """Per unit of the packed UTF-8 keys, a 64-bit digest of how many times each guard word
     occurs among its tokens (0 when none does).
 
-    Verification refuses a candidate pair whose digests differ (and counts it when its
-    similarity passed: the pairs the guard kept apart). :func:`guard_profile_reference` is its twin.
+    Near edges come from LSH buckets of (band key, digest), so units whose guard words differ
+    never become candidates; a second pass over the band keys alone counts the similar pairs the
+    guard kept apart. :func:`guard_profile_reference` is its twin.
     """
     words = guard_words_list(guard_words)
     if not words or not HAVE_NUMBA:
