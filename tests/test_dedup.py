@@ -352,3 +352,38 @@ def test_min_shingles_makes_few_shingle_units_exact_only() -> None:
         assert exact.exact_removed == 1  # exact copies are found whatever the shingle count
     with pytest.raises(ValueError, match="min_shingles"):
         DedupOptions(min_shingles=0)
+
+
+@given(
+    st.lists(st.integers(0, 5), min_size=2, max_size=12),
+    st.lists(st.integers(0, 12), min_size=1, max_size=6),
+    st.integers(0, 2**16),
+)
+def test_a_negated_copy_never_changes_what_happens_to_the_others(picks: list[int], spots: list[int], seed: int) -> None:
+    """Units with other guard words live in other LSH buckets: adding negated copies of some
+    units anywhere in the input changes nothing for the units already there."""
+    import random
+
+    rng = random.Random(seed)
+    words = (
+        "hợp tác kinh tế thương mại đầu tư năng lượng giáo dục khoa học công nghệ văn hóa du lịch "
+        "quốc phòng an ninh nông nghiệp y tế giao thông vận tải xây dựng tài chính ngân hàng"
+    ).split()
+    bases = [" ".join(rng.sample(words, 24)) for _ in range(3)]
+
+    def variant(k: int) -> str:
+        text = bases[k % 3].split()
+        if k >= 3:  # a near copy: one word changed
+            text[rng.randrange(len(text))] = "mới"
+        return " ".join(text) + "."
+
+    plain = [variant(k) for k in picks]
+    with dedup(plain) as result:
+        expected = [t for t in result]
+    mixed: list[str] = list(plain)
+    for spot in spots:
+        mixed.insert(min(spot, len(mixed)), "Không " + variant(rng.randrange(6)))
+    with dedup(mixed, keep_empty=True) as result:
+        outputs = list(result)
+    kept_plain = [out for text, out in zip(mixed, outputs) if not text.startswith("Không ") and out]
+    assert kept_plain == expected
