@@ -349,7 +349,7 @@ class DedupResult:
     timings: dict[str, float] = field(default_factory=dict)
     _spool: Any = None
     _keep: np.ndarray | None = None
-    _unit_start: list[int] = field(default_factory=list)
+    _unit_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _offset_runs: list[tuple[int, int]] = field(default_factory=list)  # (first document, line offset) runs
     dropped_units: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # by ``min_kept``
     guard_kept_apart: int = 0  # candidate pairs similar enough whose guard words differ: not near copies
@@ -923,7 +923,7 @@ class Deduplicator:
         self.dropped_units = np.zeros(0, dtype=np.int64)  # units the document policy dropped
         self.n_docs = 0
         self.line_offsets: list[tuple[int, int]] = []  # (first document, line offset) of pieces read from ranges
-        self.unit_start: list[int] = []
+        self.unit_start = _Growing(np.int64)  # first unit of each document
         self.unit_doc = _Growing(np.int32)
         self.unit_index = _Growing(np.int32)
         self.unit_len = _Growing(np.int32)
@@ -965,7 +965,7 @@ class Deduplicator:
         ids = p.docs.ids
         for k in [k for k, name in enumerate(ids) if not name]:  # a library record without an id: its number
             ids[k] = str(first + k)
-        self.unit_start.extend((self.unit_doc.size + starts).tolist())
+        self.unit_start.extend(self.unit_doc.size + starts)
         self.unit_doc.extend(np.repeat(np.arange(first, first + len(units), dtype=np.int32), units))
         self.unit_index.extend((np.arange(int(units.sum())) - np.repeat(starts, units)).astype(np.int32))
         self.unit_len.extend(p.lengths)
@@ -1094,7 +1094,7 @@ class Deduplicator:
             timings={k: round(v, 4) for k, v in self.timings.items()},
             _spool=self._spool,
             _keep=keep,
-            _unit_start=self.unit_start,
+            _unit_start=self.unit_start.view(),
             _offset_runs=self.line_offsets,
             dropped_units=self.dropped_units,
             guard_kept_apart=self.guard_kept_apart,
@@ -1127,7 +1127,7 @@ class Deduplicator:
         exact = champ_of_unit[removed] == champ_of_unit[kept]
         keep = np.ones(n, dtype=bool)
         keep[removed] = False
-        starts = np.asarray(self.unit_start, dtype=np.int64)
+        starts = self.unit_start.view()
         clusters = build_clusters(self.documents, starts, removed, kept, exact, sim_of[champ_of_unit[removed]])
         self.dropped_units = apply_document_policy(
             self.options.min_kept, self.documents, starts, self.unit_len.view(), removed, kept
