@@ -222,7 +222,7 @@ def _known_syllable(run, n, slots, offsets, points, mask):  # pragma: no cover -
 
 
 @numba.njit(cache=True, nogil=True)
-def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_tones):  # pragma: no cover
+def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_tones, longest):  # pragma: no cover
     """One code per ``\\n``-separated line of the UTF-8 ``data``: 1 (FULL) or the TONES (2) and
     LEGACY (4) bits (see :mod:`seedclean.prescan`, whose Python twin this must equal)."""
     n_lines = 1
@@ -230,7 +230,7 @@ def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_ton
         if b == 10:
             n_lines += 1
     out = np.zeros(n_lines, dtype=np.uint8)
-    run = np.zeros(16, dtype=np.int32)
+    run = np.zeros(longest + 1, dtype=np.int32)
     size = len(classes)
     line = 0
     i = 0
@@ -276,14 +276,14 @@ def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_ton
                 break
             # letters: a run the tone step would look at ends at the first non-letter
             if f & 2:
-                if run_len < 16:
+                if run_len <= longest:
                     run[run_len] = lower[c]
                 run_len += 1
                 if f & 4:
                     run_vn = True
             else:
                 if check_tones and run_vn:
-                    if run_len > 8 or not _known_syllable(run, run_len, slots, offsets, points, mask):
+                    if run_len > longest or not _known_syllable(run, run_len, slots, offsets, points, mask):
                         tones_bad = True
                 run_len = 0
                 run_vn = False

@@ -61,7 +61,7 @@ DEEP = 32  # outside Latin-1 and cp1252: the line has no legacy bytes behind it
 
 _PUNCT = "\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026"  # – — ‘ ’ “ ” • …
 _TONES = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
-MAX_SYLLABLE = 8  # letters; the longest Vietnamese syllable ("nghiêng") has 7
+MAX_SYLLABLE = 8  # letters in the longest canonical syllable; a longer run of letters is never one
 
 
 def _vietnamese_letters() -> str:
@@ -222,6 +222,6 @@ def lines_needing_work(texts: list[str], style: str | None) -> np.ndarray:
     data = np.frombuffer("\n".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)
     slots, offsets, points, mask = _syllable_index(style)
     flags: np.ndarray = compiled().prescan_kernel(
-        data, char_classes(), lower_table(), slots, offsets, points, mask[0], style is not None
+        data, char_classes(), lower_table(), slots, offsets, points, mask[0], style is not None, MAX_SYLLABLE
     )
     return flags
