@@ -458,11 +458,12 @@ def normalize_many(texts: list[str], options: NormalizeOptions | None = None, **
             raise TypeError(f"normalize_many() expects a list of str, found a {type(text).__name__} in it")
     opts = _options(options, overrides)
     needs = lines_needing_work(texts, _style(opts))
-    ends = np.cumsum(np.fromiter((t.count("\n") + 1 for t in texts), dtype=np.int64, count=len(texts)))
+    lines = np.fromiter((t.count("\n") + 1 for t in texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lines)
     # every line with work, and the text it belongs to (no per-text numpy call)
     worked = np.flatnonzero(needs)
     owner = np.searchsorted(ends, worked, side="right")
-    first = ends[owner] - np.fromiter((texts[i].count("\n") + 1 for i in owner.tolist()), np.int64, len(owner))
+    first = ends[owner] - lines[owner]
     per_text: dict[int, list[tuple[int, int]]] = {}
     for i, line, need in zip(owner.tolist(), (worked - first).tolist(), needs[worked].tolist()):
         per_text.setdefault(i, []).append((line, need))

@@ -50,6 +50,7 @@ from .dedup import (
     _with_text,
     apply_document_policy,
     build_clusters,
+    guard_words_list,
     prepare_batch,
     priority_order,
     shift_record,
@@ -147,7 +148,9 @@ def _exact_reduce(keep: str, *chunks: dict[str, np.ndarray]) -> tuple[np.ndarray
     return rows["uid"][other][order], champ[other][order]
 
 
-def _band_map(p: Prepared, base: int, parts: int, bands: int, *exact: tuple[np.ndarray, np.ndarray]) -> Any:
+def _band_map(
+    p: Prepared, base: int, parts: int, bands: int, count_guard: bool, *exact: tuple[np.ndarray, np.ndarray]
+) -> Any:
     n = len(p.counts)
     uid = base + np.arange(n, dtype=np.int64)
     champion = np.ones(n, dtype=bool)
@@ -159,11 +162,12 @@ def _band_map(p: Prepared, base: int, parts: int, bands: int, *exact: tuple[np.n
     raw = p.band_keys[rows].reshape(-1)
     uids = np.repeat(uid[rows], bands)
     guard = np.repeat(p.guard[rows], bands)
-    # stream 0: buckets of (band key, guard words), where near edges come from; stream 1: the band
-    # keys alone, for the pairs the guard words keep apart (counted, never edges)
-    stream = np.repeat(np.array([0, 1], dtype=np.int8), len(raw))
-    key = np.concatenate((raw ^ guard, raw))
-    columns = {"band": np.tile(band, 2), "key": key, "uid": np.tile(uids, 2), "guard": np.tile(guard, 2)}
+    # stream 0: buckets of (band key, guard words), where near edges come from; stream 1 (only with
+    # guard words): the band keys alone, for the pairs the guard words keep apart (counted, never edges)
+    copies = 2 if count_guard else 1
+    stream = np.repeat(np.arange(copies, dtype=np.int8), len(raw))
+    key = np.concatenate((raw ^ guard, raw)[:copies])
+    columns = {"band": np.tile(band, copies), "key": key, "uid": np.tile(uids, copies), "guard": np.tile(guard, copies)}
     return _out(_split_rows(_route(key, parts), parts, stream=stream, **columns))
 
 
@@ -534,7 +538,10 @@ def _dedup_pieces(
     t0 = time.perf_counter()
     exact_maps = [_call("exact_map", parts, p, int(bases[i]), parts) for i, p in enumerate(pieces)]
     exact = [_call("exact_reduce", 1, options.keep, *[m[q] for m in exact_maps])[0] for q in range(parts)]
-    band_maps = [_call("band_map", parts, p, int(bases[i]), parts, bands, *exact) for i, p in enumerate(pieces)]
+    count_guard = bool(guard_words_list(options.guard_words))
+    band_maps = [
+        _call("band_map", parts, p, int(bases[i]), parts, bands, count_guard, *exact) for i, p in enumerate(pieces)
+    ]
     pairs = [_call("band_reduce", parts, parts, *[m[q] for m in band_maps]) for q in range(parts)]
     by_verify = [[pairs[q][r] for q in range(parts)] for r in range(parts)]
     requests = [_call("request", 1, *chunks)[0] for chunks in by_verify]

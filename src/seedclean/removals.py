@@ -59,7 +59,6 @@ class RemovalCollector:
         self.removed = np.concatenate((arrays["removed"], extra))[order]
         self.kept = np.concatenate((arrays["kept"], np.full(len(extra), -1, dtype=np.int64)))[order]
         self.kind = np.concatenate((np.where(arrays["exact"], 0, 1), np.full(len(extra), 2)))[order].astype(np.int8)
-        self.exact = self.kind == 0
         self.similarity = np.concatenate((arrays["similarity"], np.full(len(extra), np.nan)))[order]
         self.cluster = np.concatenate((arrays["cluster"], np.full(len(extra), -1, dtype=np.int64)))[order]
         per_doc = docs.units_in
@@ -168,7 +167,8 @@ class RemovalCollector:
                     name: batch.column(name) for name in ("file", "record_id", "id_from", "doc", "unit", "start", "end")
                 }
                 columns["kind"] = pa.array(np.array(["exact", "near", "document"])[self.kind[rows]], pa.string())
-                columns["similarity"] = pa.array(np.where(self.exact[rows], 1.0, np.round(self.similarity[rows], 4)))
+                exact = self.kind[rows] == 0
+                columns["similarity"] = pa.array(np.where(exact, 1.0, np.round(self.similarity[rows], 4)))
                 columns["cluster"] = pa.array(self.cluster[rows], pa.int64())
                 columns["kept_file"] = pa.array([m[0] for m in meta], pa.string())
                 columns["kept_record_id"] = pa.array([m[1] for m in meta], pa.string())
