@@ -220,6 +220,31 @@ def test_disk_full_while_writing_jsonl_leaves_no_temporary(tmp_path: Path, monke
     assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "c.jsonl").exists()
 
 
+def test_failure_while_the_removal_table_streams_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seedclean.removals
+
+    src = tmp_path / "c.jsonl"
+    paragraphs = distinct_paragraphs(60)
+    copies = [t for t in paragraphs for _ in range(2)]  # each paragraph, then its copy
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in copies), encoding="utf-8")
+    monkeypatch.setattr(seedclean.removals, "_FLUSH_ROWS", 3)  # batches go to the compression thread early
+    real_add = write_mod._JsonlSink.add
+    calls = []
+
+    def add_then_fail(self: Any, text: str, record: Any) -> None:
+        calls.append(1)
+        if len(calls) == 50:  # 49 copies removed by now: their rows are streaming
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_add(self, text, record)
+
+    monkeypatch.setattr(write_mod._JsonlSink, "add", add_then_fail)
+    res = invoke("run", str(src), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 4 and "No space left on device" in res.output
+    assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "removed.parquet").exists()
+
+
 # 7. SIGTERM ----------------------------------------------------------------------------------
 def test_sigterm_while_writing_cleans_up_and_exits_143(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "c.jsonl"

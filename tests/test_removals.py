@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from click.testing import CliRunner
 
 import seedclean
@@ -112,13 +113,13 @@ def test_record_ids_in_documents_parquet_and_the_report(tmp_path: Path) -> None:
     assert "c.jsonl:2 #0 (record r1), c.jsonl:3 #0 (record r2)" in page
 
 
-def test_removal_table_is_the_same_spooled_in_parts_or_kept_in_memory(tmp_path: Path, monkeypatch) -> None:
+def test_removal_table_is_the_same_written_in_many_batches_or_one(tmp_path: Path, monkeypatch) -> None:
     import seedclean.removals
 
     src = tmp_path / "in.txt"
     src.write_text("\n\n".join(corpus(60)) + "\n", encoding="utf-8")
     invoke("run", str(src), "--out", str(tmp_path / "memory"))
-    monkeypatch.setattr(seedclean.removals, "_FLUSH_ROWS", 7)  # many parts on disk, and a last partial one
+    monkeypatch.setattr(seedclean.removals, "_FLUSH_ROWS", 7)  # many batches, and a last partial one
     invoke("run", str(src), "--out", str(tmp_path / "parts"))
     memory = pq.read_table(tmp_path / "memory" / "removed.parquet")
     assert memory.num_rows > 20
@@ -139,3 +140,30 @@ def test_no_removed_text_leaves_the_texts_out_and_nothing_else(tmp_path: Path) -
     report = json.loads((tmp_path / "without" / "report.json").read_text(encoding="utf-8"))
     assert report["options"]["removed_text"] is False
     invoke("report", str(tmp_path / "without"), "--html")  # re-rendering from the tables still works
+
+
+def test_the_collector_refuses_a_unit_removed_for_a_later_one(tmp_path: Path) -> None:
+    """Rows are streamed with their kept side, which needs every kept unit to come first."""
+    import numpy as np
+
+    from seedclean.dedup import DocumentTable
+    from seedclean.removals import RemovalCollector
+
+    class Clusters:
+        def __init__(self, removed: int, kept: int) -> None:
+            self.removed, self.kept = removed, kept
+
+        def arrays(self) -> dict[str, np.ndarray]:
+            return {
+                "removed": np.array([self.removed]),
+                "kept": np.array([self.kept]),
+                "exact": np.array([True]),
+                "similarity": np.array([1.0]),
+                "cluster": np.array([0]),
+            }
+
+    docs = DocumentTable(["a", "b"], ["", ""], ["", ""], ["", ""], np.array([1, 1]), np.array([5, 5]))
+    path = tmp_path / "removed.parquet"
+    RemovalCollector(Clusters(1, 0), docs, path).close()  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="later one"):
+        RemovalCollector(Clusters(0, 1), docs, path)  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
@@ -409,11 +410,15 @@ class DedupResult:
         """Every removed unit as a pyarrow Table (columns in ``seedclean.removals.SCHEMA_DOC``):
         record id (a dict's ``id`` field, else the record's position), unit, kind, similarity,
         the unit kept in its place and both texts. Reads the spooled documents once."""
+        import pyarrow.parquet as pq
+
         from .removals import RemovalCollector
 
         if not isinstance(self.clusters, ClusterList):
             raise TypeError("this result has no cluster arrays to build a removal table from")
-        collector = RemovalCollector(self.clusters, self.documents, dropped=self.dropped_units)
+        folder = tempfile.TemporaryDirectory(prefix="seedclean-removed-")
+        path = Path(folder.name) / "removed.parquet"
+        collector = RemovalCollector(self.clusters, self.documents, path, dropped=self.dropped_units)
 
         def on_units(d: int, record: Any, prefixes: list[str], texts: list[str]) -> None:
             rid, source = str(d), "position"
@@ -426,9 +431,14 @@ class DedupResult:
                 rid, source = meta.get("record_id", record.id), meta.get("id_from", "doc")
             collector.on_document(d, "", rid, source, prefixes, texts)
 
-        for _ in self.iter_documents(on_units):
-            pass
-        return collector.table()
+        with folder:
+            try:
+                for _ in self.iter_documents(on_units):
+                    pass
+                collector.finish()
+            finally:
+                collector.close()
+            return pq.read_table(path)
 
     def explain(self, record_id: Any) -> list[dict[str, Any]]:
         """What happened to each unit of the record named ``record_id`` (see :attr:`removed`):

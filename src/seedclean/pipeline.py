@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from itertools import islice
@@ -233,11 +234,11 @@ def _one_step(
     return value
 
 
-def _collector(result: Any, with_text: bool = True) -> RemovalCollector | None:
-    """A removal-table collector for the result (both engines give a ClusterList)."""
+def _collector(result: Any, path: Path, with_text: bool = True) -> RemovalCollector | None:
+    """A removal-table collector writing to ``path`` (both engines give a ClusterList)."""
     if not isinstance(result.clusters, ClusterList):
         return None
-    return RemovalCollector(result.clusters, result.documents, with_text, result.dropped_units)
+    return RemovalCollector(result.clusters, result.documents, path, with_text, result.dropped_units)
 
 
 def _run_claimed(
@@ -302,7 +303,8 @@ def _run_claimed(
     t0 = time.perf_counter()
     folder.begin(set() if opts.dry_run else {f.rel for f in files})
     writer = CorpusWriter(out, opts.text_field, folder.target)
-    collector = _collector(result, opts.removed_text)
+    table_tmp = temp_path(out / REMOVED_FILE)
+    collector = _collector(result, table_tmp, opts.removed_text)
 
     def on_units(d: int, record: Any, prefixes: list[str], texts: list[str]) -> None:
         if collector is not None and collector.wants(d, len(texts)):
@@ -336,46 +338,58 @@ def _run_claimed(
     except BaseException:
         if sink is not None:
             sink.abort()
+        if collector is not None:
+            collector.close()
+        table_tmp.unlink(missing_ok=True)
         raise
     result.close()
     folder.finish()
     per_file = _per_file_figures(table, file_of, [f.name for f in files])
     timings = {"read_normalize_fingerprint": round(t_read, 3), **result.timings}
-    timings["write"] = round(time.perf_counter() - t0, 3)
+    # the removal table's rows are made while the corpus is written: their time is the table's, not the write's
+    table_seconds = collector.seconds if collector is not None else 0.0
+    timings["write"] = round(time.perf_counter() - t0 - table_seconds, 3)
     timings["total"] = round(time.perf_counter() - t_start, 3)
     t_report = time.perf_counter()
-    rep = report_mod.build_report(
-        result,
-        files=report_mod.file_summaries(per_file),
-        lowest=[report_mod.cut_texts(r) for r in collector.lowest()] if collector is not None else [],
-        warnings=warnings.items,
-        inputs=[display_name(i) for i in inputs],
-        extra_options={
-            "config_file": opts.config_file,
-            "max_record_bytes": opts.max_record_bytes,
-            "id_field": opts.id_field,
-            "text_field": opts.text_field,
-            "include": list(opts.include),
-            "exclude": list(opts.exclude),
-            "dry_run": opts.dry_run,
-            "workers": opts.workers,
-            "engine": opts.engine,
-            "removed_text": opts.removed_text,
-        },
-        timings=timings,
-    )
-    atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
-    atomic_write(out / report_mod.WARNINGS_FILE, report_mod.warnings_lines(warnings.items))
-    atomic_write(out / "report.html", report_mod.render_html(rep).encode("utf-8"))
-    t_table = time.perf_counter()
-    if collector is not None:
-        tmp = temp_path(out / REMOVED_FILE)
-        try:
-            collector.write(tmp)
-            os.replace(tmp, out / REMOVED_FILE)
-        finally:
-            tmp.unlink(missing_ok=True)
-    rep["timings"]["removal_table"] = round(time.perf_counter() - t_table, 3)
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="seedclean-report") as background:
+            # documents.parquet is compressed while the report is built (pyarrow releases the GIL)
+            documents_written = background.submit(
+                lambda: atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
+            )
+            rep = report_mod.build_report(
+                result,
+                files=report_mod.file_summaries(per_file),
+                lowest=[report_mod.cut_texts(r) for r in collector.lowest()] if collector is not None else [],
+                warnings=warnings.items,
+                inputs=[display_name(i) for i in inputs],
+                extra_options={
+                    "config_file": opts.config_file,
+                    "max_record_bytes": opts.max_record_bytes,
+                    "id_field": opts.id_field,
+                    "text_field": opts.text_field,
+                    "include": list(opts.include),
+                    "exclude": list(opts.exclude),
+                    "dry_run": opts.dry_run,
+                    "workers": opts.workers,
+                    "engine": opts.engine,
+                    "removed_text": opts.removed_text,
+                },
+                timings=timings,
+            )
+            atomic_write(out / report_mod.WARNINGS_FILE, report_mod.warnings_lines(warnings.items))
+            atomic_write(out / "report.html", report_mod.render_html(rep).encode("utf-8"))
+            documents_written.result()
+        t_table = time.perf_counter()
+        if collector is not None:
+            collector.finish()  # the last rows; the earlier ones were compressed during the write
+            os.replace(table_tmp, out / REMOVED_FILE)
+    except BaseException:
+        if collector is not None:
+            collector.close()
+        table_tmp.unlink(missing_ok=True)
+        raise
+    rep["timings"]["removal_table"] = round(table_seconds + time.perf_counter() - t_table, 3)
     t_report += time.perf_counter() - t_table  # report.json, report.html, documents.parquet, warnings.jsonl
     rep["timings"]["report"] = round(time.perf_counter() - t_report, 3)  # report.json itself: a bounded summary
     atomic_write(out / "report.json", report_mod.dumps(rep).encode("utf-8"))

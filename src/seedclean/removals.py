@@ -8,7 +8,7 @@ units and of the units kept in their place. Columns are described in ``SCHEMA_DO
 from __future__ import annotations
 
 import heapq
-import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +41,39 @@ SCHEMA_DOC = {
 
 
 AUDIT_ROWS = 20  # near removals with the lowest similarity kept for the report
-_FLUSH_ROWS = 65_536  # removed rows buffered before they go to the temporary file
+_FLUSH_ROWS = 8_192  # removed rows buffered before they go to the compression thread
+
+
+class _RowBuffer:
+    """Rows of the removal table not yet spooled: one entry per row in ``unit``, ``start``,
+    ``end`` and ``text``; one per document with rows in the others (``rows``: how many)."""
+
+    def __init__(self) -> None:
+        self.unit: list[int] = []
+        self.start: list[int] = []
+        self.end: list[int] = []
+        self.text: list[str] = []
+        self.docs: list[int] = []
+        self.rows: list[int] = []
+        self.file: list[str] = []
+        self.record_id: list[str] = []
+        self.id_from: list[str] = []
 
 
 class RemovalCollector:
-    """Streams the removal table while documents go by (``on_document``), then ``write`` fills in
-    the kept side and writes removed.parquet. Memory: the texts of the units kept for others and
-    one buffer of rows; the removed units' rows and texts go to a temporary file as they come."""
+    """Streams the removal table to ``path`` while documents go by (``on_document``); ``finish``
+    completes the file. A unit is only ever removed in favour of an earlier one, so each row's
+    kept side is known when the row is made: rows are written in batches as they come, and a
+    background thread compresses them (pyarrow releases the GIL) while the corpus is written.
+    Memory: the texts of the units kept for others and two batches of rows."""
 
     def __init__(
-        self, clusters: ClusterList, docs: DocumentTable, with_text: bool = True, dropped: np.ndarray | None = None
+        self,
+        clusters: ClusterList,
+        docs: DocumentTable,
+        path: Path,
+        with_text: bool = True,
+        dropped: np.ndarray | None = None,
     ) -> None:
         arrays = clusters.arrays()
         # units the document policy dropped (``dropped``) are rows too, with no unit kept in their place
@@ -58,6 +81,8 @@ class RemovalCollector:
         order = np.argsort(np.concatenate((arrays["removed"], extra)), kind="stable")
         self.removed = np.concatenate((arrays["removed"], extra))[order]
         self.kept = np.concatenate((arrays["kept"], np.full(len(extra), -1, dtype=np.int64)))[order]
+        if np.any(self.kept >= self.removed):
+            raise ValueError("a unit is removed in favour of a later one: the removal table cannot be streamed")
         self.kind = np.concatenate((np.where(arrays["exact"], 0, 1), np.full(len(extra), 2)))[order].astype(np.int8)
         self.similarity = np.concatenate((arrays["similarity"], np.full(len(extra), np.nan)))[order]
         self.cluster = np.concatenate((arrays["cluster"], np.full(len(extra), -1, dtype=np.int64)))[order]
@@ -77,10 +102,14 @@ class RemovalCollector:
         self.doc_wanted: list[bool] = (before[starts + per_doc] > before[starts]).tolist()
         self.kept_texts: dict[int, str] = {}
         self.doc_meta: dict[int, tuple[str, str]] = {}  # doc -> (file, record id), for kept units' documents
-        self.buffer: list[tuple[Any, ...]] = []
+        self.buffer = _RowBuffer()
+        self.rows_done = 0
         self.audit: list[tuple[float, int, int, int, str]] = []  # max-heap (negated) of the lowest near rows
-        self.spool = tempfile.TemporaryDirectory(prefix="seedclean-removed-")
-        self.parts: list[Path] = []
+        self.seconds = 0.0  # time the caller's thread spent on the table (the compression thread's is hidden)
+        self.path = path
+        self._writer: Any = None
+        self._thread: Any = None
+        self._pending: Any = None
 
     def wants(self, d: int, units: int) -> bool:
         """Whether document ``d`` (of ``units`` units) holds a removed unit or one kept for another."""
@@ -92,9 +121,11 @@ class RemovalCollector:
         self, d: int, file: str, record_id: str, id_from: str, prefixes: list[str], texts: list[str]
     ) -> None:
         """Called in input order for each document ``wants`` accepted, with its units (normalised)."""
+        t0 = time.perf_counter()
         base = int(self.unit_start[d])
-        doc_id = self.docs.ids[d]
+        buf = self.buffer
         pos = 0
+        rows = 0
         for k, (prefix, text) in enumerate(zip(prefixes, texts)):
             pos += len(prefix.lstrip("\n") if k == 0 else prefix)
             uid = base + k
@@ -103,47 +134,33 @@ class RemovalCollector:
                 if self.with_text:
                     self.kept_texts[uid] = text
             row = int(self.row_of[uid])
-            if row >= 0 and self.kind[row] == 1:  # near
-                item = (-float(self.similarity[row]), -d, -k, row, text)
-                if len(self.audit) < AUDIT_ROWS:
-                    heapq.heappush(self.audit, item)
-                elif item > self.audit[0]:
-                    heapq.heapreplace(self.audit, item)
             if row >= 0:
-                self.buffer.append(
-                    (row, file, record_id, id_from, doc_id, k, pos, pos + len(text), text if self.with_text else "")
-                )
+                if self.kind[row] == 1:  # near
+                    item = (-float(self.similarity[row]), -d, -k, row, text)
+                    if len(self.audit) < AUDIT_ROWS:
+                        heapq.heappush(self.audit, item)
+                    elif item > self.audit[0]:
+                        heapq.heapreplace(self.audit, item)
+                buf.unit.append(k)
+                buf.start.append(pos)
+                buf.end.append(pos + len(text))
+                buf.text.append(text if self.with_text else "")
+                rows += 1
             pos += len(text)
-        if len(self.buffer) >= _FLUSH_ROWS:
+        if rows:
+            buf.docs.append(d)
+            buf.rows.append(rows)
+            buf.file.append(file)
+            buf.record_id.append(record_id)
+            buf.id_from.append(id_from)
+        if len(buf.unit) >= _FLUSH_ROWS:
             self._flush()
+        self.seconds += time.perf_counter() - t0
 
-    def _buffered(self) -> Any:
-        """The buffered rows as an Arrow table (and the buffer emptied)."""
+    def _schema(self) -> Any:
         import pyarrow as pa
 
-        cols = list(zip(*self.buffer)) if self.buffer else [()] * 9
-        names = ("row", "file", "record_id", "id_from", "doc", "unit", "start", "end", "text")
-        types = (pa.int64(), *[pa.string()] * 4, pa.int64(), pa.int64(), pa.int64(), pa.string())
-        self.buffer = []
-        return pa.table({n: pa.array(c, t) for n, c, t in zip(names, cols, types)})
-
-    def _flush(self) -> None:
-        import pyarrow.parquet as pq
-
-        if not self.buffer:
-            return
-        path = Path(self.spool.name) / f"{len(self.parts):06d}.parquet"
-        pq.write_table(self._buffered(), path)
-        self.parts.append(path)
-
-    def write(self, path: Path) -> None:
-        """Write removed.parquet to ``path``: the streamed rows with the kept side filled in."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        starts = self.unit_start
-        ids = self.docs.ids
-        schema = pa.schema(
+        return pa.schema(
             [
                 (name, pa.int64() if name in _INT_COLUMNS else pa.float64() if name == "similarity" else pa.string())
                 for name in SCHEMA_DOC
@@ -151,35 +168,85 @@ class RemovalCollector:
             ],
             metadata={f"column:{k}".encode(): v.encode() for k, v in SCHEMA_DOC.items()},
         )
-        with pq.ParquetWriter(path, schema) as out:
-            # the parts spooled on the way, then the rows still buffered (all of them in a small run)
-            for part in [*self.parts, None]:
-                batch = pq.read_table(part) if part is not None else self._buffered()
-                if not batch.num_rows:
-                    continue
-                rows = batch.column("row").to_numpy()
-                kept = self.kept[rows]
-                twin = kept >= 0  # False for the rows of the document policy
-                kept_doc = np.where(twin, np.searchsorted(starts, kept, side="right") - 1, -1)
-                kept_docs = kept_doc.tolist()
-                meta = [self.doc_meta.get(d, ("", "")) for d in kept_docs]
-                columns: dict[str, Any] = {
-                    name: batch.column(name) for name in ("file", "record_id", "id_from", "doc", "unit", "start", "end")
-                }
-                columns["kind"] = pa.array(np.array(["exact", "near", "document"])[self.kind[rows]], pa.string())
-                exact = self.kind[rows] == 0
-                columns["similarity"] = pa.array(np.where(exact, 1.0, np.round(self.similarity[rows], 4)))
-                columns["cluster"] = pa.array(self.cluster[rows], pa.int64())
-                columns["kept_file"] = pa.array([m[0] for m in meta], pa.string())
-                columns["kept_record_id"] = pa.array([m[1] for m in meta], pa.string())
-                columns["kept_doc"] = pa.array([ids[d] if d >= 0 else "" for d in kept_docs], pa.string())
-                columns["kept_unit"] = pa.array(np.where(twin, kept - starts[np.maximum(kept_doc, 0)], -1), pa.int64())
-                if self.with_text:
-                    columns["text"] = batch.column("text")
-                    texts = self.kept_texts
-                    columns["kept_text"] = pa.array([texts.get(u, "") for u in kept.tolist()], pa.string())
-                out.write_table(pa.table([columns[n] for n in schema.names], schema=schema))
-        self.spool.cleanup()
+
+    def _rows(self) -> Any:
+        """The buffered rows, kept side included, as an Arrow table (and the buffer emptied).
+        Values shared by many rows (a document's, a kept unit's) are made once and repeated."""
+        import pyarrow as pa
+
+        buf, self.buffer = self.buffer, _RowBuffer()
+        n = len(buf.unit)
+        # rows arrive in input order, and removed units' rows ascend with their unit number
+        rows = np.arange(self.rows_done, self.rows_done + n, dtype=np.int64)
+        self.rows_done += n
+        by_doc = pa.array(np.repeat(np.arange(len(buf.rows), dtype=np.int64), buf.rows))
+        ids, starts = self.docs.ids, self.unit_start
+        kept = self.kept[rows]
+        distinct, spread = np.unique(kept, return_inverse=True)
+        by_kept = pa.array(spread.astype(np.int64))
+        kept_doc = np.where(distinct >= 0, np.searchsorted(starts, distinct, side="right") - 1, -1)
+        meta = [self.doc_meta.get(d, ("", "")) for d in kept_doc.tolist()]
+        kind = self.kind[rows]
+        columns: dict[str, Any] = {
+            "file": pa.array(buf.file, pa.string()).take(by_doc),
+            "record_id": pa.array(buf.record_id, pa.string()).take(by_doc),
+            "id_from": pa.array(buf.id_from, pa.string()).take(by_doc),
+            "doc": pa.array([ids[d] for d in buf.docs], pa.string()).take(by_doc),
+            "unit": pa.array(buf.unit, pa.int64()),
+            "start": pa.array(buf.start, pa.int64()),
+            "end": pa.array(buf.end, pa.int64()),
+            "kind": pa.array(np.array(["exact", "near", "document"])[kind], pa.string()),
+            "similarity": pa.array(np.where(kind == 0, 1.0, np.round(self.similarity[rows], 4))),
+            "cluster": pa.array(self.cluster[rows], pa.int64()),
+            "kept_file": pa.array([m[0] for m in meta], pa.string()).take(by_kept),
+            "kept_record_id": pa.array([m[1] for m in meta], pa.string()).take(by_kept),
+            "kept_doc": pa.array([ids[d] if d >= 0 else "" for d in kept_doc.tolist()], pa.string()).take(by_kept),
+            "kept_unit": pa.array(
+                np.where(distinct >= 0, distinct - starts[np.maximum(kept_doc, 0)], -1)[spread], pa.int64()
+            ),
+        }
+        if self.with_text:
+            columns["text"] = utf8_array(buf.text)
+            texts = self.kept_texts
+            columns["kept_text"] = utf8_array([texts.get(u, "") for u in distinct.tolist()]).take(by_kept)
+        schema = self._schema()
+        return pa.table([columns[name] for name in schema.names], schema=schema)
+
+    def _flush(self) -> None:
+        """Hand the buffered rows to the compression thread (after the batch before them)."""
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._writer = pq.ParquetWriter(self.path, self._schema(), compression="zstd", compression_level=1)
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed")
+        table = self._rows()
+        if self._pending is not None:
+            self._pending.result()
+        self._pending = self._thread.submit(self._writer.write_table, table)
+
+    def finish(self) -> None:
+        """Write the rows still buffered and close the file (an empty table when nothing was removed)."""
+        t0 = time.perf_counter()
+        try:
+            if self.buffer.unit or self._writer is None:
+                self._flush()
+            if self._pending is not None:
+                self._pending.result()
+        finally:
+            self.close()
+        self.seconds += time.perf_counter() - t0
+
+    def close(self) -> None:
+        """Stop the compression thread and close the file (its content is complete only after ``finish``)."""
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._pending = None
 
     def lowest(self) -> list[dict[str, Any]]:
         """The near removals with the lowest similarity (ties: input order), kept side included."""
@@ -201,14 +268,19 @@ class RemovalCollector:
             )
         return out
 
-    def table(self) -> Any:
-        """The removal table in memory (for the library; the command streams it to a file)."""
-        import pyarrow.parquet as pq
-
-        with tempfile.TemporaryDirectory(prefix="seedclean-removed-") as folder:
-            path = Path(folder) / REMOVED_FILE
-            self.write(path)
-            return pq.read_table(path)
-
 
 _INT_COLUMNS = {"unit", "start", "end", "cluster", "kept_unit"}
+
+
+def utf8_array(texts: list[str]) -> Any:
+    """``texts`` as an Arrow string array, encoded by ``str.encode`` (about twice as fast as
+    ``pa.array`` on non-ASCII text, which encodes each string through the C API)."""
+    import pyarrow as pa
+
+    encoded = [t.encode("utf-8") for t in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    if offsets[-1] >= 2**31:  # past 32-bit offsets: let pyarrow split it
+        return pa.array(texts, pa.string())
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets.astype(np.int32)), data)
