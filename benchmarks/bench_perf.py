@@ -30,8 +30,8 @@ import seedclean
 # The signature table compares one core with one core: rensa's batch API otherwise runs on a
 # rayon thread pool over every core (and its idle threads then slow whatever runs next).
 os.environ.setdefault("RAYON_NUM_THREADS", "1")
-from seedclean import kernels
-from seedclean.shingle import dedup_key, tokens, word_shingle_hash
+from seedclean.fingerprint import kernels
+from seedclean.fingerprint.shingle import dedup_key, tokens, word_shingle_hash
 
 HERE = Path(__file__).resolve().parent
 NUM_PERM = 128
@@ -177,7 +177,7 @@ def main() -> None:
     assert np.array_equal(check.hashvalues, sigs[0]), "signature differs from datasketch"
 
     # LSH index: seedclean candidates vs datasketch MinHashLSH vs rensa, same signatures
-    from seedclean.lsh import band_keys, candidate_pairs, optimal_params
+    from seedclean.fingerprint.lsh import band_keys, candidate_pairs, optimal_params
 
     bands, rows_per = optimal_params(0.8, NUM_PERM)
     t0 = time.perf_counter()

@@ -18,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 
 import seedclean
-from seedclean.segment import split
+from seedclean.text.segment import split
 
 ROOT = Path(__file__).resolve().parent.parent
 _NUMBER = re.compile(r"\d+")

@@ -5,7 +5,7 @@
 
 Restoration: real Vietnamese paragraphs (seed sentences recombined, cut to 1-60 words) are
 encoded with each legacy encoding, seen through cp1252 as they usually arrive, and passed to
-``seedclean.legacy.fix_legacy``; a paragraph counts as restored when the result equals the
+``seedclean.text.legacy.fix_legacy``; a paragraph counts as restored when the result equals the
 original exactly. TCVN3 paragraphs are lower-cased first (the ABC font has one case for
 marked letters). False conversions: clean paragraphs (Vietnamese Unicode, English docstrings
 and Python code lines from the standard library, French and Icelandic sentences) that
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import corpus
 
-from seedclean.legacy import ENCODINGS, encode, fix_legacy
+from seedclean.text.legacy import ENCODINGS, encode, fix_legacy
 
 BUCKETS = [(1, 4), (5, 9), (10, 29), (30, 60)]
 FRENCH = [

@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 from seedclean import normalize, normalize_and_explain
-from seedclean.legacy import encode
+from seedclean.text.legacy import encode
 
 ICONV = {"tcvn3": "TCVN5712-1", "viscii": "VISCII", "cp1258": "CP1258"}
 OURS = ("vni", "viqr", "vps")

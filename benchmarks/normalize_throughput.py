@@ -20,8 +20,8 @@ from collections import Counter
 from pathlib import Path
 
 from seedclean import NormalizeOptions, normalize_and_explain
-from seedclean.normalize import _run, normalize_many
-from seedclean.prescan import FULL, LEGACY, TONES, lines_needing_work
+from seedclean.text.normalize import _run, normalize_many
+from seedclean.text.prescan import FULL, LEGACY, TONES, lines_needing_work
 
 BATCH = 256
 

@@ -24,7 +24,7 @@ import corpus
 import numpy as np
 
 import seedclean
-from seedclean.shingle import dedup_key, jaccard, shingle_hashes
+from seedclean.fingerprint.shingle import dedup_key, jaccard, shingle_hashes
 
 RATES = [0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5]
 

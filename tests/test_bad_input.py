@@ -22,11 +22,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import seedclean
-from seedclean import segment
 from seedclean.cli import main
-from seedclean.dedup import DedupOptions
-from seedclean.normalize import _TRAILING_RE, NormalizeOptions
-from seedclean.tones import _LETTER, _NON_ASCII, WORD_RE
+from seedclean.clustering.dedup import DedupOptions
+from seedclean.text import segment
+from seedclean.text.normalize import _TRAILING_RE, NormalizeOptions
+from seedclean.text.tones import _LETTER, _NON_ASCII, WORD_RE
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 VI = "Hà Nội là thủ đô của nước Cộng hòa xã hội chủ nghĩa Việt Nam từ năm 1976 đến nay."

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import seedclean
 from seedclean.cli import main
-from seedclean.write import atomic_write
+from seedclean.io.write import atomic_write
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 VI = "Hà Nội là thủ đô của nước Cộng hòa xã hội chủ nghĩa Việt Nam từ năm 1976 đến nay."
@@ -346,7 +346,7 @@ def _run_outputs(out: Path) -> dict[str, object]:
 def test_workers_reading_their_own_pieces_give_one_reads_output(tmp_path: Path, monkeypatch) -> None:
     """With several workers each reads line-aligned pieces of the files itself; ids, line numbers,
     warnings, outputs and reports are what one process reading the files in order gives."""
-    import seedclean.pipeline
+    import seedclean.engines.local
 
     src = _bad_jsonl_folder(tmp_path)
     args = ["run", str(src), "--max-record-bytes", "4000"]
@@ -357,19 +357,19 @@ def test_workers_reading_their_own_pieces_give_one_reads_output(tmp_path: Path, 
     assert {"bad_json", "no_text_field", "too_long", "invalid_utf8", "empty"} <= kinds, kinds
     assert all(w["line"] > 0 for w in warnings if w["file"] == "big.jsonl")
     for piece_bytes in (2_000, 50_000):
-        monkeypatch.setattr(seedclean.pipeline, "PIECE_BYTES", piece_bytes)
+        monkeypatch.setattr(seedclean.engines.local, "PIECE_BYTES", piece_bytes)
         out = tmp_path / f"two-{piece_bytes}"
         assert invoke(*args, "--out", str(out), "--workers", "2").exit_code == 0
         assert _run_outputs(out) == expected, piece_bytes
 
 
 def test_workers_reading_pieces_still_refuse_a_file_without_the_text_field(tmp_path: Path, monkeypatch) -> None:
-    import seedclean.pipeline
+    import seedclean.engines.local
 
     src = tmp_path / "in"
     src.mkdir()
     (src / "a.jsonl").write_text("".join(json.dumps({"body": f"{VI} {k}"}) + "\n" for k in range(200)))
-    monkeypatch.setattr(seedclean.pipeline, "PIECE_BYTES", 1_000)
+    monkeypatch.setattr(seedclean.engines.local, "PIECE_BYTES", 1_000)
     for workers in ("1", "2"):
         res = CliRunner().invoke(main, ["run", str(src), "--out", str(tmp_path / workers), "--workers", workers])
         assert res.exit_code == 3, res.output  # an input error

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from seedclean import cluster
-from seedclean.lsh import candidate_pairs
-from seedclean.ray_engine import _large_star, _route, _small_star, _split_rows
+from seedclean.clustering import stages as cluster
+from seedclean.engines.ray_engine import _large_star, _route, _small_star, _split_rows
+from seedclean.fingerprint.lsh import candidate_pairs
 
 keys_matrix = st.integers(1, 40).flatmap(
     lambda n: st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), min_size=n, max_size=n)

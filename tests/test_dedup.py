@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from strategies import vietnamese_text
 
 from seedclean import DedupOptions, Document, dedup, dedup_key, normalize
-from seedclean.segment import split
-from seedclean.shingle import tokens
+from seedclean.fingerprint.shingle import tokens
+from seedclean.text.segment import split
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 
@@ -142,7 +142,7 @@ def test_same_input_same_output() -> None:
 
 
 def test_report_lists_a_bounded_number_of_documents_the_ones_that_lost_most() -> None:
-    from seedclean import report
+    from seedclean.report import summary as report
 
     docs = ["Một đoạn văn duy nhất số " + str(i) + "." for i in range(1_200)]
     docs[700] = "Lặp lại đây.\n\nLặp lại đây.\n\nLặp lại đây."  # the one document that loses units
@@ -236,8 +236,8 @@ def test_document_granularity_removes_near_duplicate_documents_whole() -> None:
     )
 )
 def test_guard_profile_agrees_with_its_reference_twin(keys: list[str]) -> None:
-    from seedclean.dedup import DedupOptions, guard_profile, guard_profile_reference
-    from seedclean.kernels import _pack
+    from seedclean.clustering.dedup import DedupOptions, guard_profile, guard_profile_reference
+    from seedclean.fingerprint.kernels import _pack
 
     words = DedupOptions().guard_words
     plain = guard_profile_reference(keys, words)
@@ -264,7 +264,7 @@ _SHARED = "Đoạn văn riêng của bài báo thứ ba nói về thời tiết 
 
 
 def test_min_kept_drops_a_mostly_copied_document_and_says_so() -> None:
-    from seedclean.removals import RemovalCollector  # noqa: F401  (the table below comes through it)
+    from seedclean.report.removals import RemovalCollector  # noqa: F401  (the table below comes through it)
 
     original = "\n\n".join(_PARAS)
     copied = "\n\n".join([*_PARAS[:3], _UNIQUE])  # three paragraphs copied, one short one of its own

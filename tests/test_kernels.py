@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import mixed_text, vietnamese_text
 
-from seedclean import kernels
-from seedclean.shingle import dedup_key
+from seedclean.fingerprint import kernels
+from seedclean.fingerprint.shingle import dedup_key
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 

@@ -17,8 +17,8 @@ from strategies import SYLLABLES
 
 from seedclean import normalize
 from seedclean.cli import main
-from seedclean.legacy import ENCODINGS, decode, decode_bytes, detect, encode
-from seedclean.legacy_tables import TCVN3, VISCII, VPS
+from seedclean.text.legacy import ENCODINGS, decode, decode_bytes, detect, encode
+from seedclean.text.legacy_tables import TCVN3, VISCII, VPS
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 SENTENCE = "Cộng hòa xã hội chủ nghĩa Việt Nam, độc lập, tự do, hạnh phúc cho người dân được khỏe"
@@ -266,7 +266,7 @@ def test_viqr_mark_at_the_end_of_a_line_reads_as_the_likelier_syllable(viqr: str
 
 
 def test_syllable_counts_come_from_the_shipped_list() -> None:
-    from seedclean.legacy import SYLLABLE_COUNTS
+    from seedclean.text.legacy import SYLLABLE_COUNTS
 
     assert len(SYLLABLE_COUNTS) > 2000
     assert SYLLABLE_COUNTS["không"] > SYLLABLE_COUNTS["tên"] > SYLLABLE_COUNTS.get("tờn", 0)

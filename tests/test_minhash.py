@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import vietnamese_text
 
-from seedclean.lsh import band_keys, candidate_pairs, optimal_params
-from seedclean.minhash import fmix32, permutations, signatures
-from seedclean.shingle import (
+from seedclean.fingerprint.lsh import band_keys, candidate_pairs, optimal_params
+from seedclean.fingerprint.minhash import fmix32, permutations, signatures
+from seedclean.fingerprint.shingle import (
     char_shingle_hash,
     dedup_key,
     jaccard,
@@ -107,7 +107,7 @@ def test_recall_banding_pairs_99_percent_at_the_threshold_with_the_fewest_candid
 ) -> None:
     # issue 16: candidates are verified, so banding favours recall: every admissible (b, r)
     # reaching 0.99 at the threshold has at least the chosen one's false-positive area
-    from seedclean.lsh import _false_positive, candidate_probability, recall_params
+    from seedclean.fingerprint.lsh import _false_positive, candidate_probability, recall_params
 
     b, r = recall_params(threshold, num_perm)
     assert b * r <= num_perm
@@ -120,7 +120,7 @@ def test_recall_banding_pairs_99_percent_at_the_threshold_with_the_fewest_candid
 
 
 def test_recall_banding_at_the_default_threshold_by_hand() -> None:
-    from seedclean.lsh import candidate_probability, optimal_params, recall_params
+    from seedclean.fingerprint.lsh import candidate_probability, optimal_params, recall_params
 
     assert recall_params(0.8, 128) == (16, 6)
     assert abs(candidate_probability(0.8, 16, 6) - (1 - (1 - 0.8**6) ** 16)) < 1e-12

@@ -15,7 +15,7 @@ from strategies import any_text, mixed_text, vietnamese_text
 
 import seedclean
 from seedclean import NormalizeOptions, normalize, normalize_and_explain
-from seedclean.legacy import CONTROL_LETTERS
+from seedclean.text.legacy import CONTROL_LETTERS
 
 HERE = Path(__file__).parent
 SEEDS = HERE.parent / "seeds"

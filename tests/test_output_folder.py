@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import seedclean.write as write_mod
+import seedclean.io.write as write_mod
 from seedclean.cli import main
-from seedclean.outdir import LOCK, MANIFEST, OutputFolder
-from seedclean.write import TMP_SUFFIX
+from seedclean.io.outdir import LOCK, MANIFEST, OutputFolder
+from seedclean.io.write import TMP_SUFFIX
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 REPORTS = ["documents.parquet", "removed.parquet", "report.html", "report.json", "warnings.jsonl"]
@@ -142,7 +142,7 @@ def test_interrupt_before_writing_leaves_the_folder_as_it_was(tmp_path: Path, mo
     def interrupt(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("seedclean.pipeline.read_documents", interrupt)
+    monkeypatch.setattr("seedclean.engines.local.read_documents", interrupt)
     res = invoke("run", str(SEEDS), "--out", str(out), "--overwrite")
     assert res.exit_code == 130 and "no output file was changed" in res.output
     assert tree(out) == before
@@ -223,13 +223,13 @@ def test_disk_full_while_writing_jsonl_leaves_no_temporary(tmp_path: Path, monke
 def test_failure_while_the_removal_table_streams_leaves_no_temporary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import seedclean.removals
+    import seedclean.report.removals
 
     src = tmp_path / "c.jsonl"
     paragraphs = distinct_paragraphs(60)
     copies = [t for t in paragraphs for _ in range(2)]  # each paragraph, then its copy
     src.write_text("".join(json.dumps({"text": t}) + "\n" for t in copies), encoding="utf-8")
-    monkeypatch.setattr(seedclean.removals, "_FLUSH_ROWS", 3)  # batches go to the compression thread early
+    monkeypatch.setattr(seedclean.report.removals, "_FLUSH_ROWS", 3)  # batches go to the compression thread early
     real_add = write_mod._JsonlSink.add
     calls = []
 
@@ -358,7 +358,7 @@ def test_unwritable_output_is_found_before_reading(tmp_path: Path, monkeypatch: 
     out = tmp_path / "o"
     out.mkdir()
     read = []
-    monkeypatch.setattr("seedclean.pipeline.read_documents", lambda *a: read.append(a) or iter(()))
+    monkeypatch.setattr("seedclean.engines.local.read_documents", lambda *a: read.append(a) or iter(()))
     if os.geteuid() == 0:  # root writes anywhere: make the probe meet what a read-only folder gives
         real = Path.write_bytes
 
@@ -409,7 +409,7 @@ def _square_or_fail(x: int) -> int:
 
 
 def test_ordered_pool_equals_map_and_raises_worker_errors() -> None:
-    from seedclean.workers import OrderedPool
+    from seedclean.engines.workers import OrderedPool
 
     with OrderedPool(2, _square_or_fail) as pool:
         assert list(pool.imap(range(13))) == [x * x for x in range(13)]

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from strategies import SYLLABLES, any_text, mixed_text, vietnamese_text
 
 from seedclean import NormalizeOptions, normalize_and_explain
-from seedclean.kernels import HAVE_NUMBA
-from seedclean.legacy import encode
-from seedclean.normalize import _run, normalize_many
-from seedclean.prescan import (
+from seedclean.fingerprint.kernels import HAVE_NUMBA
+from seedclean.text.legacy import encode
+from seedclean.text.normalize import _run, normalize_many
+from seedclean.text.prescan import (
     FULL,
     LEGACY,
     MAX_SYLLABLE,
@@ -29,7 +29,7 @@ from seedclean.prescan import (
     lines_needing_work,
     lines_needing_work_reference,
 )
-from seedclean.tones import STYLES, is_vietnamese, place_tone
+from seedclean.text.tones import STYLES, is_vietnamese, place_tone
 
 HERE = Path(__file__).parent
 SEEDS = HERE.parent / "seeds"

@@ -106,7 +106,7 @@ NEGATED = [  # a near pair only the guard words keep apart (word 3-gram Jaccard 
     ids=["default", "sentence-longest", "signature-char", "min-kept"],
 )
 def test_pieces_and_partitions_do_not_change_the_result(ray_local, options: seedclean.DedupOptions) -> None:
-    from seedclean.ray_engine import dedup_on_ray
+    from seedclean.engines.ray_engine import dedup_on_ray
 
     docs = [r["text"] for r in _records()] + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     docs += NEGATED
@@ -124,8 +124,8 @@ def test_pieces_and_partitions_do_not_change_the_result(ray_local, options: seed
 def test_tasks_read_files_in_ranges_like_a_local_read(ray_local, tmp_path: Path) -> None:
     """A JSONL file split into many line-aligned ranges (with bad lines in later ranges), next to
     text files: same documents, ids, warnings (with line numbers) and clusters as a local read."""
-    from seedclean.ray_engine import dedup_files_on_ray
-    from seedclean.read import Warnings, discover, read_documents
+    from seedclean.engines.ray_engine import dedup_files_on_ray
+    from seedclean.io.read import Warnings, discover, read_documents
 
     lines = [json.dumps(r, ensure_ascii=False) for r in _records()]
     lines.insert(40, "{not json")

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 import seedclean
-from seedclean import segment
 from seedclean.cli import main
+from seedclean.text import segment
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 VI = "Hà Nội là thủ đô của nước Cộng hòa xã hội chủ nghĩa Việt Nam từ năm 1976 đến nay."
@@ -114,12 +114,12 @@ def test_record_ids_in_documents_parquet_and_the_report(tmp_path: Path) -> None:
 
 
 def test_removal_table_is_the_same_written_in_many_batches_or_one(tmp_path: Path, monkeypatch) -> None:
-    import seedclean.removals
+    import seedclean.report.removals
 
     src = tmp_path / "in.txt"
     src.write_text("\n\n".join(corpus(60)) + "\n", encoding="utf-8")
     invoke("run", str(src), "--out", str(tmp_path / "memory"))
-    monkeypatch.setattr(seedclean.removals, "_FLUSH_ROWS", 7)  # many batches, and a last partial one
+    monkeypatch.setattr(seedclean.report.removals, "_FLUSH_ROWS", 7)  # many batches, and a last partial one
     invoke("run", str(src), "--out", str(tmp_path / "parts"))
     memory = pq.read_table(tmp_path / "memory" / "removed.parquet")
     assert memory.num_rows > 20
@@ -146,8 +146,8 @@ def test_the_collector_refuses_a_unit_removed_for_a_later_one(tmp_path: Path) ->
     """Rows are streamed with their kept side, which needs every kept unit to come first."""
     import numpy as np
 
-    from seedclean.dedup import DocumentTable
-    from seedclean.removals import RemovalCollector
+    from seedclean.clustering.dedup import DocumentTable
+    from seedclean.report.removals import RemovalCollector
 
     class Clusters:
         def __init__(self, removed: int, kept: int) -> None:

@@ -27,7 +27,7 @@ def run(*args: str) -> None:
 
 
 def schema() -> dict:
-    return json.loads(resources.files("seedclean").joinpath("report.schema.json").read_text(encoding="utf-8"))
+    return json.loads(resources.files("seedclean.report").joinpath("report.schema.json").read_text(encoding="utf-8"))
 
 
 def test_seeds_report_validates_against_the_published_schema(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from seedclean import normalize
-from seedclean.segment import Segment, detect_mode, join, repair_broken_numbers, split
+from seedclean.text.segment import Segment, detect_mode, join, repair_broken_numbers, split
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 

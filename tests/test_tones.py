@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from strategies import SYLLABLES, mixed_text, vietnamese_text
 
-from seedclean.tones import fix_tones, place_tone
+from seedclean.text.tones import fix_tones, place_tone
 
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 VOWELS = set("aăâeêioôơuưy")

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from seedclean.cli import main
-from seedclean.tune import candidate_probability
+from seedclean.report.tune import candidate_probability
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 WORDS = "Hà Nội là thủ đô của nước Cộng hòa xã hội chủ nghĩa Việt Nam từ năm 1976 đến nay và mãi mãi".split()

@@ -1,4 +1,4 @@
-"""Regenerate src/seedclean/legacy_tables.py from a published code-table listing.
+"""Regenerate src/seedclean/text/legacy_tables.py from a published code-table listing.
 
 Sources: the parallel code tables of VBKey (khiemdoan/VBKey, Modules/mdlCodeTable.bas), whose
 byte values are shown there as Mac OS Roman characters; each entry is the legacy byte string of
@@ -17,7 +17,7 @@ fonts: recode's positions are taken, since they are the ones the encoding define
 (lost in VBKey's Mac Roman listing; recode's 0xF0), and Ỗ, which recode cannot decode (VBKey's
 0x99 is kept, the only listing that has it).
 
-    python tools/legacy_tables_source.py > src/seedclean/legacy_tables.py
+    python tools/legacy_tables_source.py > src/seedclean/text/legacy_tables.py
 """
 
 import subprocess

@@ -1,6 +1,6 @@
-"""Regenerate src/seedclean/data/syllables.txt: how often Vietnamese syllables occur.
+"""Regenerate src/seedclean/text/data/syllables.txt: how often Vietnamese syllables occur.
 
-    python tools/syllable_frequencies.py --cache /work/data/syllable-source > src/seedclean/data/syllables.txt
+    python tools/syllable_frequencies.py --cache /work/data/syllable-source > src/seedclean/text/data/syllables.txt
 
 Source: the Vietnamese gettext catalogues of Debian 12 packages chosen to be disjoint from the
 benchmark corpus (``benchmarks/realtext.py``), so that the benchmarks measure text the model has
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 
 from realtext import PACKAGES, download, extract, mo_messages  # noqa: E402
 
-from seedclean.tones import is_vietnamese, place_tone  # noqa: E402
+from seedclean.text.tones import is_vietnamese, place_tone  # noqa: E402
 
 SOURCE_PACKAGES = (
     "dpkg 4pane arctica-greeter kdepim-addons eom-common accerciser homebank-data nautilus-data "

@@ -12,10 +12,12 @@ try:
 except _metadata.PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
-from .dedup import Cluster, DedupOptions, DedupResult, Document, Member, dedup  # noqa: E402
-from .errors import EngineUnavailable, InputError, OutputError, SeedcleanError  # noqa: E402
-from .minhash import signatures  # noqa: E402
-from .normalize import (  # noqa: E402
+from seedclean.clustering.dedup import Cluster, DedupOptions, DedupResult, Document, Member, dedup  # noqa: E402
+from seedclean.engines.local import RunOptions, RunResult, normalize_batch, normalize_records, run  # noqa: E402
+from seedclean.errors import EngineUnavailable, InputError, OutputError, SeedcleanError  # noqa: E402
+from seedclean.fingerprint.minhash import signatures  # noqa: E402
+from seedclean.fingerprint.shingle import char_shingle_hash, dedup_key, shingle_hashes, word_shingle_hash  # noqa: E402
+from seedclean.text.normalize import (  # noqa: E402
     NormalizedBatch,
     NormalizeOptions,
     NormalizeResult,
@@ -23,9 +25,7 @@ from .normalize import (  # noqa: E402
     normalize_and_explain,
     normalize_many,
 )
-from .pipeline import RunOptions, RunResult, normalize_batch, normalize_records, run  # noqa: E402
-from .shingle import char_shingle_hash, dedup_key, shingle_hashes, word_shingle_hash  # noqa: E402
-from .tones import fix_tones, place_tone  # noqa: E402
+from seedclean.text.tones import fix_tones, place_tone  # noqa: E402
 
 __all__ = [
     "Cluster",

@@ -18,15 +18,14 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__
-from .dedup import DedupOptions
-from .errors import EngineUnavailable
-from .flags import DEDUP_FLAGS, NORMALIZE_FLAGS, build_options, load_config
-from .jsonline import JsonLine
-from .normalize import NormalizeOptions, normalize_and_explain
-from .outdir import MANIFEST, OutputFolder
-from .pipeline import RunOptions, run
-from .read import (
+from seedclean import __version__
+from seedclean.clustering.dedup import DedupOptions
+from seedclean.engines.local import RunOptions, run
+from seedclean.errors import EngineUnavailable
+from seedclean.flags import DEDUP_FLAGS, NORMALIZE_FLAGS, build_options, load_config
+from seedclean.io.jsonline import JsonLine
+from seedclean.io.outdir import MANIFEST, OutputFolder
+from seedclean.io.read import (
     DEFAULT_INCLUDE,
     MAX_RECORD_BYTES,
     InputError,
@@ -36,8 +35,9 @@ from .read import (
     format_of,
     read_documents,
 )
-from .report import dumps, refresh_from_tables, render_html, render_text, validate_report
-from .write import OutputError, atomic_write
+from seedclean.io.write import OutputError, atomic_write
+from seedclean.report.summary import dumps, refresh_from_tables, render_html, render_text, validate_report
+from seedclean.text.normalize import NormalizeOptions, normalize_and_explain
 
 EXIT_WARNINGS, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 3, 4, 130, 143
 
@@ -244,7 +244,7 @@ def run_cmd(ctx: click.Context, /, inputs: tuple[str, ...], out: str, **kw: Any)
     except (ValueError, TypeError) as exc:
         raise click.UsageError(str(exc)) from None
     if verbose:
-        from .kernels import KERNELS
+        from seedclean.fingerprint.kernels import KERNELS
 
         click.echo(f"config: {config_file or 'none (no seedclean.toml or [tool.seedclean] found)'}", err=True)
         click.echo(f"kernels: {KERNELS}", err=True)
@@ -375,7 +375,7 @@ def _normalize_jsonl(f: InputFile, text_field: str, opts: NormalizeOptions, tota
 
 
 def _detect_files(sources: list[str]) -> None:
-    from .legacy import detect as detect_line
+    from seedclean.text.legacy import detect as detect_line
 
     for src in sources:
         try:
@@ -440,8 +440,8 @@ def tune_cmd(
 ) -> None:
     """For thresholds 0.50-0.95: what a run would remove on a sample of INPUTS, how the LSH
     banding sees the measured similarities, and the pairs nearest to --threshold."""
-    from .read import discover
-    from .tune import render_tune_html, render_tune_text, tune
+    from seedclean.io.read import discover
+    from seedclean.report.tune import render_tune_html, render_tune_text, tune
 
     dedup = build_options(DedupOptions, kw)
     nopts = build_options(NormalizeOptions, kw)

@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
-from . import segment
-from .dedup import DEDUP_MODES, KEEP_POLICIES, SHORT_POLICIES, VERIFY_MODES, DedupOptions
-from .normalize import NormalizeOptions
-from .tones import STYLES
+from seedclean.clustering.dedup import DEDUP_MODES, KEEP_POLICIES, SHORT_POLICIES, VERIFY_MODES, DedupOptions
+from seedclean.text import segment
+from seedclean.text.normalize import NormalizeOptions
+from seedclean.text.tones import STYLES
 
 if sys.version_info >= (3, 11):
     import tomllib

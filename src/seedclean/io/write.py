@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError
-from .jsonline import JsonLine
+from seedclean.errors import OutputError
+from seedclean.io.jsonline import JsonLine
 
 __all__ = ["atomic_write", "temp_path", "CorpusWriter", "OutputError", "TMP_SUFFIX"]
 

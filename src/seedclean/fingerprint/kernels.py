@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .minhash import permutations, signatures
-from .shingle import dedup_key, shingle_hashes
+from seedclean.fingerprint.minhash import permutations, signatures
+from seedclean.fingerprint.shingle import dedup_key, shingle_hashes
 
 __all__ = [
     "HAVE_NUMBA",
@@ -54,7 +54,7 @@ else:  # pragma: no cover - numba is a dependency; said once, at import
 @lru_cache(maxsize=1)
 def compiled() -> Any:
     """The compiled kernels module (imported on first use)."""
-    from . import compiled_kernels
+    from seedclean.fingerprint import compiled_kernels
 
     return compiled_kernels
 
@@ -101,7 +101,7 @@ Packed = tuple[np.ndarray, np.ndarray]  # UTF-8 bytes of many strings, and where
 
 
 def dedup_keys_reference(texts: list[str], ignore_punctuation: bool, tones_placed: bool) -> Packed:
-    """The :func:`seedclean.shingle.dedup_key` of each text, packed as UTF-8 with offsets."""
+    """The :func:`seedclean.fingerprint.shingle.dedup_key` of each text, packed as UTF-8 with offsets."""
     return _pack([dedup_key(t, ignore_punctuation=ignore_punctuation, tones_placed=tones_placed) for t in texts])
 
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .dedup import DedupOptions, dedup
-from .normalize import NormalizeOptions, normalize
+from seedclean.clustering.dedup import DedupOptions, dedup
+from seedclean.text.normalize import NormalizeOptions, normalize
 
 __all__ = ["TuneResult", "tune", "render_tune_text", "render_tune_html", "THRESHOLDS"]
 

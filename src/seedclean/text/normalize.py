@@ -5,7 +5,7 @@ Steps run in this order, each switchable in :class:`NormalizeOptions`:
 1. **NFC** (unicodedata2 tables) first, so that the later steps see one spelling of each
    character; a decomposed ``A`` + tilde must not turn into the mojibake lead ``Ã`` later.
    Then **legacy encodings** (TCVN3, VNI, VIQR, VISCII, CP1258 seen through cp1252), per line
-   and only on a clear win (:mod:`seedclean.legacy`), before anything strips control
+   and only on a clear win (:mod:`seedclean.text.legacy`), before anything strips control
    characters, because VISCII puts letters at control-code positions and TCVN3 uses the soft
    hyphen for ư.
 2. **Mojibake** (ftfy for cp1252 / latin-1, our own pass for cp1258) before any whitespace work,
@@ -15,7 +15,7 @@ Steps run in this order, each switchable in :class:`NormalizeOptions`:
    collapsed, trailing spaces stripped. Blank lines (paragraph breaks) survive.
 4. **NFC again** when steps 2-3 changed the text, plus composition repairs that NFC does not
    do (``d`` + combining stroke -> ``đ``).
-5. **Tone marks** placed canonically (see :mod:`seedclean.tones`); this also composes marks
+5. **Tone marks** placed canonically (see :mod:`seedclean.text.tones`); this also composes marks
    typed in the wrong order or after the wrong vowel.
 
 Nothing else changes by default: no case folding, no punctuation rewriting.
@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 import unicodedata2 as ud
 
-from .legacy import CONTROL_LETTERS, fix_legacy
-from .legacy import score_text as legacy_score
-from .mojibake import fix_mojibake, fix_surrogates
-from .prescan import FULL, LEGACY, TONES, lines_needing_work
-from .tones import STYLES, fix_tones_counted
+from seedclean.text.legacy import CONTROL_LETTERS, fix_legacy
+from seedclean.text.legacy import score_text as legacy_score
+from seedclean.text.mojibake import fix_mojibake, fix_surrogates
+from seedclean.text.prescan import FULL, LEGACY, TONES, lines_needing_work
+from seedclean.text.tones import STYLES, fix_tones_counted
 
 __all__ = [
     "NormalizeOptions",

@@ -1,9 +1,9 @@
 """The dedup engine: exact and near-duplicate units across a stream of documents.
 
-Data flow: each document is normalised, split into units (:mod:`seedclean.segment`), and each
-unit gets a dedup key, a 128-bit exact hash and a set of shingle hashes (:mod:`seedclean.shingle`).
+Data flow: each document is normalised, split into units (:mod:`seedclean.text.segment`), and each
+unit gets a dedup key, a 128-bit exact hash and a set of shingle hashes (:mod:`seedclean.fingerprint.shingle`).
 Units with the same exact hash form exact groups; one representative per group is signed with
-MinHash (:mod:`seedclean.minhash`) and banded (:mod:`seedclean.lsh`); candidate pairs from
+MinHash (:mod:`seedclean.fingerprint.minhash`) and banded (:mod:`seedclean.fingerprint.lsh`); candidate pairs from
 shared buckets are verified (exact Jaccard by default); connected components of the verified
 edges are split into stars around the unit the keep policy prefers, so that every removed unit
 is a near copy of the unit kept in its place.
@@ -27,8 +27,8 @@ from typing import Any, overload
 
 import numpy as np
 
-from . import cluster, segment
-from .kernels import (
+from seedclean.clustering import stages as cluster
+from seedclean.fingerprint.kernels import (
     HAVE_NUMBA,
     compiled,
     dedup_keys,
@@ -38,10 +38,11 @@ from .kernels import (
     word_char_table,
     word_shingles_packed,
 )
-from .lsh import band_keys, candidate_pairs, optimal_params, recall_params
-from .mojibake import fix_surrogates
-from .normalize import CHANGE_KINDS, NormalizeOptions, normalize_many
-from .shingle import exact_hash_bytes, shingle_hashes, tokens
+from seedclean.fingerprint.lsh import band_keys, candidate_pairs, optimal_params, recall_params
+from seedclean.fingerprint.shingle import exact_hash_bytes, shingle_hashes, tokens
+from seedclean.text import segment
+from seedclean.text.mojibake import fix_surrogates
+from seedclean.text.normalize import CHANGE_KINDS, NormalizeOptions, normalize_many
 
 __all__ = [
     "DedupOptions",
@@ -407,12 +408,12 @@ class DedupResult:
 
     @property
     def removed(self) -> Any:
-        """Every removed unit as a pyarrow Table (columns in ``seedclean.removals.SCHEMA_DOC``):
+        """Every removed unit as a pyarrow Table (columns in ``seedclean.report.removals.SCHEMA_DOC``):
         record id (a dict's ``id`` field, else the record's position), unit, kind, similarity,
         the unit kept in its place and both texts. Reads the spooled documents once."""
         import pyarrow.parquet as pq
 
-        from .removals import RemovalCollector
+        from seedclean.report.removals import RemovalCollector
 
         if not isinstance(self.clusters, ClusterList):
             raise TypeError("this result has no cluster arrays to build a removal table from")

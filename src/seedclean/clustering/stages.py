@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import greedy_stars
+from seedclean.fingerprint.kernels import greedy_stars
 
 __all__ = ["exact_champions", "bucket_pairs", "split_stars", "removed_units"]
 
@@ -35,7 +35,7 @@ def exact_champions(hashes: np.ndarray, uids: np.ndarray, lengths: np.ndarray, k
 def bucket_pairs(band: np.ndarray, key: np.ndarray, uid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs (a < b) from rows (band, key, uid): within each (band, key) bucket, a
     star to its smallest uid plus a chain between neighbours; deduplicated and sorted. The same
-    pairs :func:`seedclean.lsh.candidate_pairs` finds, for any split of the buckets into parts."""
+    pairs :func:`seedclean.fingerprint.lsh.candidate_pairs` finds, for any split of the buckets into parts."""
     if len(uid) < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty

@@ -7,18 +7,18 @@ Stages (data stays in Ray's object store; the driver holds object references, pe
 figures and, at the end, the list of removed units):
 
 1. *prepare*: documents are read on the driver and sent in pieces of ``batch_size`` to tasks
-   running :func:`seedclean.dedup.prepare_batch` (normalise, split, shingle, sign, band keys).
+   running :func:`seedclean.clustering.dedup.prepare_batch` (normalise, split, shingle, sign, band keys).
    Unit ids are positions in input order, so they do not depend on the piece size.
 2. *exact*: (hash, uid, length) rows are hash-partitioned; each partition picks the champion
-   of each exact group (:func:`seedclean.cluster.exact_champions`).
+   of each exact group (:func:`seedclean.clustering.stages.exact_champions`).
 3. *bands*: champions' (band, key, uid) rows are hash-partitioned by band key; each partition
-   sorts its rows and emits star + chain pairs per bucket (:func:`seedclean.cluster.bucket_pairs`).
+   sorts its rows and emits star + chain pairs per bucket (:func:`seedclean.clustering.stages.bucket_pairs`).
 4. *verify*: pairs are partitioned by their first unit; each partition asks the pieces for the
    shingles it needs (a request / serve join) and keeps pairs at or above the threshold.
 5. *components*: large-star / small-star iterations (Kiveris et al. 2014) over edges
    partitioned by node, until the graph is a forest of stars around each component's least id.
 6. *stars*: members are partitioned by component and split into stars around the unit the keep
-   policy prefers (:func:`seedclean.cluster.split_stars`), again fetching shingles by request.
+   policy prefers (:func:`seedclean.clustering.stages.split_stars`), again fetching shingles by request.
 7. *write*: each piece renders its cleaned documents in a task; the driver appends them in order.
 
 No stage's result depends on the number of partitions, the piece size, worker count or
@@ -39,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from . import cluster
-from .dedup import (
+from seedclean.clustering import stages as cluster
+from seedclean.clustering.dedup import (
     DedupOptions,
     DedupResult,
     DocumentTable,
@@ -55,11 +55,11 @@ from .dedup import (
     priority_order,
     shift_record,
 )
-from .errors import EngineUnavailable
-from .kernels import intersections
-from .normalize import NormalizeOptions
-from .pipeline import read_prepare
-from .read import MAX_RECORD_BYTES, InputError, InputFile, Piece, PieceMerger, Warnings, plan_pieces
+from seedclean.engines.local import read_prepare
+from seedclean.errors import EngineUnavailable
+from seedclean.fingerprint.kernels import intersections
+from seedclean.io.read import MAX_RECORD_BYTES, InputError, InputFile, Piece, PieceMerger, Warnings, plan_pieces
+from seedclean.text.normalize import NormalizeOptions
 
 __all__ = ["dedup_on_ray", "dedup_files_on_ray", "init_ray"]
 
@@ -627,7 +627,7 @@ def _dedup_pieces(
 
 def _fill_texts(result: RayDedupResult, unit_start: np.ndarray) -> None:
     """Texts for the members of the largest clusters (as the local engine keeps them)."""
-    from .dedup import TEXT_CLUSTERS, ClusterList
+    from seedclean.clustering.dedup import TEXT_CLUSTERS, ClusterList
 
     clusters = result.clusters
     if not isinstance(clusters, ClusterList) or not len(clusters):

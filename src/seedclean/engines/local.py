@@ -19,8 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import report as report_mod
-from .dedup import (
+from seedclean.clustering.dedup import (
     DEFAULT_NORMALIZE,
     ClusterList,
     Deduplicator,
@@ -30,9 +29,9 @@ from .dedup import (
     Prepared,
     prepare_batch,
 )
-from .normalize import NormalizeOptions, normalize_many
-from .outdir import RESERVED_NAMES, OutputFolder
-from .read import (
+from seedclean.engines.workers import OrderedPool
+from seedclean.io.outdir import RESERVED_NAMES, OutputFolder
+from seedclean.io.read import (
     DEFAULT_INCLUDE,
     MAX_RECORD_BYTES,
     InputError,
@@ -46,9 +45,10 @@ from .read import (
     read_documents,
     read_piece,
 )
-from .removals import REMOVED_FILE, RemovalCollector
-from .workers import OrderedPool
-from .write import CorpusWriter, OutputError, atomic_write, temp_path
+from seedclean.io.write import CorpusWriter, OutputError, atomic_write, temp_path
+from seedclean.report import summary as report_mod
+from seedclean.report.removals import REMOVED_FILE, RemovalCollector
+from seedclean.text.normalize import NormalizeOptions, normalize_many
 
 __all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_batch"]
 
@@ -255,7 +255,10 @@ def _run_claimed(
     docs = read_documents(files, opts.text_field, warnings, opts.max_record_bytes, opts.id_field)
     t0 = time.perf_counter()
     if opts.engine == "ray":
-        from .ray_engine import dedup_files_on_ray, dedup_on_ray  # optional extra: imported when asked for
+        from seedclean.engines.ray_engine import (  # optional extra: imported when asked for
+            dedup_files_on_ray,
+            dedup_on_ray,
+        )
 
         if any(f.path is None for f in files):  # stdin: read here, prepared on Ray
             result = dedup_on_ray(

@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
-from .write import TMP_SUFFIX, OutputError, atomic_write
+from seedclean.io.write import TMP_SUFFIX, OutputError, atomic_write
 
 __all__ = ["OutputFolder", "MANIFEST", "LOCK", "REPORT_FILES", "RESERVED_NAMES", "temp_owner"]
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .dedup import Document
-from .errors import InputError
-from .jsonline import MISSING, JsonLineError, parse_line
+from seedclean.clustering.dedup import Document
+from seedclean.errors import InputError
+from seedclean.io.jsonline import MISSING, JsonLineError, parse_line
 
 __all__ = [
     "InputFile",

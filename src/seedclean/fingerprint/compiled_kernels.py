@@ -1,4 +1,4 @@
-"""The numba kernels behind :mod:`seedclean.kernels`, in a module of their own so that numba is
+"""The numba kernels behind :mod:`seedclean.fingerprint.kernels`, in a module of their own so that numba is
 imported (and the kernels loaded from its disk cache) only when a kernel is first called, not
 when ``seedclean`` is imported: ``seedclean --help`` stays fast."""
 
@@ -224,7 +224,7 @@ def _known_syllable(run, n, slots, offsets, points, mask):  # pragma: no cover -
 @numba.njit(cache=True, nogil=True)
 def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_tones, longest):  # pragma: no cover
     """One code per ``\\n``-separated line of the UTF-8 ``data``: 1 (FULL) or the TONES (2) and
-    LEGACY (4) bits (see :mod:`seedclean.prescan`, whose Python twin this must equal)."""
+    LEGACY (4) bits (see :mod:`seedclean.text.prescan`, whose Python twin this must equal)."""
     n_lines = 1
     for b in data:
         if b == 10:

@@ -24,8 +24,8 @@ from types import MappingProxyType
 
 import unicodedata2 as ud
 
-from .legacy_tables import TCVN3, VISCII, VPS
-from .tones import is_vietnamese, place_tone
+from seedclean.text.legacy_tables import TCVN3, VISCII, VPS
+from seedclean.text.tones import is_vietnamese, place_tone
 
 __all__ = ["ENCODINGS", "decode", "encode", "detect", "fix_legacy", "Detection"]
 
@@ -402,7 +402,7 @@ def _score_token(token: str) -> tuple[int, int, int]:
 
 def _load_syllables() -> dict[str, int]:
     """Syllable -> count in a Debian-catalogue corpus disjoint from the benchmarks (see tools/)."""
-    text = resources.files("seedclean").joinpath("data/syllables.txt").read_text(encoding="utf-8")
+    text = resources.files("seedclean.text").joinpath("data/syllables.txt").read_text(encoding="utf-8")
     rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
     return {word: int(n) for word, n in rows}
 

@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from .tones import fix_tones
+from seedclean.text.tones import fix_tones
 
 __all__ = [
     "dedup_key",

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .dedup import ClusterList, DedupResult, DocStats, DocumentTable
-from .normalize import CHANGE_KINDS
+from seedclean.clustering.dedup import ClusterList, DedupResult, DocStats, DocumentTable
+from seedclean.text.normalize import CHANGE_KINDS
 
 __all__ = ["SCHEMA", "ReportError", "build_report", "render_html", "render_text", "library_versions", "validate_report"]
 

@@ -35,9 +35,19 @@ from functools import lru_cache
 import numpy as np
 import unicodedata2 as ud
 
-from .kernels import HAVE_NUMBA, compiled
-from .mojibake import _decoded
-from .tones import _FINALS, _INITIALS, _NUCLEI, _STOP_FINALS, _STOP_TONES, STYLES, WORD_RE, _parse, _tone_index
+from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled
+from seedclean.text.mojibake import _decoded
+from seedclean.text.tones import (
+    _FINALS,
+    _INITIALS,
+    _NUCLEI,
+    _STOP_FINALS,
+    _STOP_TONES,
+    STYLES,
+    WORD_RE,
+    _parse,
+    _tone_index,
+)
 
 __all__ = [
     "PLAIN",
@@ -124,7 +134,7 @@ def canonical_syllables(style: str) -> frozenset[str]:
     """Lower-case Vietnamese syllables holding a letter outside ASCII that the tone step leaves
     as they are in ``style``: tone placement there is settled. (Any case of one is settled too:
     placement ignores case and keeps each letter's.) Built from the parser's own tables; a test
-    checks every member against :func:`seedclean.tones.place_tone`."""
+    checks every member against :func:`seedclean.text.tones.place_tone`."""
     if style not in STYLES:
         raise ValueError(f"unknown tone style {style!r}; expected one of {STYLES}")
     out: set[str] = set()

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .dedup import ClusterList, DocumentTable
+from seedclean.clustering.dedup import ClusterList, DocumentTable
 
 __all__ = ["RemovalCollector", "SCHEMA_DOC", "REMOVED_FILE"]
 

@@ -1,0 +1,1 @@
+"""What units are compared on: dedup keys, shingles, MinHash signatures, LSH band keys, and their compiled kernels."""

@@ -1,0 +1,1 @@
+"""What a run tells its user: report.json and report.html, the removal table, and the threshold tuner."""
