@@ -237,18 +237,18 @@ def test_document_granularity_removes_near_duplicate_documents_whole() -> None:
 )
 def test_guard_profile_agrees_with_its_reference_twin(keys: list[str]) -> None:
     from seedclean.clustering.dedup import DedupOptions, guard_profile, guard_profile_reference
-    from seedclean.fingerprint.kernels import _pack
+    from seedclean.fingerprint.kernels import pack_utf8
 
     words = DedupOptions().guard_words
     plain = guard_profile_reference(keys, words)
-    fast = guard_profile(*_pack(keys), words)
+    fast = guard_profile(*pack_utf8(keys), words)
     assert (fast == plain).all()
     # on keys as the default options make them (punctuation blanked out)
     blanked = [dedup_key(k, ignore_punctuation=True) for k in keys]
-    assert (guard_profile(*_pack(blanked), words) == guard_profile_reference(blanked, words)).all()
+    assert (guard_profile(*pack_utf8(blanked), words) == guard_profile_reference(blanked, words)).all()
     assert ((fast == 0) == [not any(t in words.split() for t in tokens(k)) for k in keys]).all()
     # the digest tells counts apart: one more "không" is another profile
-    assert len({int(guard_profile(*_pack([k]), words)[0]) for k in ["không", "không không", "bật", "x"]}) == 4
+    assert len({int(guard_profile(*pack_utf8([k]), words)[0]) for k in ["không", "không không", "bật", "x"]}) == 4
 
 
 # the document policy (--min-kept) ---------------------------------------------------------------

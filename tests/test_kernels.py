@@ -156,3 +156,17 @@ def test_long_units_shingle_like_the_reference() -> None:
         got, got_off = kernels.word_shingles(keys, n)
         want, want_off = kernels.word_shingles_reference(keys, n)
         assert got.tolist() == want.tolist() and got_off.tolist() == want_off.tolist()
+
+
+@requires_numba
+@given(st.binary(max_size=200), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 200)), max_size=20))
+def test_gather_ranges_matches_reference(data: bytes, ranges: list[tuple[int, int]]) -> None:
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    ranges = [(min(a, b, len(data)), min(max(a, b), len(data))) for a, b in ranges]
+    starts = np.array([a for a, _ in ranges], dtype=np.int64)
+    ends = np.array([b for _, b in ranges], dtype=np.int64)
+    out, offsets = kernels.gather_ranges(buffer, starts, ends)
+    ref_out, ref_offsets = kernels.gather_ranges_reference(buffer, starts, ends)
+    assert np.array_equal(offsets, ref_offsets) and np.array_equal(out, ref_out)
+    # and by hand: each range's bytes, in the order asked
+    assert [out[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(ranges))] == [data[a:b] for a, b in ranges]

@@ -229,7 +229,7 @@ def test_failure_while_the_removal_table_streams_leaves_no_temporary(
     paragraphs = distinct_paragraphs(60)
     copies = [t for t in paragraphs for _ in range(2)]  # each paragraph, then its copy
     src.write_text("".join(json.dumps({"text": t}) + "\n" for t in copies), encoding="utf-8")
-    monkeypatch.setattr(seedclean.report.removals, "_FLUSH_ROWS", 3)  # batches go to the compression thread early
+    monkeypatch.setattr(seedclean.report.removals, "_CHUNK_ROWS", 3)  # chunks are made on the table's thread early
     real_add = write_mod._JsonlSink.add
     calls = []
 

@@ -119,7 +119,7 @@ def test_removal_table_is_the_same_written_in_many_batches_or_one(tmp_path: Path
     src = tmp_path / "in.txt"
     src.write_text("\n\n".join(corpus(60)) + "\n", encoding="utf-8")
     invoke("run", str(src), "--out", str(tmp_path / "memory"))
-    monkeypatch.setattr(seedclean.report.removals, "_FLUSH_ROWS", 7)  # many batches, and a last partial one
+    monkeypatch.setattr(seedclean.report.removals, "_CHUNK_ROWS", 7)  # many chunks, and a last partial one
     invoke("run", str(src), "--out", str(tmp_path / "parts"))
     memory = pq.read_table(tmp_path / "memory" / "removed.parquet")
     assert memory.num_rows > 20
@@ -143,14 +143,16 @@ def test_no_removed_text_leaves_the_texts_out_and_nothing_else(tmp_path: Path) -
 
 
 def test_the_collector_refuses_a_unit_removed_for_a_later_one(tmp_path: Path) -> None:
-    """Rows are streamed with their kept side, which needs every kept unit to come first."""
+    """Rows are made while the corpus is written, which needs every kept unit to come first."""
+    from types import SimpleNamespace
+
     import numpy as np
 
-    from seedclean.clustering.dedup import DocumentTable
+    from seedclean.clustering.dedup import ClusterList, DocumentTable
     from seedclean.report.removals import RemovalCollector
 
-    class Clusters:
-        def __init__(self, removed: int, kept: int) -> None:
+    class Clusters(ClusterList):
+        def __init__(self, removed: int, kept: int) -> None:  # no clusters behind it: only its arrays
             self.removed, self.kept = removed, kept
 
         def arrays(self) -> dict[str, np.ndarray]:
@@ -164,6 +166,10 @@ def test_the_collector_refuses_a_unit_removed_for_a_later_one(tmp_path: Path) ->
 
     docs = DocumentTable(["a", "b"], ["", ""], ["", ""], ["", ""], np.array([1, 1]), np.array([5, 5]))
     path = tmp_path / "removed.parquet"
-    RemovalCollector(Clusters(1, 0), docs, path).close()  # type: ignore[arg-type]
+
+    def result(removed: int, kept: int) -> object:
+        return SimpleNamespace(clusters=Clusters(removed, kept), documents=docs, dropped_units=np.zeros(0))
+
+    RemovalCollector(result(1, 0), path).close()  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="later one"):
-        RemovalCollector(Clusters(0, 1), docs, path)  # type: ignore[arg-type]
+        RemovalCollector(result(0, 1), path)  # type: ignore[arg-type]

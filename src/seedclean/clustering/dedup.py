@@ -28,11 +28,13 @@ from typing import Any, overload
 import numpy as np
 
 from seedclean.clustering import stages as cluster
+from seedclean.clustering.units import Growing, UnitTexts, unit_positions
 from seedclean.fingerprint.kernels import (
     HAVE_NUMBA,
     compiled,
     dedup_keys,
     intersections,
+    pack_utf8,
     signatures_flat,
     unpack,
     word_char_table,
@@ -350,6 +352,7 @@ class DedupResult:
     repairs: int
     timings: dict[str, float] = field(default_factory=dict)
     _spool: Any = None
+    _units: UnitTexts | None = None  # every unit's text (the Ray engine's stay in its pieces)
     _keep: np.ndarray | None = None
     _unit_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _offset_runs: list[tuple[int, int]] = field(default_factory=list)  # (first document, line offset) runs
@@ -382,12 +385,10 @@ class DedupResult:
             if text or self.options.keep_empty or units_in[d] == 0:
                 yield record
 
-    def iter_documents(
-        self, on_units: Callable[[int, Any, list[str], list[str]], None] | None = None
-    ) -> Iterator[tuple[int, Any, str]]:
+    def iter_documents(self, on_record: Callable[[int, Any], None] | None = None) -> Iterator[tuple[int, Any, str]]:
         """(document number, cleaned record, cleaned text) for every document, empty ones
-        included (its figures: ``documents[d]``); ``on_units(doc number, record, separators,
-        unit texts)`` sees every unit on the way."""
+        included (its figures: ``documents[d]``); ``on_record(doc number, record as read)`` sees
+        each one first."""
         if self._spool is None or self._keep is None:
             if self._closed:
                 raise ValueError("this DedupResult is closed (its with block has ended): iterate it inside the block")
@@ -401,8 +402,8 @@ class DedupResult:
                 offset = runs[run][1]
                 run += 1
             record = shift_record(record, offset)
-            if on_units is not None:
-                on_units(d, record, prefixes, texts)
+            if on_record is not None:
+                on_record(d, record)
             text = _kept_text(prefixes, texts, trailer, self._keep, self._unit_start[d])
             yield d, _with_text(record, text), text
 
@@ -410,31 +411,29 @@ class DedupResult:
     def removed(self) -> Any:
         """Every removed unit as a pyarrow Table (columns in ``seedclean.report.removals.SCHEMA_DOC``):
         record id (a dict's ``id`` field, else the record's position), unit, kind, similarity,
-        the unit kept in its place and both texts. Reads the spooled documents once."""
+        the unit kept in its place and both texts. Reads the spooled records once (for their ids)."""
         import pyarrow.parquet as pq
 
         from seedclean.report.removals import RemovalCollector
 
-        if not isinstance(self.clusters, ClusterList):
-            raise TypeError("this result has no cluster arrays to build a removal table from")
         folder = tempfile.TemporaryDirectory(prefix="seedclean-removed-")
         path = Path(folder.name) / "removed.parquet"
-        collector = RemovalCollector(self.clusters, self.documents, path, dropped=self.dropped_units)
+        collector = RemovalCollector(self, path)
 
-        def on_units(d: int, record: Any, prefixes: list[str], texts: list[str]) -> None:
-            rid, source = str(d), "position"
-            if not collector.wants(d, len(texts)):
+        def on_record(d: int, record: Any) -> None:
+            if not collector.wants(d):
                 return
+            rid, source = str(d), "position"
             if isinstance(record, tuple) and isinstance(record[0], dict) and record[0].get("id") is not None:
                 rid, source = str(record[0]["id"]), "id"
             elif isinstance(record, Document):
                 meta = record.meta or {}
                 rid, source = meta.get("record_id", record.id), meta.get("id_from", "doc")
-            collector.on_document(d, "", rid, source, prefixes, texts)
+            collector.on_document(d, "", rid, source)
 
         with folder:
             try:
-                for _ in self.iter_documents(on_units):
+                for _ in self.iter_documents(on_record):
                     pass
                 collector.finish()
             finally:
@@ -448,8 +447,24 @@ class DedupResult:
         rows: list[dict[str, Any]] = [r for r in table.to_pylist() if r["record_id"] == str(record_id)]
         return rows
 
+    def unit_texts(self, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(UTF-8 bytes of the units ``uids``, ascending unit numbers, one after the other; their
+        offsets; each one's character offset in its document's normalised text)."""
+        if self._units is None:
+            raise ValueError("this DedupResult is closed (its with block has ended): ask for texts inside the block")
+        return self._units.gather(uids)
+
+    def unit_strings(self, uids: np.ndarray) -> list[str]:
+        """The normalised texts of the units ``uids`` (ascending), as Python strings."""
+        data, offsets, _positions = self.unit_texts(uids)
+        raw = data.tobytes()
+        return [raw[a:b].decode("utf-8") for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+
     def close(self) -> None:
-        """Delete the spooled documents; iterating afterwards raises ValueError."""
+        """Delete the spooled documents and unit texts; iterating afterwards raises ValueError."""
+        if self._units is not None:
+            self._units.close()
+            self._units = None
         if self._spool is not None:
             self._spool.close()
             self._spool = None
@@ -530,6 +545,9 @@ class Prepared:
     changes: Counter[str]
     repairs: int
     timings: Timings
+    unit_utf8: np.ndarray  # uint8: every unit's normalised text as UTF-8, one after the other
+    unit_bounds: np.ndarray  # int64, units + 1 offsets into ``unit_utf8``
+    unit_positions: np.ndarray  # int64 per unit: its character offset in its document's normalised text
 
 
 def guard_words_list(guard_words: str) -> list[str]:
@@ -630,6 +648,7 @@ def prepare_batch(
     once over all units of the batch, so per-call overheads are paid once, not per document."""
     t0 = time.perf_counter()
     payloads, texts, repairs = [], [], 0
+    positions: list[int] = []
     ids: list[str] = []
     record_ids: list[str] = []
     id_from: list[str] = []
@@ -662,8 +681,10 @@ def prepare_batch(
         modes.append(mode)
         units_in.append(len(segs))
         repairs += doc_repairs
-        texts += [seg.text for seg in segs]
-        spooled = (_without_text(record, text_field), [seg.prefix for seg in segs], [seg.text for seg in segs], trailer)
+        prefixes, unit_texts = [seg.prefix for seg in segs], [seg.text for seg in segs]
+        texts += unit_texts
+        positions += unit_positions(prefixes, unit_texts)
+        spooled = (_without_text(record, text_field), prefixes, unit_texts, trailer)
         payloads.append(pickle.dumps(spooled, protocol=pickle.HIGHEST_PROTOCOL))
     docs = DocumentTable(
         ids, record_ids, id_from, modes, np.array(units_in, dtype=np.int64), bytes_in, fix_docs, fix_counts
@@ -672,7 +693,8 @@ def prepare_batch(
     changes = Counter({kind: int(n) for kind, n in zip(CHANGE_KINDS, totals) if n})
     t1 = time.perf_counter()
     placed = normalize_options is not None and normalize_options.tones and normalize_options.tone_style == "hòa"
-    key_data, key_bounds = dedup_keys(texts, options.ignore_punctuation, placed)
+    unit_utf8, unit_bounds = pack_utf8(texts)
+    key_data, key_bounds = dedup_keys(texts, options.ignore_punctuation, placed, packed=(unit_utf8, unit_bounds))
     flat, counts, kinds = fingerprint(key_data, key_bounds, options)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
@@ -694,6 +716,9 @@ def prepare_batch(
         changes=changes,
         repairs=repairs,
         timings=timings,
+        unit_utf8=unit_utf8,
+        unit_bounds=unit_bounds,
+        unit_positions=np.array(positions, dtype=np.int64),
     )
     timings["fingerprint"] = time.perf_counter() - t1
     return prepared
@@ -879,38 +904,6 @@ def apply_document_policy(
     return dropped
 
 
-class _Growing:
-    """A numpy array collected in chunks and joined once when read: compact storage for
-    millions of units without the 3x peak of grow-by-doubling."""
-
-    def __init__(self, dtype: Any, width: int = 0) -> None:
-        self.dtype = np.dtype(dtype)
-        self.width = width  # 0: one value per unit, else a row of ``width`` values
-        self.chunks: list[np.ndarray] = []
-        self.size = 0
-        self._pending: list[np.ndarray] = []
-        self._pending_size = 0
-
-    def extend(self, values: np.ndarray) -> None:
-        self._pending.append(values)
-        self._pending_size += len(values)
-        self.size += len(values)
-        if self._pending_size >= 1 << 16:  # merge small pieces, so per-array overhead stays small
-            self._merge()
-
-    def _merge(self) -> None:
-        if self._pending:
-            self.chunks.append(np.concatenate(self._pending).astype(self.dtype, copy=False))
-            self._pending, self._pending_size = [], 0
-
-    def view(self) -> np.ndarray:
-        self._merge()
-        if len(self.chunks) != 1:
-            shape = (0, self.width) if self.width else (0,)
-            self.chunks = [np.concatenate(self.chunks) if self.chunks else np.empty(shape, dtype=self.dtype)]
-        return self.chunks[0]
-
-
 _HASH_DTYPE = np.dtype([("hi", "<u8"), ("lo", "<u8")])
 
 
@@ -934,17 +927,17 @@ class Deduplicator:
         self.dropped_units = np.zeros(0, dtype=np.int64)  # units the document policy dropped
         self.n_docs = 0
         self.line_offsets: list[tuple[int, int]] = []  # (first document, line offset) of pieces read from ranges
-        self.unit_start = _Growing(np.int64)  # first unit of each document
-        self.unit_doc = _Growing(np.int32)
-        self.unit_index = _Growing(np.int32)
-        self.unit_len = _Growing(np.int32)
-        self.unit_kind = _Growing(np.int8)
-        self.unit_count = _Growing(np.int32)
-        self.unit_hash = _Growing(_HASH_DTYPE)
-        self.unit_keys = _Growing(np.uint64, self.bands)
-        self.unit_guard = _Growing(np.uint64)
+        self.unit_start = Growing(np.int64)  # first unit of each document
+        self.unit_doc = Growing(np.int32)
+        self.unit_index = Growing(np.int32)
+        self.unit_len = Growing(np.int32)
+        self.unit_kind = Growing(np.int8)
+        self.unit_count = Growing(np.int32)
+        self.unit_hash = Growing(_HASH_DTYPE)
+        self.unit_keys = Growing(np.uint64, self.bands)
+        self.unit_guard = Growing(np.uint64)
         self.guard_kept_apart = 0  # near pairs the guard words refused
-        self.unit_sigs = _Growing(np.uint32, self.options.num_perm)
+        self.unit_sigs = Growing(np.uint32, self.options.num_perm)
         self._shingle_file = tempfile.TemporaryFile()
         self._shingle_count = 0
         self._shingle_map: mmap.mmap | None = None
@@ -952,6 +945,7 @@ class Deduplicator:
         self.repairs = 0
         self.timings = Timings()
         self._spool = tempfile.TemporaryFile()
+        self.units = UnitTexts()  # every unit's text, for the removal table and the report's clusters
 
     @property
     def documents(self) -> DocumentTable:
@@ -995,6 +989,7 @@ class Deduplicator:
         self.doc_parts.append(p.docs)
         self.n_docs += len(p.docs)
         self._spool.write(p.payload)
+        self.units.extend(p.unit_utf8, p.unit_bounds, p.unit_positions)
 
     # ---- clustering -------------------------------------------------------------------------
 
@@ -1105,13 +1100,14 @@ class Deduplicator:
             repairs=self.repairs,
             timings={k: round(v, 4) for k, v in self.timings.items()},
             _spool=self._spool,
+            _units=self.units,
             _keep=keep,
             _unit_start=self.unit_start.view(),
             _offset_runs=self.line_offsets,
             dropped_units=self.dropped_units,
             guard_kept_apart=self.guard_kept_apart,
         )
-        self._fill_texts(result)
+        fill_cluster_texts(result)
         return result
 
     def _decide(
@@ -1147,34 +1143,25 @@ class Deduplicator:
         keep[self.dropped_units] = False
         return keep, clusters
 
-    def _fill_texts(self, result: DedupResult) -> None:
-        """Give the members of the largest clusters their text (one pass over the spool).
-
-        Only the ``TEXT_CLUSTERS`` largest clusters carry text (the report shows no more), so
-        that memory does not grow with a copy of every duplicate; the rest keep ``text=""``.
-        """
-        clusters = result.clusters
-        if not isinstance(clusters, ClusterList) or not len(clusters):
-            return
-        wanted = clusters.text_uids(TEXT_CLUSTERS)
-        starts = clusters._unit_start
-        docs_needed = set((np.searchsorted(starts, wanted, side="right") - 1).tolist())
-        wanted_set = set(wanted.tolist())
-        self._spool.seek(0)
-        for d in range(self.n_docs):
-            _record, _prefixes, texts, _trailer = pickle.load(self._spool)  # a fresh memo per document
-            if d in docs_needed:
-                for k, text in enumerate(texts):
-                    if int(starts[d]) + k in wanted_set:
-                        clusters.texts[int(starts[d]) + k] = text
-        self._spool.seek(0, 2)
-
     def result_with_bytes(self, result: DedupResult) -> DedupResult:
         """Fill in ``bytes_out`` per document (needs one pass over the spool)."""
         bytes_out = result.documents.bytes_out
         for d, _record, text in result.iter_documents():
             bytes_out[d] = len(text.encode("utf-8"))
         return result
+
+
+def fill_cluster_texts(result: DedupResult) -> None:
+    """Give the members of the largest clusters their text (both engines).
+
+    Only the ``TEXT_CLUSTERS`` largest clusters carry text (the report shows no more), so
+    that memory does not grow with a copy of every duplicate; the rest keep ``text=""``.
+    """
+    clusters = result.clusters
+    if not isinstance(clusters, ClusterList) or not len(clusters):
+        return
+    wanted = clusters.text_uids(TEXT_CLUSTERS)
+    clusters.texts.update(zip(wanted.tolist(), result.unit_strings(wanted)))
 
 
 def _check_records(records: Any) -> None:

@@ -50,6 +50,7 @@ from seedclean.clustering.dedup import (
     _with_text,
     apply_document_policy,
     build_clusters,
+    fill_cluster_texts,
     guard_words_list,
     prepare_batch,
     priority_order,
@@ -57,7 +58,7 @@ from seedclean.clustering.dedup import (
 )
 from seedclean.engines.local import read_prepare
 from seedclean.errors import EngineUnavailable
-from seedclean.fingerprint.kernels import intersections
+from seedclean.fingerprint.kernels import gather_ranges, intersections
 from seedclean.io.read import MAX_RECORD_BYTES, InputError, InputFile, Piece, PieceMerger, Warnings, plan_pieces
 from seedclean.text.normalize import NormalizeOptions
 
@@ -343,11 +344,9 @@ def _payloads(p: Prepared) -> Iterator[tuple[Any, list[str], list[str], str]]:
         yield pickle.load(stream)
 
 
-def _render(
-    p: Prepared, base: int, removed: np.ndarray, line_offset: int, units: bool = False
-) -> list[tuple[Any, str, Any]]:
-    """(record with its cleaned text, cleaned text, (separators, unit texts) if ``units``) of each
-    document of a piece; ids of records read from a byte range get the earlier ranges' lines."""
+def _render(p: Prepared, base: int, removed: np.ndarray, line_offset: int) -> list[tuple[Any, str]]:
+    """(record with its cleaned text, cleaned text) of each document of a piece; ids of records
+    read from a byte range get the earlier ranges' lines."""
     keep = np.ones(len(p.counts), dtype=bool)
     keep[removed - base] = False
     out, u = [], 0
@@ -355,14 +354,15 @@ def _render(
         text = _kept_text(prefixes, texts, trailer, keep, u)
         u += len(texts)
         record = shift_record(record, line_offset)
-        out.append((_with_text(record, text), text, (prefixes, texts) if units else None))
+        out.append((_with_text(record, text), text))
     return out
 
 
-def _texts(p: Prepared, base: int, uids: np.ndarray) -> dict[int, str]:
-    """Texts of the wanted units of a piece (for the clusters the report shows)."""
-    texts = [t for _rec, _pre, doc_texts, _tr in _payloads(p) for t in doc_texts]
-    return {int(u): texts[int(u) - base] for u in uids}
+def _unit_texts(p: Prepared, base: int, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`DedupResult.unit_texts` for the units ``uids`` (ascending) of one piece."""
+    local = np.asarray(uids, dtype=np.int64) - base
+    data, offsets = gather_ranges(p.unit_utf8, p.unit_bounds[local], p.unit_bounds[local + 1])
+    return data, offsets, p.unit_positions[local]
 
 
 # ---- the driver ------------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def _tasks() -> dict[str, Any]:
         "_small_star",
         "_stars",
         "_render",
-        "_texts",
+        "_unit_texts",
     ]
     return {name[1:]: ray.remote(globals()[name]) for name in names}
 
@@ -417,9 +417,7 @@ class RayDedupResult(DedupResult):
     _removed: np.ndarray
     _line_offsets: list[int]
 
-    def iter_documents(
-        self, on_units: Callable[[int, Any, list[str], list[str]], None] | None = None
-    ) -> Iterator[tuple[int, Any, str]]:
+    def iter_documents(self, on_record: Callable[[int, Any], None] | None = None) -> Iterator[tuple[int, Any, str]]:
         """Documents in input order; a few pieces are rendered ahead, not the whole output at once."""
         ray = init_ray()
         bounds = np.searchsorted(self._removed, self._bases)
@@ -427,8 +425,7 @@ class RayDedupResult(DedupResult):
 
         def submit(i: int) -> Any:
             removed = self._removed[bounds[i] : bounds[i + 1]]
-            args = (self._pieces[i], int(self._bases[i]), removed, self._line_offsets[i], on_units is not None)
-            return _call("render", 1, *args)[0]
+            return _call("render", 1, self._pieces[i], int(self._bases[i]), removed, self._line_offsets[i])[0]
 
         pending = deque(submit(i) for i in range(min(ahead, len(self._pieces))))
         number = 0
@@ -436,11 +433,31 @@ class RayDedupResult(DedupResult):
             ref = pending.popleft()
             if i + ahead < len(self._pieces):
                 pending.append(submit(i + ahead))
-            for record, text, units in ray.get(ref):
-                if on_units is not None:
-                    on_units(number, record, *units)
+            for record, text in ray.get(ref):
+                if on_record is not None:
+                    on_record(number, record)
                 yield number, record, text
                 number += 1
+
+    def unit_texts(self, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The units' texts, gathered by the pieces that hold them (one task per piece concerned)."""
+        if not self._pieces:
+            raise ValueError("this DedupResult is closed (its with block has ended): ask for texts inside the block")
+        ray = init_ray()
+        uids = np.asarray(uids, dtype=np.int64)
+        bounds = np.searchsorted(uids, self._bases)
+        refs = [
+            _call("unit_texts", 1, p, int(self._bases[i]), uids[bounds[i] : bounds[i + 1]])[0]
+            for i, p in enumerate(self._pieces)
+            if bounds[i + 1] > bounds[i]
+        ]
+        parts = ray.get(refs)
+        data = np.concatenate([d for d, _o, _p in parts]) if parts else np.zeros(0, dtype=np.uint8)
+        sizes = np.concatenate([np.diff(o) for _d, o, _p in parts]) if parts else np.zeros(0, dtype=np.int64)
+        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        positions = np.concatenate([q for _d, _o, q in parts]) if parts else np.zeros(0, dtype=np.int64)
+        return data, offsets, positions
 
     def close(self) -> None:
         self._pieces = []
@@ -621,24 +638,5 @@ def _dedup_pieces(
     )
     result._pieces, result._bases, result._removed = pieces, bases, np.union1d(removed, dropped)
     result._line_offsets = line_offsets
-    _fill_texts(result, unit_start)
+    fill_cluster_texts(result)
     return result
-
-
-def _fill_texts(result: RayDedupResult, unit_start: np.ndarray) -> None:
-    """Texts for the members of the largest clusters (as the local engine keeps them)."""
-    from seedclean.clustering.dedup import TEXT_CLUSTERS, ClusterList
-
-    clusters = result.clusters
-    if not isinstance(clusters, ClusterList) or not len(clusters):
-        return
-    ray = init_ray()
-    wanted = clusters.text_uids(TEXT_CLUSTERS)
-    bounds = np.searchsorted(wanted, result._bases)
-    refs = [
-        _call("texts", 1, p, int(result._bases[i]), wanted[bounds[i] : bounds[i + 1]])[0]
-        for i, p in enumerate(result._pieces)
-        if bounds[i + 1] > bounds[i]
-    ]
-    for part in ray.get(refs):
-        clusters.texts.update(part)

@@ -438,3 +438,15 @@ def guard_profiles_kernel(data, bounds, table, words, word_bounds):  # pragma: n
                     h = (h ^ np.uint64(counts[w])) * np.uint64(0x100000001B3)
             out[u] = h if h != 0 else np.uint64(1)
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def gather_ranges_kernel(data, starts, ends):  # pragma: no cover - compiled
+    n = len(starts)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        offsets[i + 1] = offsets[i] + (ends[i] - starts[i])
+    out = np.empty(offsets[n], dtype=np.uint8)
+    for i in range(n):
+        out[offsets[i] : offsets[i + 1]] = data[starts[i] : ends[i]]
+    return out, offsets

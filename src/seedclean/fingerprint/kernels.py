@@ -33,6 +33,9 @@ __all__ = [
     "intersections",
     "greedy_stars",
     "word_char_table",
+    "pack_utf8",
+    "gather_ranges",
+    "gather_ranges_reference",
 ]
 
 # numba is looked up, not imported: importing it costs ~0.2 s, paid on the first kernel call
@@ -102,15 +105,16 @@ Packed = tuple[np.ndarray, np.ndarray]  # UTF-8 bytes of many strings, and where
 
 def dedup_keys_reference(texts: list[str], ignore_punctuation: bool, tones_placed: bool) -> Packed:
     """The :func:`seedclean.fingerprint.shingle.dedup_key` of each text, packed as UTF-8 with offsets."""
-    return _pack([dedup_key(t, ignore_punctuation=ignore_punctuation, tones_placed=tones_placed) for t in texts])
+    return pack_utf8([dedup_key(t, ignore_punctuation=ignore_punctuation, tones_placed=tones_placed) for t in texts])
 
 
-def dedup_keys(texts: list[str], ignore_punctuation: bool, tones_placed: bool) -> Packed:
+def dedup_keys(texts: list[str], ignore_punctuation: bool, tones_placed: bool, packed: Packed | None = None) -> Packed:
     """:func:`dedup_keys_reference`, from one pass over the UTF-8 bytes of the batch when numba is
-    there (a unit with a character the fold table cannot map falls back to the Python path)."""
+    there (a unit with a character the fold table cannot map falls back to the Python path);
+    ``packed``: the texts already packed by :func:`pack_utf8`."""
     if not HAVE_NUMBA or not texts or not tones_placed:
         return dedup_keys_reference(texts, ignore_punctuation, tones_placed)
-    data, bounds = _pack(texts)
+    data, bounds = packed if packed is not None else pack_utf8(texts)
     fold, space = _fold_tables()
     keys, key_bounds, flagged = compiled().dedup_keys_kernel(
         data, bounds, fold, word_char_table(), space, ignore_punctuation
@@ -127,7 +131,8 @@ def dedup_keys(texts: list[str], ignore_punctuation: bool, tones_placed: bool) -
     return joined, offsets
 
 
-def _pack(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def pack_utf8(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The strings as one uint8 array of UTF-8 (lone surrogates passed through) and int64 offsets."""
     encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
     bounds = np.zeros(len(keys) + 1, dtype=np.int64)
@@ -173,11 +178,11 @@ def word_shingles(keys: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique word n-gram hashes of each key (flat uint32) and their offsets (int64)."""
     if not HAVE_NUMBA or not keys:
         return word_shingles_reference(keys, n)
-    return word_shingles_packed(*_pack(keys), n)
+    return word_shingles_packed(*pack_utf8(keys), n)
 
 
 def unpack(data: np.ndarray, bounds: np.ndarray) -> list[str]:
-    """The strings packed by :func:`_pack` (UTF-8, lone surrogates passed through)."""
+    """The strings packed by :func:`pack_utf8` (UTF-8, lone surrogates passed through)."""
     raw = data.tobytes()
     return [raw[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(len(bounds) - 1)]
 
@@ -215,3 +220,20 @@ def greedy_stars(indptr: np.ndarray, earlier: np.ndarray) -> tuple[np.ndarray, n
         return greedy_stars_reference(indptr, earlier)
     centre, via = compiled().greedy_stars_kernel(indptr.astype(np.int64), earlier.astype(np.int64))
     return centre, via
+
+
+def gather_ranges_reference(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``data[starts[i]:ends[i]]`` for each i, concatenated (uint8), with their offsets (int64)."""
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(ends, dtype=np.int64) - np.asarray(starts, dtype=np.int64), out=offsets[1:])
+    pieces = [data[a:b] for a, b in zip(np.asarray(starts).tolist(), np.asarray(ends).tolist())]
+    out = np.concatenate(pieces).astype(np.uint8, copy=False) if pieces else np.zeros(0, dtype=np.uint8)
+    return out, offsets
+
+
+def gather_ranges(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gather_ranges_reference` in one compiled pass (no Python object per range)."""
+    if not HAVE_NUMBA:
+        return gather_ranges_reference(data, starts, ends)
+    out, offsets = compiled().gather_ranges_kernel(data, starts.astype(np.int64), ends.astype(np.int64))
+    return out, offsets

@@ -1,20 +1,23 @@
 """The removal table: one row per removed unit, complete at any scale, joinable by record id.
 
-Built from the cluster arrays (which unit was removed in favour of which, exact or near, with
-what similarity) and, during the one pass that writes the corpus, the texts of the removed
-units and of the units kept in their place. Columns are described in ``SCHEMA_DOC``.
+Built from arrays: the clusters (which unit was removed in favour of which, exact or near, with
+what similarity), the units' texts as the engine stored them (UTF-8 with offsets), and the
+files and record ids of the documents involved, noted while the corpus is written. No Python
+object per row: columns are gathered, and compressed on a background thread. Columns are
+described in ``SCHEMA_DOC``.
 """
 
 from __future__ import annotations
 
-import heapq
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from seedclean.clustering.dedup import ClusterList, DocumentTable
+from seedclean.clustering.dedup import ClusterList, DedupResult
+from seedclean.clustering.units import string_array
+from seedclean.fingerprint.kernels import gather_ranges
 
 __all__ = ["RemovalCollector", "SCHEMA_DOC", "REMOVED_FILE"]
 
@@ -26,7 +29,8 @@ SCHEMA_DOC = {
     "id_from": "where record_id came from: the id field's name, 'line', 'row' or 'file'",
     "doc": "the document id seedclean uses (file, or file:line / file:row)",
     "unit": "index of the unit in its document (0-based)",
-    "start": "character offset of the unit in the normalised document text",
+    "start": "character offset of the unit in the normalised document text (as written with every unit kept:"
+    " without leading line breaks)",
     "end": "character offset after the unit",
     "kind": "'exact', 'near', or 'document' (dropped with its document by --min-kept: no unit stands in for it)",
     "similarity": "Jaccard similarity of the shingles with the kept unit (1.0 for exact copies, NaN for 'document')",
@@ -41,120 +45,82 @@ SCHEMA_DOC = {
 
 
 AUDIT_ROWS = 20  # near removals with the lowest similarity kept for the report
-_FLUSH_ROWS = 8_192  # removed rows buffered before they go to the compression thread
-
-
-class _RowBuffer:
-    """Rows of the removal table not yet spooled: one entry per row in ``unit``, ``start``,
-    ``end`` and ``text``; one per document with rows in the others (``rows``: how many)."""
-
-    def __init__(self) -> None:
-        self.unit: list[int] = []
-        self.start: list[int] = []
-        self.end: list[int] = []
-        self.text: list[str] = []
-        self.docs: list[int] = []
-        self.rows: list[int] = []
-        self.file: list[str] = []
-        self.record_id: list[str] = []
-        self.id_from: list[str] = []
+_CHUNK_ROWS = 16_384  # rows per row group (and per batch handed to the compression thread)
 
 
 class RemovalCollector:
-    """Streams the removal table to ``path`` while documents go by (``on_document``); ``finish``
-    completes the file. A unit is only ever removed in favour of an earlier one, so each row's
-    kept side is known when the row is made: rows are written in batches as they come, and a
-    background thread compresses them (pyarrow releases the GIL) while the corpus is written.
-    Memory: the texts of the units kept for others and two batches of rows."""
+    """Writes the removal table of ``result`` to ``path``: ``on_document`` notes the file and
+    record id of each document ``wants`` names (while the corpus is written), ``finish`` gathers
+    the columns and writes them. Memory: per-unit arrays, and one batch of rows at a time."""
 
-    def __init__(
-        self,
-        clusters: ClusterList,
-        docs: DocumentTable,
-        path: Path,
-        with_text: bool = True,
-        dropped: np.ndarray | None = None,
-    ) -> None:
-        arrays = clusters.arrays()
-        # units the document policy dropped (``dropped``) are rows too, with no unit kept in their place
-        extra = dropped if dropped is not None else np.zeros(0, dtype=np.int64)
+    def __init__(self, result: DedupResult, path: Path, with_text: bool = True) -> None:
+        if not isinstance(result.clusters, ClusterList):
+            raise TypeError("this result has no cluster arrays to build a removal table from")
+        arrays = result.clusters.arrays()
+        # units the document policy dropped are rows too, with no unit kept in their place
+        extra = np.asarray(result.dropped_units, dtype=np.int64)
         order = np.argsort(np.concatenate((arrays["removed"], extra)), kind="stable")
         self.removed = np.concatenate((arrays["removed"], extra))[order]
         self.kept = np.concatenate((arrays["kept"], np.full(len(extra), -1, dtype=np.int64)))[order]
-        if np.any(self.kept >= self.removed):
+        if np.any(self.kept >= self.removed):  # chunks are made once their rows' documents are noted
             raise ValueError("a unit is removed in favour of a later one: the removal table cannot be streamed")
         self.kind = np.concatenate((np.where(arrays["exact"], 0, 1), np.full(len(extra), 2)))[order].astype(np.int8)
         self.similarity = np.concatenate((arrays["similarity"], np.full(len(extra), np.nan)))[order]
         self.cluster = np.concatenate((arrays["cluster"], np.full(len(extra), -1, dtype=np.int64)))[order]
+        docs = result.documents
         per_doc = docs.units_in
         self.unit_start = np.concatenate(([0], np.cumsum(per_doc)[:-1])).astype(np.int64) if len(docs) else per_doc
+        self.result = result
         self.docs = docs
         self.with_text = with_text
-        units = int(per_doc.sum())
-        self.row_of = np.full(units, -1, dtype=np.int64)  # removed uid -> its row (rows ascend with uid)
-        self.row_of[self.removed] = np.arange(len(self.removed))
-        self.is_kept = np.zeros(units, dtype=bool)
-        self.is_kept[self.kept[self.kept >= 0]] = True
-        # per document, whether any of its units is removed or kept for another (one pass, not one per document)
-        involved = np.concatenate(((self.row_of >= 0) | self.is_kept, [False])).astype(np.int64)
-        before = np.concatenate(([0], np.cumsum(involved)))
-        starts = np.asarray(self.unit_start[: len(per_doc)], dtype=np.int64)
-        self.doc_wanted: list[bool] = (before[starts + per_doc] > before[starts]).tolist()
-        self.kept_texts: dict[int, str] = {}
-        self.doc_meta: dict[int, tuple[str, str]] = {}  # doc -> (file, record id), for kept units' documents
-        self.buffer = _RowBuffer()
-        self.rows_done = 0
-        self.audit: list[tuple[float, int, int, int, str]] = []  # max-heap (negated) of the lowest near rows
-        self.seconds = 0.0  # time the caller's thread spent on the table (the compression thread's is hidden)
+        # the documents whose file and record id the rows name: those of removed and of kept units
+        involved = np.zeros(len(docs), dtype=bool)
+        involved[self._doc_of(self.removed)] = True
+        involved[self._doc_of(self.kept[self.kept >= 0])] = True
+        self.doc_wanted: list[bool] = involved.tolist()
+        self.doc_meta: dict[int, tuple[str, str, str]] = {}  # doc -> (file, record id, id from)
+        self.seconds = 0.0  # time spent making and writing the table, on its own thread
         self.path = path
+        n = len(self.removed)
+        self._chunks = [(lo, min(lo + _CHUNK_ROWS, n)) for lo in range(0, n, _CHUNK_ROWS)]
+        # a chunk can be made once its rows' documents are noted (their kept units' come earlier)
+        self._ready_at: list[int] = self._doc_of(self.removed[[hi - 1 for _lo, hi in self._chunks]]).tolist()
+        self._next = 0
+        self._futures: list[Any] = []
         self._writer: Any = None
         self._thread: Any = None
-        self._pending: Any = None
 
-    def wants(self, d: int, units: int) -> bool:
-        """Whether document ``d`` (of ``units`` units) holds a removed unit or one kept for another."""
-        if units == 0:
-            return False
+    def _doc_of(self, uids: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.unit_start, uids, side="right") - 1
+
+    def wants(self, d: int) -> bool:
+        """Whether the table names document ``d`` (it holds a removed unit or one kept for another)."""
         return self.doc_wanted[d]
 
-    def on_document(
-        self, d: int, file: str, record_id: str, id_from: str, prefixes: list[str], texts: list[str]
-    ) -> None:
-        """Called in input order for each document ``wants`` accepted, with its units (normalised)."""
+    def on_document(self, d: int, file: str, record_id: str, id_from: str) -> None:
+        """Note where document ``d`` came from (for each document ``wants`` names, in input order);
+        the rows whose documents are all noted are made and written on the table's own thread
+        meanwhile (numpy, numba and pyarrow work that mostly runs without the GIL)."""
+        self.doc_meta[d] = (file, record_id, id_from)
+        while self._next < len(self._chunks) and self._ready_at[self._next] <= d:
+            self._submit(self._next)
+            self._next += 1
+
+    def _submit(self, k: int) -> None:
+        if self._thread is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            import pyarrow.parquet as pq
+
+            self._writer = pq.ParquetWriter(self.path, self._schema(), compression="zstd", compression_level=1)
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed")
+        if k >= 0:
+            self._futures.append(self._thread.submit(self._write_chunk, *self._chunks[k]))
+
+    def _write_chunk(self, lo: int, hi: int) -> None:
         t0 = time.perf_counter()
-        base = int(self.unit_start[d])
-        buf = self.buffer
-        pos = 0
-        rows = 0
-        for k, (prefix, text) in enumerate(zip(prefixes, texts)):
-            pos += len(prefix.lstrip("\n") if k == 0 else prefix)
-            uid = base + k
-            if self.is_kept[uid]:
-                self.doc_meta[d] = (file, record_id)
-                if self.with_text:
-                    self.kept_texts[uid] = text
-            row = int(self.row_of[uid])
-            if row >= 0:
-                if self.kind[row] == 1:  # near
-                    item = (-float(self.similarity[row]), -d, -k, row, text)
-                    if len(self.audit) < AUDIT_ROWS:
-                        heapq.heappush(self.audit, item)
-                    elif item > self.audit[0]:
-                        heapq.heapreplace(self.audit, item)
-                buf.unit.append(k)
-                buf.start.append(pos)
-                buf.end.append(pos + len(text))
-                buf.text.append(text if self.with_text else "")
-                rows += 1
-            pos += len(text)
-        if rows:
-            buf.docs.append(d)
-            buf.rows.append(rows)
-            buf.file.append(file)
-            buf.record_id.append(record_id)
-            buf.id_from.append(id_from)
-        if len(buf.unit) >= _FLUSH_ROWS:
-            self._flush()
+        for table in self._tables(lo, hi):
+            self._writer.write_table(table)
         self.seconds += time.perf_counter() - t0
 
     def _schema(self) -> Any:
@@ -169,118 +135,131 @@ class RemovalCollector:
             metadata={f"column:{k}".encode(): v.encode() for k, v in SCHEMA_DOC.items()},
         )
 
-    def _rows(self) -> Any:
-        """The buffered rows, kept side included, as an Arrow table (and the buffer emptied).
-        Values shared by many rows (a document's, a kept unit's) are made once and repeated."""
+    def _meta_columns(self, docs: np.ndarray, prefix: str) -> dict[str, Any]:
+        """file, record_id and id_from (named with ``prefix``) of each row's document, -1 for none;
+        made once per distinct document and spread over the rows."""
         import pyarrow as pa
 
-        buf, self.buffer = self.buffer, _RowBuffer()
-        n = len(buf.unit)
-        # rows arrive in input order, and removed units' rows ascend with their unit number
-        rows = np.arange(self.rows_done, self.rows_done + n, dtype=np.int64)
-        self.rows_done += n
-        by_doc = pa.array(np.repeat(np.arange(len(buf.rows), dtype=np.int64), buf.rows))
-        ids, starts = self.docs.ids, self.unit_start
-        kept = self.kept[rows]
-        distinct, spread = np.unique(kept, return_inverse=True)
-        by_kept = pa.array(spread.astype(np.int64))
-        kept_doc = np.where(distinct >= 0, np.searchsorted(starts, distinct, side="right") - 1, -1)
-        meta = [self.doc_meta.get(d, ("", "")) for d in kept_doc.tolist()]
-        kind = self.kind[rows]
+        distinct, spread = np.unique(docs, return_inverse=True)
+        meta = [self.doc_meta.get(d, ("", "", "")) for d in distinct.tolist()]
+        ids = self.docs.ids
+        by_row = pa.array(spread.astype(np.int64))
+        columns = {
+            f"{prefix}file": pa.array([m[0] for m in meta], pa.string()).take(by_row),
+            f"{prefix}record_id": pa.array([m[1] for m in meta], pa.string()).take(by_row),
+            f"{prefix}doc": pa.array([ids[d] if d >= 0 else "" for d in distinct.tolist()], pa.string()).take(by_row),
+        }
+        if not prefix:
+            columns["id_from"] = pa.array([m[2] for m in meta], pa.string()).take(by_row)
+        return columns
+
+    def _texts(self, uids: np.ndarray) -> tuple[Any, np.ndarray]:
+        """(text column of the units ``uids``, their character offsets); ``-1``: no unit, empty text.
+        Each distinct unit's text is fetched once, then copied to its rows."""
+        distinct, spread = np.unique(uids, return_inverse=True)
+        real = distinct >= 0
+        data, offsets, positions = self.result.unit_texts(distinct[real])
+        if not real.all():  # the document policy's rows: no kept unit (an empty text first)
+            offsets = np.concatenate(([0], offsets))
+            positions = np.concatenate(([0], positions))
+        if len(distinct) < len(uids) or not (np.diff(uids) > 0).all():  # not already one per unit, in order
+            spread = spread.reshape(-1)
+            data, offsets = gather_ranges(data, offsets[spread], offsets[spread + 1])
+            positions = positions[spread]
+        return string_array(data, offsets), positions
+
+    def _rows(self, lo: int, hi: int) -> Any:
+        """Rows ``lo:hi`` as an Arrow table."""
+        import pyarrow as pa
+
+        rows = np.arange(lo, hi)
+        removed, kept, kind = self.removed[rows], self.kept[rows], self.kind[rows]
+        docs, kept_docs = self._doc_of(removed), np.where(kept >= 0, self._doc_of(kept), -1)
+        texts, positions = self._texts(removed)
+        lengths = np.asarray(_char_lengths(texts), dtype=np.int64)
         columns: dict[str, Any] = {
-            "file": pa.array(buf.file, pa.string()).take(by_doc),
-            "record_id": pa.array(buf.record_id, pa.string()).take(by_doc),
-            "id_from": pa.array(buf.id_from, pa.string()).take(by_doc),
-            "doc": pa.array([ids[d] for d in buf.docs], pa.string()).take(by_doc),
-            "unit": pa.array(buf.unit, pa.int64()),
-            "start": pa.array(buf.start, pa.int64()),
-            "end": pa.array(buf.end, pa.int64()),
+            **self._meta_columns(docs, ""),
+            **self._meta_columns(kept_docs, "kept_"),
+            "unit": pa.array(removed - self.unit_start[docs], pa.int64()),
+            "start": pa.array(positions, pa.int64()),
+            "end": pa.array(positions + lengths, pa.int64()),
             "kind": pa.array(np.array(["exact", "near", "document"])[kind], pa.string()),
             "similarity": pa.array(np.where(kind == 0, 1.0, np.round(self.similarity[rows], 4))),
             "cluster": pa.array(self.cluster[rows], pa.int64()),
-            "kept_file": pa.array([m[0] for m in meta], pa.string()).take(by_kept),
-            "kept_record_id": pa.array([m[1] for m in meta], pa.string()).take(by_kept),
-            "kept_doc": pa.array([ids[d] if d >= 0 else "" for d in kept_doc.tolist()], pa.string()).take(by_kept),
             "kept_unit": pa.array(
-                np.where(distinct >= 0, distinct - starts[np.maximum(kept_doc, 0)], -1)[spread], pa.int64()
+                np.where(kept >= 0, kept - self.unit_start[np.maximum(kept_docs, 0)], -1), pa.int64()
             ),
         }
         if self.with_text:
-            columns["text"] = utf8_array(buf.text)
-            texts = self.kept_texts
-            columns["kept_text"] = utf8_array([texts.get(u, "") for u in distinct.tolist()]).take(by_kept)
+            columns["text"] = texts
+            columns["kept_text"] = self._texts(kept)[0]
         schema = self._schema()
         return pa.table([columns[name] for name in schema.names], schema=schema)
 
-    def _flush(self) -> None:
-        """Hand the buffered rows to the compression thread (after the batch before them)."""
-        import pyarrow.parquet as pq
-
-        if self._writer is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._writer = pq.ParquetWriter(self.path, self._schema(), compression="zstd", compression_level=1)
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed")
-        table = self._rows()
-        if self._pending is not None:
-            self._pending.result()
-        self._pending = self._thread.submit(self._writer.write_table, table)
+    def _tables(self, lo: int, hi: int) -> list[Any]:
+        """Rows ``lo:hi`` as Arrow tables: one, or halves while a text column would pass 2 GiB."""
+        try:
+            return [self._rows(lo, hi)]
+        except ValueError:
+            if hi - lo < 2:
+                raise
+            mid = (lo + hi) // 2
+            return [*self._tables(lo, mid), *self._tables(mid, hi)]
 
     def finish(self) -> None:
-        """Write the rows still buffered and close the file (an empty table when nothing was removed)."""
-        t0 = time.perf_counter()
+        """Make the rows not made yet, wait for all, close the file (an empty table when nothing was removed)."""
         try:
-            if self.buffer.unit or self._writer is None:
-                self._flush()
-            if self._pending is not None:
-                self._pending.result()
+            self._submit(-1)  # opens the file even when there is no row
+            while self._next < len(self._chunks):
+                self._submit(self._next)
+                self._next += 1
+            for future in self._futures:
+                future.result()
         finally:
             self.close()
-        self.seconds += time.perf_counter() - t0
 
     def close(self) -> None:
-        """Stop the compression thread and close the file (its content is complete only after ``finish``)."""
+        """Stop the table's thread and close the file (its content is complete only after ``finish``)."""
         if self._thread is not None:
-            self._thread.shutdown(wait=True)
+            self._thread.shutdown(wait=True, cancel_futures=True)
             self._thread = None
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        self._pending = None
+        self._futures = []
 
     def lowest(self) -> list[dict[str, Any]]:
         """The near removals with the lowest similarity (ties: input order), kept side included."""
+        near = np.flatnonzero(self.kind == 1)
+        rows = near[np.lexsort((self.removed[near], self.similarity[near]))[:AUDIT_ROWS]]
+        removed, kept = self.removed[rows], self.kept[rows]
+        order = np.argsort(removed)
+        texts = dict(zip(removed[order].tolist(), self.result.unit_strings(removed[order])))
+        kept_distinct = np.unique(kept)
+        kept_texts = dict(zip(kept_distinct.tolist(), self.result.unit_strings(kept_distinct)))
         out = []
-        for neg_sim, neg_d, neg_k, row, text in sorted(self.audit, reverse=True):
-            kept = int(self.kept[row])
-            kept_doc = int(np.searchsorted(self.unit_start, kept, side="right") - 1)
+        for row, uid, twin in zip(rows.tolist(), removed.tolist(), kept.tolist()):
+            d, kept_doc = int(self._doc_of(np.array([uid]))[0]), int(self._doc_of(np.array([twin]))[0])
             out.append(
                 {
-                    "doc": self.docs.ids[-neg_d],
-                    "unit": -neg_k,
+                    "doc": self.docs.ids[d],
+                    "unit": uid - int(self.unit_start[d]),
                     "record_id": "",
                     "kept_doc": self.docs.ids[kept_doc],
-                    "kept_unit": kept - int(self.unit_start[kept_doc]),
-                    "similarity": round(-neg_sim, 4),
-                    "text": text,
-                    "kept_text": self.kept_texts.get(kept, ""),
+                    "kept_unit": twin - int(self.unit_start[kept_doc]),
+                    "similarity": round(float(self.similarity[row]), 4),
+                    "text": texts[uid],
+                    "kept_text": kept_texts[twin],
                 }
             )
         return out
 
 
+def _char_lengths(texts: Any) -> Any:
+    """Characters of each string of an Arrow array (as a numpy array)."""
+    import pyarrow.compute as pc
+
+    return pc.utf8_length(texts).to_numpy(zero_copy_only=False)
+
+
 _INT_COLUMNS = {"unit", "start", "end", "cluster", "kept_unit"}
-
-
-def utf8_array(texts: list[str]) -> Any:
-    """``texts`` as an Arrow string array, encoded by ``str.encode`` (about twice as fast as
-    ``pa.array`` on non-ASCII text, which encodes each string through the C API)."""
-    import pyarrow as pa
-
-    encoded = [t.encode("utf-8") for t in texts]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
-    if offsets[-1] >= 2**31:  # past 32-bit offsets: let pyarrow split it
-        return pa.array(texts, pa.string())
-    data = pa.py_buffer(b"".join(encoded))
-    return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets.astype(np.int32)), data)

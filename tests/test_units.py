@@ -1,0 +1,74 @@
+"""The unit text store: any set of units comes back as the UTF-8 of their texts, with offsets
+and their character offsets in their documents, as it went in, batch after batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import vietnamese_text
+
+from seedclean import dedup
+from seedclean.clustering.units import UnitTexts, string_array, unit_positions
+from seedclean.fingerprint.kernels import pack_utf8
+
+unit_text = st.one_of(vietnamese_text(6), st.text(max_size=12))
+
+
+@given(st.lists(st.lists(unit_text, max_size=6), max_size=5), st.data())
+def test_gather_gives_back_what_went_in(batches: list[list[str]], data: st.DataObject) -> None:
+    store = UnitTexts()
+    everything: list[str] = []
+    positions: list[int] = []
+    for batch in batches:
+        where = [3 * k for k in range(len(batch))]
+        store.extend(*pack_utf8(batch), np.array(where, dtype=np.int64))
+        everything += batch
+        positions += where
+    uids = sorted(data.draw(st.sets(st.integers(0, max(len(everything) - 1, 0)))) if everything else [])
+    got, offsets, where = store.gather(np.array(uids, dtype=np.int64))
+    raw = got.tobytes()
+    texts = [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip(offsets[:-1], offsets[1:])]
+    assert texts == [everything[u] for u in uids]
+    assert where.tolist() == [positions[u] for u in uids]
+    store.close()
+
+
+def test_adding_after_reading_is_refused() -> None:
+    store = UnitTexts()
+    store.extend(*pack_utf8(["một", "hai"]), np.array([0, 4]))
+    store.gather(np.array([1]))
+    with pytest.raises(ValueError, match="before any is read"):
+        store.extend(*pack_utf8(["ba"]), np.array([0]))
+    store.close()
+
+
+def test_string_array_holds_the_texts() -> None:
+    texts = ["Hà Nội", "", "thủy", "x"]
+    array = string_array(*pack_utf8(texts))
+    assert array.to_pylist() == texts
+
+
+def test_positions_skip_the_first_separators_line_breaks() -> None:
+    # "\n\nA\n\nBB" is split into A (after the leading breaks, which the text loses) and BB
+    assert unit_positions(["\n\n", "\n\n"], ["A", "BB"]) == [0, 3]
+    assert unit_positions(["  ", "\n"], ["A", "BB"]) == [2, 4]
+
+
+def test_removed_units_are_where_the_table_says_in_the_normalised_document() -> None:
+    import seedclean
+
+    shared = "Đoạn văn này được chép lại nguyên văn ở nhiều tài liệu khác nhau trong kho."
+    docs = [
+        f"Mở đầu riêng của tài liệu một.\n\n{shared}\n\nKết thúc một.",
+        f"\n\n  Tài liệu hai mở đầu khác.\n\n\n{shared}",
+        f"{shared}\n\nThêm một đoạn ở cuối tài liệu ba, với hoà và khoẻ.",
+    ]
+    with dedup(docs, keep_empty=True) as result:
+        rows = result.removed.to_pylist()
+    assert len(rows) == 2
+    for row in rows:
+        # offsets in the document as written when nothing is removed: its leading line breaks dropped
+        normalised = seedclean.normalize(docs[int(row["doc"])]).lstrip("\n")
+        assert normalised[row["start"] : row["end"]] == row["text"] == shared
