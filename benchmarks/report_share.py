@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 NO_TABLE = (
     "import sys, seedclean.engines.local as local; local._collector = lambda *a, **k: None; "
     "from seedclean.cli import main; sys.argv[0] = 'seedclean'; main()"
