@@ -220,26 +220,43 @@ def test_disk_full_while_writing_jsonl_leaves_no_temporary(tmp_path: Path, monke
     assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "c.jsonl").exists()
 
 
-def test_failure_while_the_removal_table_streams_leaves_no_temporary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import seedclean.report.removals
-
+def test_failure_while_writing_leaves_no_removal_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "c.jsonl"
     paragraphs = distinct_paragraphs(60)
     copies = [t for t in paragraphs for _ in range(2)]  # each paragraph, then its copy
     src.write_text("".join(json.dumps({"text": t}) + "\n" for t in copies), encoding="utf-8")
-    monkeypatch.setattr(seedclean.report.removals, "_CHUNK_ROWS", 3)  # chunks are made on the table's thread early
     real_add = write_mod._JsonlSink.add
     calls = []
 
     def add_then_fail(self: Any, text: str, record: Any) -> None:
         calls.append(1)
-        if len(calls) == 50:  # 49 copies removed by now: their rows are streaming
+        if len(calls) == 50:  # 49 copies removed by now
             raise OSError(errno.ENOSPC, "No space left on device")
         real_add(self, text, record)
 
     monkeypatch.setattr(write_mod._JsonlSink, "add", add_then_fail)
+    res = invoke("run", str(src), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 4 and "No space left on device" in res.output
+    assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "removed.parquet").exists()
+
+
+def test_failure_while_the_removal_table_is_written_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seedclean.report.removals
+
+    src = tmp_path / "c.jsonl"
+    copies = [t for t in distinct_paragraphs(40) for _ in range(2)]
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in copies), encoding="utf-8")
+    monkeypatch.setattr(seedclean.report.removals, "_CHUNK_ROWS", 3)  # several chunks: the second one fails
+    real_rows = seedclean.report.removals.RemovalCollector._rows
+
+    def rows_then_fail(self: Any, lo: int, hi: int) -> Any:
+        if lo >= 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_rows(self, lo, hi)
+
+    monkeypatch.setattr(seedclean.report.removals.RemovalCollector, "_rows", rows_then_fail)
     res = invoke("run", str(src), "--out", str(tmp_path / "o"))
     assert res.exit_code == 4 and "No space left on device" in res.output
     assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "removed.parquet").exists()

@@ -352,8 +352,8 @@ def _run_claimed(
     try:
         lowest = [report_mod.cut_texts(r) for r in collector.lowest()] if collector is not None else []
         with ThreadPoolExecutor(2, thread_name_prefix="seedclean-report") as background:
-            # the removal table and documents.parquet are made while the report is built: they are
-            # mostly numpy and pyarrow work, which releases the GIL
+            # the removal table and documents.parquet are made while the report is built (mostly
+            # numpy, numba and pyarrow work, which releases the GIL)
             table_written = background.submit(collector.finish) if collector is not None else None
             documents_written = background.submit(
                 lambda: atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
@@ -391,8 +391,8 @@ def _run_claimed(
         raise
     finally:
         result.close()
-    # removal_table: the table's own time, on a background thread; report: the whole report phase
-    # (report.json, report.html, documents.parquet, warnings.jsonl, and waiting for the table)
+    # removal_table: the table's own time (beside the report files); report: the whole report phase
+    # (report.json, report.html, documents.parquet, warnings.jsonl, removed.parquet)
     rep["timings"]["removal_table"] = round(collector.seconds, 3) if collector is not None else 0.0
     rep["timings"]["report"] = round(time.perf_counter() - t_report, 3)
     atomic_write(out / "report.json", report_mod.dumps(rep).encode("utf-8"))

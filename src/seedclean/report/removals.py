@@ -79,14 +79,8 @@ class RemovalCollector:
         involved[self._doc_of(self.kept[self.kept >= 0])] = True
         self.doc_wanted: list[bool] = involved.tolist()
         self.doc_meta: dict[int, tuple[str, str, str]] = {}  # doc -> (file, record id, id from)
-        self.seconds = 0.0  # time spent making and writing the table, on its own thread
+        self.seconds = 0.0  # time spent making and writing the table
         self.path = path
-        n = len(self.removed)
-        self._chunks = [(lo, min(lo + _CHUNK_ROWS, n)) for lo in range(0, n, _CHUNK_ROWS)]
-        # a chunk can be made once its rows' documents are noted (their kept units' come earlier)
-        self._ready_at: list[int] = self._doc_of(self.removed[[hi - 1 for _lo, hi in self._chunks]]).tolist()
-        self._next = 0
-        self._futures: list[Any] = []
         self._writer: Any = None
         self._thread: Any = None
 
@@ -98,30 +92,8 @@ class RemovalCollector:
         return self.doc_wanted[d]
 
     def on_document(self, d: int, file: str, record_id: str, id_from: str) -> None:
-        """Note where document ``d`` came from (for each document ``wants`` names, in input order);
-        the rows whose documents are all noted are made and written on the table's own thread
-        meanwhile (numpy, numba and pyarrow work that mostly runs without the GIL)."""
+        """Note where document ``d`` came from (for each document ``wants`` names)."""
         self.doc_meta[d] = (file, record_id, id_from)
-        while self._next < len(self._chunks) and self._ready_at[self._next] <= d:
-            self._submit(self._next)
-            self._next += 1
-
-    def _submit(self, k: int) -> None:
-        if self._thread is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            import pyarrow.parquet as pq
-
-            self._writer = pq.ParquetWriter(self.path, self._schema(), compression="zstd", compression_level=1)
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed")
-        if k >= 0:
-            self._futures.append(self._thread.submit(self._write_chunk, *self._chunks[k]))
-
-    def _write_chunk(self, lo: int, hi: int) -> None:
-        t0 = time.perf_counter()
-        for table in self._tables(lo, hi):
-            self._writer.write_table(table)
-        self.seconds += time.perf_counter() - t0
 
     def _schema(self) -> Any:
         import pyarrow as pa
@@ -153,9 +125,10 @@ class RemovalCollector:
             columns["id_from"] = pa.array([m[2] for m in meta], pa.string()).take(by_row)
         return columns
 
-    def _texts(self, uids: np.ndarray) -> tuple[Any, np.ndarray]:
-        """(text column of the units ``uids``, their character offsets); ``-1``: no unit, empty text.
-        Each distinct unit's text is fetched once, then copied to its rows."""
+    def _texts(self, uids: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+        """(text column of the units ``uids``, their character offsets in their documents, their
+        lengths in characters); ``-1``: no unit, empty text. Each distinct unit's text is fetched
+        once, then copied to its rows."""
         distinct, spread = np.unique(uids, return_inverse=True)
         real = distinct >= 0
         data, offsets, positions = self.result.unit_texts(distinct[real])
@@ -166,7 +139,7 @@ class RemovalCollector:
             spread = spread.reshape(-1)
             data, offsets = gather_ranges(data, offsets[spread], offsets[spread + 1])
             positions = positions[spread]
-        return string_array(data, offsets), positions
+        return string_array(data, offsets), positions, _char_lengths(data, offsets)
 
     def _rows(self, lo: int, hi: int) -> Any:
         """Rows ``lo:hi`` as an Arrow table."""
@@ -175,8 +148,7 @@ class RemovalCollector:
         rows = np.arange(lo, hi)
         removed, kept, kind = self.removed[rows], self.kept[rows], self.kind[rows]
         docs, kept_docs = self._doc_of(removed), np.where(kept >= 0, self._doc_of(kept), -1)
-        texts, positions = self._texts(removed)
-        lengths = np.asarray(_char_lengths(texts), dtype=np.int64)
+        texts, positions, lengths = self._texts(removed)
         columns: dict[str, Any] = {
             **self._meta_columns(docs, ""),
             **self._meta_columns(kept_docs, "kept_"),
@@ -207,16 +179,31 @@ class RemovalCollector:
             return [*self._tables(lo, mid), *self._tables(mid, hi)]
 
     def finish(self) -> None:
-        """Make the rows not made yet, wait for all, close the file (an empty table when nothing was removed)."""
+        """Make the rows, chunk by chunk, and write them (an empty table when nothing was removed).
+
+        Rows are made once every document is noted: made while the corpus is written, on a
+        thread of their own, they slowed the writing more than they saved (the two share the
+        GIL; benchmarks/results/report-share-*.md). A chunk is compressed on a second thread
+        while the next one is made (the compression releases the GIL)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        import pyarrow.parquet as pq
+
+        t0 = time.perf_counter()
         try:
-            self._submit(-1)  # opens the file even when there is no row
-            while self._next < len(self._chunks):
-                self._submit(self._next)
-                self._next += 1
-            for future in self._futures:
-                future.result()
+            self._writer = pq.ParquetWriter(self.path, self._schema(), compression="zstd", compression_level=1)
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed")
+            pending = None
+            for lo in range(0, len(self.removed), _CHUNK_ROWS):
+                for table in self._tables(lo, min(lo + _CHUNK_ROWS, len(self.removed))):
+                    if pending is not None:
+                        pending.result()
+                    pending = self._thread.submit(self._writer.write_table, table)
+            if pending is not None:
+                pending.result()
         finally:
             self.close()
+        self.seconds += time.perf_counter() - t0
 
     def close(self) -> None:
         """Stop the table's thread and close the file (its content is complete only after ``finish``)."""
@@ -226,7 +213,6 @@ class RemovalCollector:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        self._futures = []
 
     def lowest(self) -> list[dict[str, Any]]:
         """The near removals with the lowest similarity (ties: input order), kept side included."""
@@ -255,11 +241,13 @@ class RemovalCollector:
         return out
 
 
-def _char_lengths(texts: Any) -> Any:
-    """Characters of each string of an Arrow array (as a numpy array)."""
-    import pyarrow.compute as pc
-
-    return pc.utf8_length(texts).to_numpy(zero_copy_only=False)
+def _char_lengths(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Characters of each UTF-8 string ``data[offsets[i]:offsets[i+1]]``: its bytes that do not
+    continue a character."""
+    starts = (data & 0xC0) != 0x80
+    before = np.concatenate(([0], np.cumsum(starts, dtype=np.int64)))
+    lengths: np.ndarray = before[offsets[1:]] - before[offsets[:-1]]
+    return lengths
 
 
 _INT_COLUMNS = {"unit", "start", "end", "cluster", "kept_unit"}
