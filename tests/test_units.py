@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from strategies import vietnamese_text
 
 from seedclean import dedup
-from seedclean.clustering.units import UnitTexts, string_array, unit_positions
+from seedclean.clustering.units import UnitTexts, string_array, unit_spans
 from seedclean.fingerprint.kernels import pack_utf8
 
 unit_text = st.one_of(vietnamese_text(6), st.text(max_size=12))
@@ -20,27 +20,27 @@ unit_text = st.one_of(vietnamese_text(6), st.text(max_size=12))
 def test_gather_gives_back_what_went_in(batches: list[list[str]], data: st.DataObject) -> None:
     store = UnitTexts()
     everything: list[str] = []
-    positions: list[int] = []
+    spans: list[tuple[int, int]] = []
     for batch in batches:
-        where = [3 * k for k in range(len(batch))]
-        store.extend(*pack_utf8(batch), np.array(where, dtype=np.int64))
+        where = [(3 * k, 3 * k + len(t)) for k, t in enumerate(batch)]
+        store.extend(*pack_utf8(batch), np.array(where, dtype=np.int64).reshape(-1, 2))
         everything += batch
-        positions += where
+        spans += where
     uids = sorted(data.draw(st.sets(st.integers(0, max(len(everything) - 1, 0)))) if everything else [])
     got, offsets, where = store.gather(np.array(uids, dtype=np.int64))
     raw = got.tobytes()
     texts = [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip(offsets[:-1], offsets[1:])]
     assert texts == [everything[u] for u in uids]
-    assert where.tolist() == [positions[u] for u in uids]
+    assert [tuple(w) for w in where.tolist()] == [spans[u] for u in uids]
     store.close()
 
 
 def test_adding_after_reading_is_refused() -> None:
     store = UnitTexts()
-    store.extend(*pack_utf8(["một", "hai"]), np.array([0, 4]))
+    store.extend(*pack_utf8(["một", "hai"]), np.array([[0, 3], [4, 7]]))
     store.gather(np.array([1]))
     with pytest.raises(ValueError, match="before any is read"):
-        store.extend(*pack_utf8(["ba"]), np.array([0]))
+        store.extend(*pack_utf8(["ba"]), np.array([[0, 2]]))
     store.close()
 
 
@@ -50,10 +50,10 @@ def test_string_array_holds_the_texts() -> None:
     assert array.to_pylist() == texts
 
 
-def test_positions_skip_the_first_separators_line_breaks() -> None:
+def test_spans_skip_the_first_separators_line_breaks() -> None:
     # "\n\nA\n\nBB" is split into A (after the leading breaks, which the text loses) and BB
-    assert unit_positions(["\n\n", "\n\n"], ["A", "BB"]) == [0, 3]
-    assert unit_positions(["  ", "\n"], ["A", "BB"]) == [2, 4]
+    assert unit_spans(["\n\n", "\n\n"], ["A", "BB"]) == [(0, 1), (3, 5)]
+    assert unit_spans(["  ", "\n"], ["Hà", "BB"]) == [(2, 4), (5, 7)]
 
 
 def test_removed_units_are_where_the_table_says_in_the_normalised_document() -> None:

@@ -28,7 +28,7 @@ from typing import Any, overload
 import numpy as np
 
 from seedclean.clustering import stages as cluster
-from seedclean.clustering.units import Growing, UnitTexts, unit_positions
+from seedclean.clustering.units import Growing, UnitTexts, unit_spans
 from seedclean.fingerprint.kernels import (
     HAVE_NUMBA,
     compiled,
@@ -449,14 +449,14 @@ class DedupResult:
 
     def unit_texts(self, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(UTF-8 bytes of the units ``uids``, ascending unit numbers, one after the other; their
-        offsets; each one's character offset in its document's normalised text)."""
+        offsets; each one's (start, end) characters in its document's normalised text)."""
         if self._units is None:
             raise ValueError("this DedupResult is closed (its with block has ended): ask for texts inside the block")
         return self._units.gather(uids)
 
     def unit_strings(self, uids: np.ndarray) -> list[str]:
         """The normalised texts of the units ``uids`` (ascending), as Python strings."""
-        data, offsets, _positions = self.unit_texts(uids)
+        data, offsets, _spans = self.unit_texts(uids)
         raw = data.tobytes()
         return [raw[a:b].decode("utf-8") for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
 
@@ -547,7 +547,7 @@ class Prepared:
     timings: Timings
     unit_utf8: np.ndarray  # uint8: every unit's normalised text as UTF-8, one after the other
     unit_bounds: np.ndarray  # int64, units + 1 offsets into ``unit_utf8``
-    unit_positions: np.ndarray  # int64 per unit: its character offset in its document's normalised text
+    unit_spans: np.ndarray  # int64 (units, 2): each unit's (start, end) characters in its document's text
 
 
 def guard_words_list(guard_words: str) -> list[str]:
@@ -648,7 +648,7 @@ def prepare_batch(
     once over all units of the batch, so per-call overheads are paid once, not per document."""
     t0 = time.perf_counter()
     payloads, texts, repairs = [], [], 0
-    positions: list[int] = []
+    spans: list[tuple[int, int]] = []
     ids: list[str] = []
     record_ids: list[str] = []
     id_from: list[str] = []
@@ -683,7 +683,7 @@ def prepare_batch(
         repairs += doc_repairs
         prefixes, unit_texts = [seg.prefix for seg in segs], [seg.text for seg in segs]
         texts += unit_texts
-        positions += unit_positions(prefixes, unit_texts)
+        spans += unit_spans(prefixes, unit_texts)
         spooled = (_without_text(record, text_field), prefixes, unit_texts, trailer)
         payloads.append(pickle.dumps(spooled, protocol=pickle.HIGHEST_PROTOCOL))
     docs = DocumentTable(
@@ -718,7 +718,7 @@ def prepare_batch(
         timings=timings,
         unit_utf8=unit_utf8,
         unit_bounds=unit_bounds,
-        unit_positions=np.array(positions, dtype=np.int64),
+        unit_spans=np.array(spans, dtype=np.int64).reshape(-1, 2),
     )
     timings["fingerprint"] = time.perf_counter() - t1
     return prepared
@@ -989,7 +989,7 @@ class Deduplicator:
         self.doc_parts.append(p.docs)
         self.n_docs += len(p.docs)
         self._spool.write(p.payload)
-        self.units.extend(p.unit_utf8, p.unit_bounds, p.unit_positions)
+        self.units.extend(p.unit_utf8, p.unit_bounds, p.unit_spans)
 
     # ---- clustering -------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from seedclean.fingerprint.kernels import gather_ranges
 
-__all__ = ["Growing", "UnitTexts", "string_array", "unit_positions"]
+__all__ = ["Growing", "UnitTexts", "string_array", "unit_spans"]
 
 
 class Growing:
@@ -50,25 +50,25 @@ class Growing:
         return self.chunks[0]
 
 
-def unit_positions(prefixes: list[str], texts: list[str]) -> list[int]:
-    """Character offset of each unit in its document's normalised text (the first separator's
-    line breaks are not part of the text: they were stripped when the document was split)."""
+def unit_spans(prefixes: list[str], texts: list[str]) -> list[tuple[int, int]]:
+    """(start, end) character offsets of each unit in its document's normalised text, as
+    written with every unit kept (the first separator's line breaks are not written)."""
     out, pos = [], 0
     for k, (prefix, text) in enumerate(zip(prefixes, texts)):
         pos += len(prefix.lstrip("\n") if k == 0 else prefix)
-        out.append(pos)
+        out.append((pos, pos + len(text)))
         pos += len(text)
     return out
 
 
 class UnitTexts:
     """The UTF-8 text of every unit in input order, in a temporary file, with each unit's byte
-    range and its character offset in its document (``extend`` per batch, ``gather`` later)."""
+    range and its character span in its document (``extend`` per batch, ``gather`` later)."""
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile(prefix="seedclean-units-")
         self._ends = Growing(np.int64)  # byte offset after each unit in the file
-        self._positions = Growing(np.int64)
+        self._spans = Growing(np.int64, 2)
         self._size = 0
         self._map: mmap.mmap | None = None
         self._mapping = threading.Lock()  # the removal table's thread and the report may read at once
@@ -76,13 +76,14 @@ class UnitTexts:
     def __len__(self) -> int:
         return self._ends.size
 
-    def extend(self, data: np.ndarray, bounds: np.ndarray, positions: np.ndarray) -> None:
-        """Append a batch: its units' UTF-8 bytes, their offsets (one more than units) and positions."""
+    def extend(self, data: np.ndarray, bounds: np.ndarray, spans: np.ndarray) -> None:
+        """Append a batch: its units' UTF-8 bytes, their offsets (one more than units) and their
+        (start, end) character spans in their documents."""
         if self._map is not None:
             raise ValueError("units are added before any is read back")
         self._file.write(np.ascontiguousarray(data, dtype=np.uint8).tobytes())
         self._ends.extend(self._size + np.asarray(bounds[1:], dtype=np.int64))
-        self._positions.extend(np.asarray(positions, dtype=np.int64))
+        self._spans.extend(np.asarray(spans, dtype=np.int64).reshape(-1, 2))
         self._size += int(bounds[-1])
 
     def _bytes(self) -> np.ndarray:
@@ -102,10 +103,10 @@ class UnitTexts:
         return starts, ends[uids]
 
     def gather(self, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(UTF-8 bytes of the units ``uids`` one after the other, their offsets, their positions)."""
+        """(UTF-8 bytes of the units ``uids`` one after the other, their offsets, their spans)."""
         starts, ends = self.ranges(uids)
         data, offsets = gather_ranges(self._bytes(), starts, ends)
-        return data, offsets, self._positions.view()[np.asarray(uids, dtype=np.int64)]
+        return data, offsets, self._spans.view()[np.asarray(uids, dtype=np.int64)]
 
     def close(self) -> None:
         if self._map is not None:

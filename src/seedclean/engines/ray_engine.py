@@ -362,7 +362,7 @@ def _unit_texts(p: Prepared, base: int, uids: np.ndarray) -> tuple[np.ndarray, n
     """:meth:`DedupResult.unit_texts` for the units ``uids`` (ascending) of one piece."""
     local = np.asarray(uids, dtype=np.int64) - base
     data, offsets = gather_ranges(p.unit_utf8, p.unit_bounds[local], p.unit_bounds[local + 1])
-    return data, offsets, p.unit_positions[local]
+    return data, offsets, p.unit_spans[local]
 
 
 # ---- the driver ------------------------------------------------------------------------------
@@ -456,8 +456,8 @@ class RayDedupResult(DedupResult):
         sizes = np.concatenate([np.diff(o) for _d, o, _p in parts]) if parts else np.zeros(0, dtype=np.int64)
         offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes, out=offsets[1:])
-        positions = np.concatenate([q for _d, _o, q in parts]) if parts else np.zeros(0, dtype=np.int64)
-        return data, offsets, positions
+        spans = np.concatenate([q for _d, _o, q in parts]) if parts else np.zeros((0, 2), dtype=np.int64)
+        return data, offsets, spans
 
     def close(self) -> None:
         self._pieces = []

@@ -17,7 +17,7 @@ import numpy as np
 
 from seedclean.clustering.dedup import ClusterList, DedupResult
 from seedclean.clustering.units import string_array
-from seedclean.fingerprint.kernels import gather_ranges
+from seedclean.fingerprint.kernels import gather_ranges, pack_utf8
 
 __all__ = ["RemovalCollector", "SCHEMA_DOC", "REMOVED_FILE"]
 
@@ -45,7 +45,7 @@ SCHEMA_DOC = {
 
 
 AUDIT_ROWS = 20  # near removals with the lowest similarity kept for the report
-_CHUNK_ROWS = 16_384  # rows per row group (and per batch handed to the compression thread)
+_CHUNK_ROWS = 8_192  # rows per row group (and per batch handed to the compression thread)
 
 
 class RemovalCollector:
@@ -110,36 +110,34 @@ class RemovalCollector:
     def _meta_columns(self, docs: np.ndarray, prefix: str) -> dict[str, Any]:
         """file, record_id and id_from (named with ``prefix``) of each row's document, -1 for none;
         made once per distinct document and spread over the rows."""
-        import pyarrow as pa
-
         distinct, spread = np.unique(docs, return_inverse=True)
         meta = [self.doc_meta.get(d, ("", "", "")) for d in distinct.tolist()]
         ids = self.docs.ids
-        by_row = pa.array(spread.astype(np.int64))
+        spread = spread.reshape(-1)
         columns = {
-            f"{prefix}file": pa.array([m[0] for m in meta], pa.string()).take(by_row),
-            f"{prefix}record_id": pa.array([m[1] for m in meta], pa.string()).take(by_row),
-            f"{prefix}doc": pa.array([ids[d] if d >= 0 else "" for d in distinct.tolist()], pa.string()).take(by_row),
+            f"{prefix}file": _spread_strings([m[0] for m in meta], spread),
+            f"{prefix}record_id": _spread_strings([m[1] for m in meta], spread),
+            f"{prefix}doc": _spread_strings([ids[d] if d >= 0 else "" for d in distinct.tolist()], spread),
         }
         if not prefix:
-            columns["id_from"] = pa.array([m[2] for m in meta], pa.string()).take(by_row)
+            columns["id_from"] = _spread_strings([m[2] for m in meta], spread)
         return columns
 
-    def _texts(self, uids: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
-        """(text column of the units ``uids``, their character offsets in their documents, their
-        lengths in characters); ``-1``: no unit, empty text. Each distinct unit's text is fetched
-        once, then copied to its rows."""
+    def _texts(self, uids: np.ndarray) -> tuple[Any, np.ndarray]:
+        """(text column of the units ``uids``, their (start, end) characters in their documents);
+        ``-1``: no unit, empty text. Each distinct unit's text is fetched once, then copied to its
+        rows."""
         distinct, spread = np.unique(uids, return_inverse=True)
         real = distinct >= 0
-        data, offsets, positions = self.result.unit_texts(distinct[real])
+        data, offsets, spans = self.result.unit_texts(distinct[real])
         if not real.all():  # the document policy's rows: no kept unit (an empty text first)
             offsets = np.concatenate(([0], offsets))
-            positions = np.concatenate(([0], positions))
+            spans = np.concatenate((np.zeros((1, 2), dtype=np.int64), spans))
         if len(distinct) < len(uids) or not (np.diff(uids) > 0).all():  # not already one per unit, in order
             spread = spread.reshape(-1)
             data, offsets = gather_ranges(data, offsets[spread], offsets[spread + 1])
-            positions = positions[spread]
-        return string_array(data, offsets), positions, _char_lengths(data, offsets)
+            spans = spans[spread]
+        return string_array(data, offsets), spans
 
     def _rows(self, lo: int, hi: int) -> Any:
         """Rows ``lo:hi`` as an Arrow table."""
@@ -148,13 +146,13 @@ class RemovalCollector:
         rows = np.arange(lo, hi)
         removed, kept, kind = self.removed[rows], self.kept[rows], self.kind[rows]
         docs, kept_docs = self._doc_of(removed), np.where(kept >= 0, self._doc_of(kept), -1)
-        texts, positions, lengths = self._texts(removed)
+        texts, spans = self._texts(removed)
         columns: dict[str, Any] = {
             **self._meta_columns(docs, ""),
             **self._meta_columns(kept_docs, "kept_"),
             "unit": pa.array(removed - self.unit_start[docs], pa.int64()),
-            "start": pa.array(positions, pa.int64()),
-            "end": pa.array(positions + lengths, pa.int64()),
+            "start": pa.array(spans[:, 0], pa.int64()),
+            "end": pa.array(spans[:, 1], pa.int64()),
             "kind": pa.array(np.array(["exact", "near", "document"])[kind], pa.string()),
             "similarity": pa.array(np.where(kind == 0, 1.0, np.round(self.similarity[rows], 4))),
             "cluster": pa.array(self.cluster[rows], pa.int64()),
@@ -241,13 +239,10 @@ class RemovalCollector:
         return out
 
 
-def _char_lengths(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Characters of each UTF-8 string ``data[offsets[i]:offsets[i+1]]``: its bytes that do not
-    continue a character."""
-    starts = (data & 0xC0) != 0x80
-    before = np.concatenate(([0], np.cumsum(starts, dtype=np.int64)))
-    lengths: np.ndarray = before[offsets[1:]] - before[offsets[:-1]]
-    return lengths
+def _spread_strings(values: list[str], index: np.ndarray) -> Any:
+    """``[values[i] for i in index]`` as an Arrow string array, copied by a compiled gather."""
+    data, offsets = pack_utf8(values)
+    return string_array(*gather_ranges(data, offsets[index], offsets[index + 1]))
 
 
 _INT_COLUMNS = {"unit", "start", "end", "cluster", "kept_unit"}
