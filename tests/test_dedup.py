@@ -387,3 +387,17 @@ def test_a_negated_copy_never_changes_what_happens_to_the_others(picks: list[int
         outputs = list(result)
     kept_plain = [out for text, out in zip(mixed, outputs) if not text.startswith("Không ") and out]
     assert kept_plain == expected
+
+
+def test_spool_read_in_small_blocks_gives_the_same_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documents straddling a block, and ones longer than a block, come back whole."""
+    import seedclean.clustering.dedup as dedup_module
+
+    docs = [f"Tài liệu số {i}.\n\n" + "Một đoạn dài hơn khối đọc. " * (i % 5) for i in range(40)] + ["", "x"]
+    with dedup(docs, keep_empty=True) as result:
+        expected = list(result)
+    monkeypatch.setattr(dedup_module, "_SPOOL_READ", 7)
+    with dedup(docs, keep_empty=True) as result:
+        assert list(result) == expected
+        assert list(result) == expected  # and a second pass reads from the start again
+    assert expected[0].startswith("Tài liệu số 0.") and len(expected) == len(docs)

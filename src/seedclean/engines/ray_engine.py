@@ -56,6 +56,7 @@ from seedclean.clustering.dedup import (
     priority_order,
     shift_record,
 )
+from seedclean.clustering.units import UnitTexts
 from seedclean.engines.local import read_prepare
 from seedclean.errors import EngineUnavailable
 from seedclean.fingerprint.kernels import gather_ranges, intersections
@@ -416,6 +417,8 @@ class RayDedupResult(DedupResult):
     _bases: np.ndarray
     _removed: np.ndarray
     _line_offsets: list[int]
+    _local: UnitTexts | None = None  # texts fetched ahead by ``prefetch_units``
+    _local_uids: np.ndarray = np.zeros(0, dtype=np.int64)  # replaced, never changed in place
 
     def iter_documents(self, on_record: Callable[[int, Any], None] | None = None) -> Iterator[tuple[int, Any, str]]:
         """Documents in input order; a few pieces are rendered ahead, not the whole output at once."""
@@ -439,12 +442,30 @@ class RayDedupResult(DedupResult):
                 yield number, record, text
                 number += 1
 
+    def prefetch_units(self, uids: np.ndarray) -> None:
+        """Fetch the texts of ``uids`` from the pieces in one round of tasks and keep them in a
+        local store, so the many asks that follow (the removal table's chunks) need no task."""
+        wanted = np.unique(np.asarray(uids, dtype=np.int64))
+        store = UnitTexts()
+        store.extend(*self._fetch(wanted))
+        if self._local is not None:
+            self._local.close()
+        self._local, self._local_uids = store, wanted
+
     def unit_texts(self, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The units' texts, gathered by the pieces that hold them (one task per piece concerned)."""
+        """The units' texts: from the prefetched store when it holds them all, else gathered by
+        the pieces that hold them (one task per piece concerned)."""
+        uids = np.asarray(uids, dtype=np.int64)
+        if self._local is not None and len(self._local_uids):
+            at = np.minimum(np.searchsorted(self._local_uids, uids), len(self._local_uids) - 1)
+            if np.array_equal(self._local_uids[at], uids):
+                return self._local.gather(at)
+        return self._fetch(uids)
+
+    def _fetch(self, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not self._pieces:
             raise ValueError("this DedupResult is closed (its with block has ended): ask for texts inside the block")
         ray = init_ray()
-        uids = np.asarray(uids, dtype=np.int64)
         bounds = np.searchsorted(uids, self._bases)
         refs = [
             _call("unit_texts", 1, p, int(self._bases[i]), uids[bounds[i] : bounds[i + 1]])[0]
@@ -461,6 +482,9 @@ class RayDedupResult(DedupResult):
 
     def close(self) -> None:
         self._pieces = []
+        if self._local is not None:
+            self._local.close()
+            self._local = None
 
 
 def dedup_on_ray(

@@ -189,6 +189,9 @@ class RemovalCollector:
 
         t0 = time.perf_counter()
         try:
+            # every unit the rows name, in one round (the Ray engine's texts are in its pieces)
+            named = np.concatenate((self.removed, self.kept[self.kept >= 0])) if self.with_text else self.removed
+            self.result.prefetch_units(named)
             self._writer = pq.ParquetWriter(self.path, self._schema(), compression="zstd", compression_level=1)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed")
             pending = None
