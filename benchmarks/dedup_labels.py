@@ -52,8 +52,12 @@ def sample_pairs(corpus: Path) -> list[dict[str, object]]:
                 if m.kind == "near" and (m.text, c.kept.text) not in seen:
                     seen.add((m.text, c.kept.text))
                     pairs.append(
-                        {"slice": "heldout" if heldout else "tuned", "similarity": round(float(m.similarity), 3),
-                         "removed": m.text, "kept": c.kept.text}
+                        {
+                            "slice": "heldout" if heldout else "tuned",
+                            "similarity": round(float(m.similarity), 3),
+                            "removed": m.text,
+                            "kept": c.kept.text,
+                        }
                     )
         random.Random(16).shuffle(pairs)
         out += pairs[:150]

@@ -155,7 +155,7 @@ def main() -> None:
         lines += [f"- {kind}: `{text[:150]!r}` -> `{out[:150]!r}`" for kind, text, out in items]
         lines.append("")
     report = "\n".join(lines) + "\n"
-    print("\n".join(lines[:20 + len(rows)]))
+    print("\n".join(lines[: 20 + len(rows)]))
     if args.out:
         args.out.write_text(report, encoding="utf-8")
 
