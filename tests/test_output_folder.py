@@ -262,6 +262,40 @@ def test_failure_while_the_removal_table_is_written_leaves_no_temporary(
     assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "removed.parquet").exists()
 
 
+def test_a_failing_report_stops_the_removal_table_at_its_next_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table's thread is told to stop, rather than writing every chunk before the run can end."""
+    import threading
+
+    import seedclean.report.removals
+    import seedclean.report.summary
+
+    src = tmp_path / "c.jsonl"
+    copies = [t for t in distinct_paragraphs(40) for _ in range(2)]  # 40 rows: 20 chunks of 2
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in copies), encoding="utf-8")
+    monkeypatch.setattr(seedclean.report.removals, "_CHUNK_ROWS", 2)
+    failed = threading.Event()
+    made: list[int] = []
+    real_rows = seedclean.report.removals.RemovalCollector._rows
+
+    def rows_after_the_failure(self: Any, lo: int, hi: int) -> Any:
+        failed.wait(timeout=30)  # the first chunk waits until the report has failed
+        made.append(lo)
+        return real_rows(self, lo, hi)
+
+    def render_fails(report: Any) -> str:
+        failed.set()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(seedclean.report.removals.RemovalCollector, "_rows", rows_after_the_failure)
+    monkeypatch.setattr(seedclean.report.summary, "render_html", render_fails)
+    res = invoke("run", str(src), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 4 and "No space left on device" in res.output
+    assert len(made) <= 2  # the chunk under way when the report failed, at most one more; not all 20
+    assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "removed.parquet").exists()
+
+
 # 7. SIGTERM ----------------------------------------------------------------------------------
 def test_sigterm_while_writing_cleans_up_and_exits_143(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "c.jsonl"

@@ -350,10 +350,40 @@ def _run_claimed(
     timings["total"] = round(time.perf_counter() - t_start, 3)
     t_report = time.perf_counter()
     try:
-        lowest = [report_mod.cut_texts(r) for r in collector.lowest()] if collector is not None else []
-        with ThreadPoolExecutor(2, thread_name_prefix="seedclean-report") as background:
-            # the removal table and documents.parquet are made while the report is built (mostly
-            # numpy, numba and pyarrow work, which releases the GIL)
+        rep = _write_reports(result, collector, table_tmp, out, opts, per_file, warnings, inputs, timings)
+    except BaseException:
+        if collector is not None:
+            collector.close()
+        table_tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        result.close()
+    # removal_table: the table's own time (beside the report files); report: the whole report phase
+    # (report.json, report.html, documents.parquet, warnings.jsonl, removed.parquet)
+    rep["timings"]["removal_table"] = round(collector.seconds, 3) if collector is not None else 0.0
+    rep["timings"]["report"] = round(time.perf_counter() - t_report, 3)
+    atomic_write(out / "report.json", report_mod.dumps(rep).encode("utf-8"))
+    folder.seal()
+    return RunResult(rep, out, time.perf_counter() - t_start, warnings.items)
+
+
+def _write_reports(
+    result: Any,
+    collector: RemovalCollector | None,
+    table_tmp: Path,
+    out: Path,
+    opts: RunOptions,
+    per_file: dict[str, list[int]],
+    warnings: Warnings,
+    inputs: list[str],
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """Write report.html, warnings.jsonl, documents.parquet and removed.parquet (the last two
+    on background threads while the report is built: mostly numpy, numba and pyarrow work,
+    which releases the GIL); the report is returned for report.json, written last."""
+    lowest = [report_mod.cut_texts(r) for r in collector.lowest()] if collector is not None else []
+    with ThreadPoolExecutor(2, thread_name_prefix="seedclean-report") as background:
+        try:
             table_written = background.submit(collector.finish) if collector is not None else None
             documents_written = background.submit(
                 lambda: atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
@@ -384,20 +414,11 @@ def _run_claimed(
             if table_written is not None:
                 table_written.result()
                 os.replace(table_tmp, out / REMOVED_FILE)
-    except BaseException:
-        if collector is not None:
-            collector.close()
-        table_tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        result.close()
-    # removal_table: the table's own time (beside the report files); report: the whole report phase
-    # (report.json, report.html, documents.parquet, warnings.jsonl, removed.parquet)
-    rep["timings"]["removal_table"] = round(collector.seconds, 3) if collector is not None else 0.0
-    rep["timings"]["report"] = round(time.perf_counter() - t_report, 3)
-    atomic_write(out / "report.json", report_mod.dumps(rep).encode("utf-8"))
-    folder.seal()
-    return RunResult(rep, out, time.perf_counter() - t_start, warnings.items)
+        except BaseException:
+            if collector is not None:
+                collector.cancel()  # its thread stops at the next chunk instead of writing them all
+            raise
+    return rep
 
 
 def _per_file_figures(docs: DocumentTable, file_of: np.ndarray, names: list[str]) -> dict[str, list[int]]:

@@ -9,6 +9,7 @@ described in ``SCHEMA_DOC``.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ class RemovalCollector:
         self.path = path
         self._writer: Any = None
         self._thread: Any = None
+        self._cancelled = threading.Event()
 
     def _doc_of(self, uids: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.unit_start, uids, side="right") - 1
@@ -196,6 +198,8 @@ class RemovalCollector:
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed")
             pending = None
             for lo in range(0, len(self.removed), _CHUNK_ROWS):
+                if self._cancelled.is_set():
+                    raise RuntimeError("the removal table was cancelled: the run is stopping")
                 for table in self._tables(lo, min(lo + _CHUNK_ROWS, len(self.removed))):
                     if pending is not None:
                         pending.result()
@@ -205,6 +209,10 @@ class RemovalCollector:
         finally:
             self.close()
         self.seconds += time.perf_counter() - t0
+
+    def cancel(self) -> None:
+        """Ask a ``finish`` running on another thread to stop at its next chunk."""
+        self._cancelled.set()
 
     def close(self) -> None:
         """Stop the table's thread and close the file (its content is complete only after ``finish``)."""
