@@ -28,7 +28,7 @@ from typing import Any, overload
 import numpy as np
 
 from seedclean.clustering import stages as cluster
-from seedclean.clustering.units import Growing, UnitTexts, unit_spans
+from seedclean.clustering.units import Growing, UnitTexts, read_runs, unit_spans
 from seedclean.fingerprint.kernels import (
     HAVE_NUMBA,
     compiled,
@@ -390,13 +390,14 @@ class DedupResult:
         """(document number, cleaned record, cleaned text) for every document, empty ones
         included (its figures: ``documents[d]``); ``on_record(doc number, record as read)`` sees
         each one first."""
-        if self._spool is None or self._keep is None:
+        if self._spool is None or self._keep is None or self._units is None:
             if self._closed:
                 raise ValueError("this DedupResult is closed (its with block has ended): iterate it inside the block")
             return
         runs = [*self._offset_runs, (len(self.documents), 0)]
         run, offset = 0, 0
-        for d, (record, prefixes, texts, trailer) in enumerate(_spooled(self._spool, self._spool_ends)):
+        documents = zip(_spooled(self._spool, self._spool_ends), self._units.documents(self.documents.units_in))
+        for d, ((record, prefixes, trailer), texts) in enumerate(documents):
             while runs[run][0] <= d:
                 offset = runs[run][1]
                 run += 1
@@ -495,24 +496,13 @@ def _text_of(record: Any, text_field: str) -> tuple[str, str | None, dict[str, A
     raise TypeError(f"cannot deduplicate a {type(record).__name__}; give str, dict or Document")
 
 
-_SPOOL_READ = 4 << 20  # bytes of the spool read at a time
-
-
 def _spooled(spool: Any, ends: np.ndarray) -> Iterator[Any]:
-    """The pickled documents of the spool file, in order, ``ends`` being each one's end offset:
-    read in large blocks and unpickled from memory, about a third faster than ``pickle.load``
-    on the file (which reads each document in small pieces)."""
-    spool.seek(0)
-    block, block_start, start = b"", 0, 0
-    view = memoryview(block)
-    for end in ends.tolist():
-        if end > block_start + len(block):  # the document runs past the block: read on from its start
-            rest = block[start - block_start :]
-            block = rest + spool.read(max(_SPOOL_READ, end - start - len(rest)))
-            block_start = start
-            view = memoryview(block)
-        yield pickle.loads(view[start - block_start : end - block_start])
-        start = end
+    """The pickled (record, separators, trailer) of each document of the spool file, in order,
+    ``ends`` being each one's end offset: read in large blocks and unpickled from memory, about a
+    third faster than ``pickle.load`` on the file (which reads each document in small pieces)."""
+    spool.flush()
+    for raw in read_runs(spool, ends):
+        yield pickle.loads(raw)
 
 
 def _kept_text(prefixes: list[str], texts: list[str], trailer: str, keep: np.ndarray, base: int) -> str:
@@ -556,7 +546,7 @@ class Prepared:
     be computed in a worker process or on a Ray node and shipped cheaply."""
 
     docs: DocumentTable  # one row per document, in order; ``units_in`` says how many units each has
-    payload: bytes  # the pickled (record, prefixes, texts, trailer) of each document, concatenated
+    payload: bytes  # the pickled (record, separators, trailer) of each document, concatenated (texts: unit_utf8)
     payload_sizes: np.ndarray  # int64 per document: its bytes in ``payload``
     hashes: bytes  # 16 bytes per unit
     shingles: np.ndarray  # uint32, sorted unique per unit, concatenated
@@ -708,7 +698,7 @@ def prepare_batch(
         prefixes, unit_texts = [seg.prefix for seg in segs], [seg.text for seg in segs]
         texts += unit_texts
         spans += unit_spans(prefixes, unit_texts)
-        spooled = (_without_text(record, text_field), prefixes, unit_texts, trailer)
+        spooled = (_without_text(record, text_field), prefixes, trailer)
         payloads.append(pickle.dumps(spooled, protocol=pickle.HIGHEST_PROTOCOL))
     docs = DocumentTable(
         ids, record_ids, id_from, modes, np.array(units_in, dtype=np.int64), bytes_in, fix_docs, fix_counts

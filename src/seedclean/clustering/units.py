@@ -7,15 +7,17 @@ with offsets, without a Python object per unit.
 from __future__ import annotations
 
 import mmap
+import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from seedclean.fingerprint.kernels import gather_ranges
 
-__all__ = ["Growing", "UnitTexts", "string_array", "unit_spans"]
+__all__ = ["Growing", "UnitTexts", "read_runs", "split_units", "string_array", "unit_spans"]
 
 
 class Growing:
@@ -58,6 +60,39 @@ def unit_spans(prefixes: list[str], texts: list[str]) -> list[tuple[int, int]]:
         pos += len(prefix.lstrip("\n") if k == 0 else prefix)
         out.append((pos, pos + len(text)))
         pos += len(text)
+    return out
+
+
+READ_BLOCK = 4 << 20  # bytes read at a time by :func:`read_runs`
+
+
+def read_runs(file: Any, ends: np.ndarray) -> Iterator[memoryview]:
+    """Consecutive byte runs of a file from its start, ``ends`` being each run's end offset, read
+    in large blocks by offset (``os.pread``: the file's position is not touched, so two readers
+    can share it)."""
+    fd = file.fileno()
+    data, data_start, start = b"", 0, 0
+    view = memoryview(data)
+    for end in ends.tolist():
+        if end > data_start + len(data):  # the run goes past what was read: read on from its start
+            rest = data[start - data_start :]
+            data = rest + os.pread(fd, max(READ_BLOCK, end - start - len(rest)), start + len(rest))
+            data_start = start
+            view = memoryview(data)
+        yield view[start - data_start : end - data_start]
+        start = end
+
+
+def split_units(raw: Any, lengths: np.ndarray) -> list[str]:
+    """The texts of one document's units from their UTF-8 one after the other and their
+    lengths in characters."""
+    text = str(raw, "utf-8")
+    if len(lengths) == 1:
+        return [text]
+    out, pos = [], 0
+    for n in lengths.tolist():
+        out.append(text[pos : pos + n])
+        pos += n
     return out
 
 
@@ -107,6 +142,21 @@ class UnitTexts:
         starts, ends = self.ranges(uids)
         data, offsets = gather_ranges(self._bytes(), starts, ends)
         return data, offsets, self._spans.view()[np.asarray(uids, dtype=np.int64)]
+
+    def documents(self, units_per_doc: np.ndarray) -> Iterator[list[str]]:
+        """The unit texts of each document in input order (``units_per_doc``: how many units
+        each has), read from the file in blocks."""
+        if not len(units_per_doc):
+            return
+        self._file.flush()
+        ends, spans = self._ends.view(), self._spans.view()
+        lengths = spans[:, 1] - spans[:, 0]
+        unit_end = np.cumsum(units_per_doc)
+        byte_end = np.where(unit_end > 0, ends[np.maximum(unit_end - 1, 0)] if len(ends) else 0, 0)
+        first = 0
+        for raw, last in zip(read_runs(self._file, byte_end), unit_end.tolist()):
+            yield split_units(raw, lengths[first:last]) if last > first else []
+            first = last
 
     def close(self) -> None:
         if self._map is not None:

@@ -56,7 +56,7 @@ from seedclean.clustering.dedup import (
     priority_order,
     shift_record,
 )
-from seedclean.clustering.units import UnitTexts
+from seedclean.clustering.units import UnitTexts, split_units
 from seedclean.engines.local import read_prepare
 from seedclean.errors import EngineUnavailable
 from seedclean.fingerprint.kernels import gather_ranges, intersections
@@ -338,11 +338,18 @@ def _stars(keep: str, parts: int, npieces: int, *args: Any) -> tuple[np.ndarray,
     return items[moved][order], center[moved][order], sim[moved][order]
 
 
-def _payloads(p: Prepared) -> Iterator[tuple[Any, list[str], list[str], str]]:
-    """(record, prefixes, texts, trailer) of each document of a piece, from its payload."""
+def _documents(p: Prepared) -> Iterator[tuple[Any, list[str], list[str], str]]:
+    """(record, separators, unit texts, trailer) of each document of a piece."""
     stream = io.BytesIO(p.payload)
-    for _stats in p.docs:
-        yield pickle.load(stream)
+    lengths = p.unit_spans[:, 1] - p.unit_spans[:, 0]
+    raw = p.unit_utf8.tobytes()
+    first = 0
+    for units in p.docs.units_in.tolist():
+        record, prefixes, trailer = pickle.load(stream)
+        last = first + units
+        run = raw[int(p.unit_bounds[first]) : int(p.unit_bounds[last])]
+        yield record, prefixes, split_units(run, lengths[first:last]) if units else [], trailer
+        first = last
 
 
 def _render(p: Prepared, base: int, removed: np.ndarray, line_offset: int) -> list[tuple[Any, str]]:
@@ -351,7 +358,7 @@ def _render(p: Prepared, base: int, removed: np.ndarray, line_offset: int) -> li
     keep = np.ones(len(p.counts), dtype=bool)
     keep[removed - base] = False
     out, u = [], 0
-    for record, prefixes, texts, trailer in _payloads(p):
+    for record, prefixes, texts, trailer in _documents(p):
         text = _kept_text(prefixes, texts, trailer, keep, u)
         u += len(texts)
         record = shift_record(record, line_offset)
