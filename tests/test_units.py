@@ -72,3 +72,17 @@ def test_removed_units_are_where_the_table_says_in_the_normalised_document() -> 
         # offsets in the document as written when nothing is removed: its leading line breaks dropped
         normalised = seedclean.normalize(docs[int(row["doc"])]).lstrip("\n")
         assert normalised[row["start"] : row["end"]] == row["text"] == shared
+
+
+def test_documents_are_read_back_where_the_system_has_no_pread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    docs = [f"Đoạn {i} của tài liệu.\n\nĐoạn chung giữa các tài liệu." for i in range(30)]
+    with dedup(docs) as result:
+        expected = list(result)
+    monkeypatch.delattr(os, "pread")  # as on Windows: seek and read instead
+    with dedup(docs) as result:
+        assert list(result) == expected
+    assert (
+        expected[0] == "Đoạn 0 của tài liệu.\n\nĐoạn chung giữa các tài liệu." and expected[1] == "Đoạn 1 của tài liệu."
+    )

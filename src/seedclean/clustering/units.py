@@ -68,19 +68,27 @@ READ_BLOCK = 4 << 20  # bytes read at a time by :func:`read_runs`
 
 def read_runs(file: Any, ends: np.ndarray) -> Iterator[memoryview]:
     """Consecutive byte runs of a file from its start, ``ends`` being each run's end offset, read
-    in large blocks by offset (``os.pread``: the file's position is not touched, so two readers
-    can share it)."""
-    fd = file.fileno()
+    in large blocks by offset (:func:`_read_at`)."""
     data, data_start, start = b"", 0, 0
     view = memoryview(data)
     for end in ends.tolist():
         if end > data_start + len(data):  # the run goes past what was read: read on from its start
             rest = data[start - data_start :]
-            data = rest + os.pread(fd, max(READ_BLOCK, end - start - len(rest)), start + len(rest))
+            data = rest + _read_at(file, max(READ_BLOCK, end - start - len(rest)), start + len(rest))
             data_start = start
             view = memoryview(data)
         yield view[start - data_start : end - data_start]
         start = end
+
+
+def _read_at(file: Any, size: int, offset: int) -> bytes:
+    """``size`` bytes of ``file`` from ``offset`` (fewer at its end), by ``os.pread`` where the
+    system has it (its position untouched), else by seek and read."""
+    if hasattr(os, "pread"):
+        return os.pread(file.fileno(), size, offset)
+    file.seek(offset)
+    data: bytes = file.read(size)
+    return data
 
 
 def split_units(raw: Any, lengths: np.ndarray) -> list[str]:
