@@ -194,7 +194,13 @@ class RemovalCollector:
             # every unit the rows name, in one round (the Ray engine's texts are in its pieces)
             named = np.concatenate((self.removed, self.kept[self.kept >= 0])) if self.with_text else self.removed
             self.result.prefetch_units(named)
-            self._writer = pq.ParquetWriter(self.path, self._schema(), compression="zstd", compression_level=1)
+            self._writer = pq.ParquetWriter(
+                self.path,
+                self._schema(),
+                compression="zstd",
+                compression_level=1,
+                use_dictionary=_REPEATING_COLUMNS,  # not the texts and ids: hashing them is wasted work
+            )
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed")
             pending = None
             for lo in range(0, len(self.removed), _CHUNK_ROWS):
@@ -256,4 +262,5 @@ def _spread_strings(values: list[str], index: np.ndarray) -> Any:
     return string_array(*gather_ranges(data, offsets[index], offsets[index + 1]))
 
 
+_REPEATING_COLUMNS = ["file", "id_from", "kind", "kept_file"]
 _INT_COLUMNS = {"unit", "start", "end", "cluster", "kept_unit"}

@@ -296,7 +296,8 @@ def documents_table(docs: DocumentTable) -> bytes:
     columns["emptied"] = pa.array((docs.units_in > 0) & (docs.units_out == 0), pa.bool_())
     columns["dropped"] = pa.array(docs.dropped, pa.bool_())
     buf = io.BytesIO()
-    pq.write_table(pa.table(columns), buf, compression="zstd", compression_level=1)
+    # dictionary pages only where values repeat: building one for 100k distinct ids is wasted work
+    pq.write_table(pa.table(columns), buf, compression="zstd", compression_level=1, use_dictionary=["id_from", "mode"])
     return buf.getvalue()
 
 
