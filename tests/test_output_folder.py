@@ -220,11 +220,16 @@ def test_disk_full_while_writing_jsonl_leaves_no_temporary(tmp_path: Path, monke
     assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "c.jsonl").exists()
 
 
-def test_failure_while_writing_leaves_no_removal_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    src = tmp_path / "c.jsonl"
-    paragraphs = distinct_paragraphs(60)
-    copies = [t for t in paragraphs for _ in range(2)]  # each paragraph, then its copy
+def copies_corpus(folder: Path, paragraphs: int) -> Path:
+    """A JSONL file of ``paragraphs`` distinct paragraphs, each followed by its exact copy."""
+    src = folder / "c.jsonl"
+    copies = [t for t in distinct_paragraphs(paragraphs) for _ in range(2)]
     src.write_text("".join(json.dumps({"text": t}) + "\n" for t in copies), encoding="utf-8")
+    return src
+
+
+def test_failure_while_writing_leaves_no_removal_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = copies_corpus(tmp_path, 60)
     real_add = write_mod._JsonlSink.add
     calls = []
 
@@ -245,9 +250,7 @@ def test_failure_while_the_removal_table_is_written_leaves_no_temporary(
 ) -> None:
     import seedclean.report.removals
 
-    src = tmp_path / "c.jsonl"
-    copies = [t for t in distinct_paragraphs(40) for _ in range(2)]
-    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in copies), encoding="utf-8")
+    src = copies_corpus(tmp_path, 40)
     monkeypatch.setattr(seedclean.report.removals, "_CHUNK_ROWS", 3)  # several chunks: the second one fails
     real_rows = seedclean.report.removals.RemovalCollector._rows
 
@@ -271,9 +274,7 @@ def test_a_failing_report_stops_the_removal_table_at_its_next_chunk(
     import seedclean.report.removals
     import seedclean.report.summary
 
-    src = tmp_path / "c.jsonl"
-    copies = [t for t in distinct_paragraphs(40) for _ in range(2)]  # 40 rows: 20 chunks of 2
-    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in copies), encoding="utf-8")
+    src = copies_corpus(tmp_path, 40)  # 40 rows: 20 chunks of 2
     monkeypatch.setattr(seedclean.report.removals, "_CHUNK_ROWS", 2)
     failed = threading.Event()
     made: list[int] = []

@@ -552,7 +552,6 @@ class Prepared:
     shingles: np.ndarray  # uint32, sorted unique per unit, concatenated
     counts: np.ndarray  # int32 shingles per unit
     kinds: np.ndarray  # int8 per unit: 0 exact match only, 1 main shingles, 2 char shingles
-    lengths: np.ndarray  # int32 characters per unit (for keep="longest")
     band_keys: np.ndarray  # uint64 (units, bands): LSH bucket of each band (rows of kind 0 unused)
     guard: np.ndarray  # uint64 per unit: digest of its guard words (0: none); differing units are never near copies
     signatures: np.ndarray | None  # uint32 (units, num_perm), kept only for verify="signature"
@@ -562,6 +561,12 @@ class Prepared:
     unit_utf8: np.ndarray  # uint8: every unit's normalised text as UTF-8, one after the other
     unit_bounds: np.ndarray  # int64, units + 1 offsets into ``unit_utf8``
     unit_spans: np.ndarray  # int64 (units, 2): each unit's (start, end) characters in its document's text
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """int32 characters per unit (for keep="longest" and the document policy), from its span."""
+        lengths: np.ndarray = (self.unit_spans[:, 1] - self.unit_spans[:, 0]).astype(np.int32)
+        return lengths
 
 
 def guard_words_list(guard_words: str) -> list[str]:
@@ -724,7 +729,6 @@ def prepare_batch(
         shingles=flat,
         counts=counts,
         kinds=kinds,
-        lengths=np.fromiter(map(len, texts), dtype=np.int32, count=len(texts)),
         band_keys=band_keys(sigs, *options.lsh_params()),
         guard=guard,
         signatures=sigs if options.verify == "signature" else None,
