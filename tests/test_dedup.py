@@ -167,6 +167,24 @@ def test_a_paragraph_wrapped_differently_is_still_a_duplicate_and_keeps_its_own_
     assert out[0].rstrip("\n") == a and not out[1].strip()
 
 
+def test_auto_segmentation_keeps_a_wrapped_paragraph_one_unit_in_the_pipeline() -> None:
+    # issue 16, real text (coreutils help): four copies of one wrapped paragraph that differ in
+    # their first line only. As line units, the first lines are not near copies of each other
+    # (different standard names in a short line) and each record kept its first line; as one
+    # wrapped unit the paragraphs are near copies (word 3-gram Jaccard 0.88) and one survives.
+    tail = (
+        ". Khi kiểm tra, đầu vào phải là dữ\nliệu ra trước đây của chương trình này. Chế độ"
+        " mặc định là in ra một dòng\nvới tổng kiểm tra, một khoảng trắng, và tên\ncho mỗi TẬP_TIN."
+    )
+    texts = [f"Tổng được tính như mô tả trong {name}{tail}" for name in ("RFC 7693", "FIPS-180-2", "RFC 1321")]
+    out = list(dedup(texts, keep_empty=True))
+    assert out[0].rstrip("\n") == texts[0]
+    assert out[1:] == ["", ""]
+    # the same records split line by line keep each first line: the case above is the unwrap
+    by_line = list(dedup(texts, keep_empty=True, segmentation="line"))
+    assert [o.rstrip("\n") for o in by_line[1:]] == [t.split("\n")[0] for t in texts[1:]]
+
+
 def test_word_order_matters_at_the_defaults() -> None:
     # issue 16: with syllable 2-grams these two had Jaccard 1.0 and the second was removed
     a = "Chuyển đổi số nhị phân thành số thập lục phân"

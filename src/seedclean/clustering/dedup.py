@@ -751,7 +751,8 @@ def _split_one(text: str, options: DedupOptions) -> tuple[list[segment.Segment],
     body = text.rstrip("\n")
     trailer = text[len(body) :]
     mode = options.segmentation if options.segmentation != "auto" else segment.detect_mode(body)
-    segs = segment.split(body, mode, options.granularity)
+    # split with the option itself, not the detected mode: auto also unwraps hard-wrapped lines
+    segs = segment.split(body, options.segmentation, options.granularity)
     return segs, trailer, "line" if options.granularity == "line" else mode, repairs
 
 
