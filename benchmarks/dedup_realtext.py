@@ -27,7 +27,7 @@ import random
 import re
 import time
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -142,14 +142,79 @@ CANDIDATES: dict[str, dict[str, object]] = {
 }
 
 
-def run_candidate(texts: list[str], overrides: dict[str, object]) -> tuple[list[bool], float, DedupOptions]:
+def run_candidate(texts: list[str], overrides: dict[str, object]) -> tuple[list[str], float, DedupOptions]:
+    """Each record's output (empty: removed), the seconds it took, the options."""
     options = DedupOptions(keep_empty=True, **overrides)  # type: ignore[arg-type]
     start = time.perf_counter()
     result = dedup(texts, options)
     out = list(result)
     seconds = time.perf_counter() - start
     assert len(out) == len(texts)
-    return [bool(o.strip()) for o in out], seconds, options
+    return out, seconds, options
+
+
+def fold_tone_style(text: str) -> str:
+    """Both tone placements as one (``hoà`` -> ``hòa``), written apart from seedclean's own tables."""
+    decomposed = unicodedata.normalize("NFD", text)
+    # open syllables only, and not the u that belongs to qu ("quý")
+    moved = re.sub("(?<![qQ])([oOuU])([aeyAEY])([\u0300\u0301\u0303\u0309\u0323])(?!\\w)", r"\1\3\2", decomposed)
+    return unicodedata.normalize("NFC", moved)
+
+
+def why_missed(
+    labels: list[int], outs: list[str], pairs: dict[tuple[int, int], float], texts: list[str], guard_words: str
+) -> Counter[str]:
+    """Sort the missed clusters: *chain* when no two survivors are a true pair (each is within the
+    threshold of a removed member only, and a star keeps both); *guard* when every surviving true
+    pair differs in its guard words; else *other*."""
+    guard = set(guard_words.split())
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, c in enumerate(labels):
+        members[c].append(i)
+    out: Counter[str] = Counter()
+    for m in members.values():
+        alive = [i for i in m if outs[i].strip()]
+        if len(m) < 2 or len(alive) < 2:
+            continue
+        twins = [(a, b) for k, a in enumerate(alive) for b in alive[k + 1 :] if (min(a, b), max(a, b)) in pairs]
+        if not twins:
+            out["chain"] += 1
+        elif all(
+            Counter(w for w in words(texts[a]) if w in guard) != Counter(w for w in words(texts[b]) if w in guard)
+            for a, b in twins
+        ):
+            out["guard"] += 1
+        else:
+            out["other"] += 1
+    return out
+
+
+def why_lost(labels: list[int], outs: list[str], texts: list[str]) -> Counter[str]:
+    """Sort the lost clusters: *tone style* when a survivor has the same words once both tone
+    placements are one; *content kept elsewhere* when the first member's words, or each of its
+    lines' words, run unbroken inside some survivor's output (auto segmentation took its lines or
+    paragraphs as units, and their copies were kept in other records); else *other*."""
+    survivors = {tuple(words(fold_tone_style(o))) for o in outs if o.strip()}
+    kept_text = "".join(f"\0 {' '.join(words(o))} " for o in outs if o.strip()) + "\0"
+
+    def kept(text: str) -> bool:
+        return f" {' '.join(words(text))} " in kept_text
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, c in enumerate(labels):
+        members[c].append(i)
+    out: Counter[str] = Counter()
+    for m in members.values():
+        if any(outs[i].strip() for i in m):
+            continue
+        first = texts[m[0]]
+        if any(tuple(words(fold_tone_style(texts[i]))) in survivors for i in m):
+            out["tone style"] += 1
+        elif kept(first) or all(kept(line) for line in first.split("\n") if words(line)):
+            out["content kept elsewhere"] += 1
+        else:
+            out["other"] += 1
+    return out
 
 
 def main() -> None:
@@ -185,12 +250,20 @@ def main() -> None:
             "| configuration | lost | missed | records kept | seconds |",
             "|---|---:|---:|---:|---:|",
         ]
+        why: list[str] = []
         for name, overrides in CANDIDATES.items():
-            survived, seconds, _ = run_candidate(texts, overrides)
+            outs, seconds, options = run_candidate(texts, overrides)
+            survived = [bool(o.strip()) for o in outs]
             lost, missed, clusters, multi = score(labels, survived)
+            if not overrides:
+                for title, counts in (
+                    ("Missed clusters at the defaults", why_missed(labels, outs, pairs, texts, options.guard_words)),
+                    ("Lost clusters at the defaults", why_lost(labels, outs, texts)),
+                ):
+                    why.append(f"{title}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
             lines.append(f"| {name} | {lost:.2%} | {missed:.2%} | {sum(survived):,} | {seconds:.1f} |")
             print(slice_name, name, f"lost {lost:.2%} missed {missed:.2%} ({clusters} clusters, {multi} multi)")
-        lines.append("")
+        lines += ["", *why, ""]
         bins = np.array([sim for sim in pairs.values()])
         for banding in ("recall", "datasketch"):
             b, r = DedupOptions(banding=banding).lsh_params()

@@ -90,3 +90,11 @@ def test_auto_keeps_a_hard_wrapped_line_with_the_line_it_continues() -> None:
     ]
     assert join(split(text), trailer="") == text  # written back with its own line break
     assert len(split(text, "line")) == 4  # an explicit line mode still means one unit per line
+
+
+def test_auto_keeps_a_list_wrapped_after_a_comma_together_but_not_a_numbered_list() -> None:
+    # real text (GIMP): one line of a number series in one catalogue, wrapped after "9," in another
+    wrapped = "n, 1, 2, n-1, n-2, 3, 4, n-3, n-4, 5, 6, n-5, n-6, 7, 8, n-7, n-8, 9,\n10, n-9, n-10, 11, 12, n-11…"
+    assert [s.text for s in split(wrapped)] == [wrapped]
+    numbered = "Các bước:\n1. Mở tệp\n2. Lưu tệp"  # a number after a line ending "tệp" or ":" starts one
+    assert [s.text for s in split(numbered)] == ["Các bước:", "1. Mở tệp", "2. Lưu tệp"]

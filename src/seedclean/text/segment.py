@@ -99,16 +99,26 @@ def _sentences(seg: Segment) -> list[Segment]:
 
 
 # A line that ends a paragraph ends with sentence or list punctuation; a hard-wrapped line does
-# not, and the line after it carries on in lower case ("... tùy chọn -i đặt" / "trước)").
+# not, and the line after it carries on in lower case ("... tùy chọn -i đặt" / "trước)"), or
+# with a number after a comma ("..., 8, 9," / "10, 11, ...").
 _ENDS_PARAGRAPH = re.compile(r"[.!?:;…\"”’)\]»]\s*$")
 _CONTINUES = re.compile(r"\s*[a-zà-ỹđ(]")
+_ENDS_WITH_COMMA = re.compile(r",\s*$")
+_STARTS_WITH_DIGIT = re.compile(r"\s*\d")
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Whether ``line`` carries on the paragraph that ``previous`` was hard-wrapped out of."""
+    if _ENDS_PARAGRAPH.search(previous):
+        return False
+    return bool(_CONTINUES.match(line) or (_ENDS_WITH_COMMA.search(previous) and _STARTS_WITH_DIGIT.match(line)))
 
 
 def _unwrap(lines: list[Segment]) -> list[Segment]:
     """Join hard-wrapped lines back into their paragraph, each keeping its own line breaks."""
     out: list[Segment] = []
     for seg in lines:
-        if out and seg.prefix == "\n" and not _ENDS_PARAGRAPH.search(out[-1].text) and _CONTINUES.match(seg.text):
+        if out and seg.prefix == "\n" and _continues(out[-1].text, seg.text):
             out[-1] = Segment(out[-1].text + seg.prefix + seg.text, out[-1].prefix)
         else:
             out.append(seg)
