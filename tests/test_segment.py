@@ -98,3 +98,34 @@ def test_auto_keeps_a_list_wrapped_after_a_comma_together_but_not_a_numbered_lis
     assert [s.text for s in split(wrapped)] == [wrapped]
     numbered = "Các bước:\n1. Mở tệp\n2. Lưu tệp"  # a number after a line ending "tệp" or ":" starts one
     assert [s.text for s in split(numbered)] == ["Các bước:", "1. Mở tệp", "2. Lưu tệp"]
+
+
+def test_auto_joins_a_paragraph_wrapped_at_a_fixed_width_whatever_its_lines_start_with() -> None:
+    # real text (Ekiga help) wrapped at 60 columns: two breaks fall after a full stop or before a
+    # capital, which the punctuation rule alone takes for paragraph ends
+    text = (
+        "Để có thể xem, người nhận phải cài đặt bộ giải mã (codec)\n"
+        "cần thiết. Bộ giải mã là phần mềm biết cách đọc phim và hiện\n"
+        "lên màn hình. Có nhiều định dạng phim khác nhau và mỗi định\n"
+        "dạng cần có bộ giải mã riêng. Để kiểm tra định dạng phim:"
+    )
+    assert [s.text for s in split(text)] == [text]
+    ended = "Dòng này đủ dài để làm chuẩn cho chiều rộng, và hết câu.\nBa.\nMột dòng mới bắt đầu ở đây."
+    # "hết câu." is the widest line, so its break looks forced; after "Ba." the next line's
+    # first word would have fitted: one of two breaks forced is not most, so not wrapped
+    assert [s.text for s in split(ended)] == ended.split("\n")
+
+
+def test_auto_does_not_join_lists_or_short_lines_by_width() -> None:
+    menu = "Click\nGo\nForward"  # narrower than any wrap width
+    assert len(split(menu)) == 3
+    prompt = (  # git's prompt help: one item per line, of uneven width
+        "y - áp dụng khúc này vào cây làm việc\n"
+        "n - đừng áp dụng khúc vào cây làm việc\n"
+        "q - thoát; đừng áp dụng khúc này cũng như bất kỳ cái nào còn lại\n"
+        "a - áp dụng khúc này và tất cả các khúc sau này trong tập tin\n"
+        "d - đừng áp dụng khúc này cũng như bất kỳ cái nào sau này trong tập tin"
+    )
+    assert len(split(prompt)) == 5  # "n - đừng" starts in lower case but opens an item
+    options = "Dùng các tùy chọn sau đây để điều khiển cách chương trình chạy\n-v, --verbose in thêm"
+    assert len(split(options)) == 2  # a forced break before an option line opens the option

@@ -114,14 +114,43 @@ def _continues(previous: str, line: str) -> bool:
     return bool(_CONTINUES.match(line) or (_ENDS_WITH_COMMA.search(previous) and _STARTS_WITH_DIGIT.match(line)))
 
 
+# A document looks hard-wrapped (help text, mail, man pages, PDF extractions) when its longest
+# line is as wide as such wraps are and most of its line breaks were forced: the next line's first
+# word would not have fitted on the line. Its forced breaks are wraps whatever the next line starts
+# with. A line that opens a list item, an option or a prompt key ("n - ...") continues nothing.
+_WRAP_WIDTHS = (30, 100)
+_LIST_ITEM = re.compile(r"\s*(?:[-*•–+>]\s|\d{1,3}[.)]\s|[a-zA-Z](?:[.)]|\s[-–:])\s|-{1,2}\w|\$\s)")
+
+
+def _forced(line: str, next_line: str, width: int) -> bool:
+    """Whether the break after ``line`` was forced: ``next_line``'s first word would not fit."""
+    first = next_line.split(maxsplit=1)
+    return bool(first) and len(line.rstrip()) + 1 + len(first[0]) > width
+
+
+def _wrap_width(lines: list[Segment]) -> int | None:
+    """The width the lines look hard-wrapped at (most breaks forced), or ``None``."""
+    if len(lines) < 2:
+        return None
+    width = max(len(seg.text.rstrip()) for seg in lines)
+    if not _WRAP_WIDTHS[0] <= width <= _WRAP_WIDTHS[1]:
+        return None
+    breaks = [_forced(a.text, b.text, width) for a, b in zip(lines, lines[1:]) if b.prefix == "\n"]
+    return width if 2 * sum(breaks) > len(breaks) else None
+
+
 def _unwrap(lines: list[Segment]) -> list[Segment]:
     """Join hard-wrapped lines back into their paragraph, each keeping its own line breaks."""
+    width = _wrap_width(lines)
     out: list[Segment] = []
     for seg in lines:
-        if out and seg.prefix == "\n" and _continues(out[-1].text, seg.text):
-            out[-1] = Segment(out[-1].text + seg.prefix + seg.text, out[-1].prefix)
-        else:
-            out.append(seg)
+        if out and seg.prefix == "\n":
+            last = out[-1].text.rsplit("\n", 1)[-1]
+            wrapped = width is not None and _forced(last, seg.text, width)
+            if (wrapped or _continues(last, seg.text)) and not _LIST_ITEM.match(seg.text):
+                out[-1] = Segment(out[-1].text + seg.prefix + seg.text, out[-1].prefix)
+                continue
+        out.append(seg)
     return out
 
 

@@ -1,0 +1,115 @@
+"""Is a paragraph found again when its copy is hard-wrapped? (issue 16, "every reflowed copy found")
+
+    python benchmarks/reflow.py --corpus /work/data/realtext/paragraphs.jsonl --out benchmarks/results/reflow.md
+
+Real paragraphs of one line (the held-out and tuned slices of ``dedup_realtext.sample``), long
+enough to wrap at the narrowest width, and with no near duplicate among them by the benchmark's
+exact ground truth (word 3-gram Jaccard >= 0.8), so that nothing else can remove them. For each
+width, every paragraph appears twice, once as it is and once wrapped by ``textwrap.fill`` at that
+width (breaks at spaces, whatever the next word's case or the line's last character), each in a
+record of its own, in a random order. A paragraph is *found* when exactly one of its two records
+comes out empty and the other whole (its normalised words) (the first in input order is the one kept). Options:
+the defaults, and ``--segmentation line`` / ``blank`` for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from dedup_realtext import components, sample, shingles, true_pairs  # noqa: E402
+
+from seedclean import dedup, normalize  # noqa: E402
+
+WIDTHS = (40, 60, 72, 79)
+MODES = ("auto", "line", "blank")
+
+
+def paragraphs(corpus: Path, n: int, seed: int) -> list[str]:
+    """Distinct one-line paragraphs of at least 60 characters with no near duplicate among them."""
+    texts: list[str] = []
+    seen: set[str] = set()
+    for heldout in (True, False):
+        for t in sample(corpus, n, seed, heldout):
+            t = " ".join(t.split())
+            if len(t) >= 60 and "\n" not in t and t not in seen:
+                seen.add(t)
+                texts.append(t)
+    labels = components(len(texts), true_pairs([shingles(t) for t in texts]))
+    size: dict[int, int] = {}
+    for c in labels:
+        size[c] = size.get(c, 0) + 1
+    return [t for t, c in zip(texts, labels) if size[c] == 1]
+
+
+def whole(record: str, out: str) -> bool:
+    """The record came out whole: its normalised words, in order (normalising may change quotes)."""
+    return out.split() == normalize(record).split()
+
+
+def found(texts: list[str], width: int, mode: str, seed: int) -> tuple[int, list[tuple[str, str]]]:
+    """How many paragraphs are found with their wrapped copy, and the ones that are not."""
+    records = [(i, t) for i, t in enumerate(texts)] + [(i, textwrap.fill(t, width)) for i, t in enumerate(texts)]
+    random.Random(seed).shuffle(records)
+    out = list(dedup([r for _, r in records], keep_empty=True, segmentation=mode))
+    by_paragraph: dict[int, list[tuple[str, str]]] = {}
+    for (i, record), o in zip(records, out):
+        by_paragraph.setdefault(i, []).append((record, o.rstrip("\n")))
+    ok, failures = 0, []
+    for pair in by_paragraph.values():
+        (a, out_a), (b, out_b) = pair
+        if (whole(a, out_a) and not out_b) or (whole(b, out_b) and not out_a):
+            ok += 1
+        else:
+            failures.append((out_a, out_b))
+    return ok, failures
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, required=True)
+    ap.add_argument("--records", type=int, default=15000, help="records drawn from each slice")
+    ap.add_argument("--seed", type=int, default=16)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    texts = paragraphs(args.corpus, args.records, args.seed)
+    lines = [
+        "# Reflowed copies of real paragraphs (issue 16)",
+        "",
+        f"Command: `python benchmarks/reflow.py --corpus {args.corpus} --records {args.records} "
+        f"--seed {args.seed} --out {args.out}`",
+        "",
+        f"{len(texts):,} one-line paragraphs (>= 60 characters, no near duplicate among them), each "
+        "also as a `textwrap.fill` copy at the width; found: one record of the two emptied, the other whole.",
+        "",
+        "| width | " + " | ".join(f"found, {m}" for m in MODES) + " | seconds (auto) |",
+        "|---:|" + "---:|" * (len(MODES) + 1),
+    ]
+    examples: list[str] = []
+    for width in WIDTHS:
+        cells = []
+        seconds = 0.0
+        for mode in MODES:
+            start = time.perf_counter()
+            ok, failures = found(texts, width, mode, args.seed)
+            if mode == "auto":
+                seconds = time.perf_counter() - start
+                examples += [f"- width {width}: `{a!r}` / `{b!r}`" for a, b in failures[:3]]
+            cells.append(f"{ok:,} of {len(texts):,} ({ok / len(texts):.2%})")
+            print(width, mode, ok, len(texts), file=sys.stderr)
+        lines.append(f"| {width} | " + " | ".join(cells) + f" | {seconds:.1f} |")
+    lines += ["", "Not found at the defaults (outputs of the two records, first three per width):", "", *examples, ""]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if args.out:
+        args.out.write_text(report, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
