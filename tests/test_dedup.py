@@ -419,3 +419,33 @@ def test_spool_read_in_small_blocks_gives_the_same_documents(monkeypatch: pytest
         assert list(result) == expected
         assert list(result) == expected  # and a second pass reads from the start again
     assert expected[0].startswith("Tài liệu số 0.") and len(expected) == len(docs)
+
+
+@given(
+    edits=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 5)), min_size=1, max_size=40),
+    near=st.integers(0, 4),
+    exact=st.integers(0, 3),
+)
+def test_a_clusters_listed_members_agree_with_its_member_objects(
+    edits: list[tuple[int, int]], near: int, exact: int
+) -> None:
+    # the report lists a cluster's lowest-similarity near members and first exact copies from
+    # arrays (ClusterList.listed); the twin picks them from the cluster's Member objects
+    from seedclean.clustering.dedup import ClusterList
+    from seedclean.report import summary
+
+    words = "một hai ba bốn năm sáu bảy tám chín mười mươi trăm".split()
+    base = "Các bạn học sinh trong lớp đã cùng nhau đi tham quan bảo tàng lịch sử quốc gia vào sáng thứ bảy".split()
+    texts = []
+    for position, word in edits:  # each edit changes one or two words: several similarities, ties, copies
+        variant = list(base)
+        variant[position] = words[word]
+        if word % 2:
+            variant[-1 - position] = words[word]
+        texts.append(" ".join(variant))
+    result = dedup([" ".join(base), *texts], threshold=0.5, guard_words="")
+    clusters = result.clusters
+    assert isinstance(clusters, ClusterList)
+    assert len(clusters) >= 1
+    for i in range(len(clusters)):
+        assert (i, *clusters.listed(i, near, exact)) == summary.listed_members(clusters[i], near, exact)

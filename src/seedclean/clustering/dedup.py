@@ -844,6 +844,26 @@ class ClusterList(Sequence[Cluster]):
         index = uid - int(self._unit_start[d])
         return Member(d, self._docs.ids[d], index, self.texts.get(uid, ""), kind, similarity)
 
+    def listed(self, i: int, near: int, exact: int) -> tuple[Member, int, int, list[Member]]:
+        """What a report shows of cluster ``i`` without making every member: (kept member, size,
+        near members, listed members) where the listed are the ``near`` near members of lowest
+        similarity (ties in input order) and the first ``exact`` exact copies, in that order."""
+        lo, hi = int(self._bounds[i]), int(self._bounds[i + 1])
+        removed, is_exact, sim = self._removed[lo:hi], self._exact[lo:hi], self._similarity[lo:hi]
+        near_at = np.flatnonzero(~is_exact)
+        shown_sim = np.array([round(float(x), 4) for x in sim[near_at]])  # ordered as the members say it
+        lowest = near_at[np.lexsort((removed[near_at], shown_sim))[:near]]
+        copies = np.flatnonzero(is_exact)[:exact]
+        uids = np.concatenate((self._kept[lo : lo + 1], removed[lowest], removed[copies]))
+        docs = np.searchsorted(self._unit_start, uids, side="right") - 1  # one search, not one per member
+        kinds = ["kept"] + ["near"] * len(lowest) + ["exact"] * len(copies)
+        sims = [1.0] + [round(float(x), 4) for x in sim[lowest]] + [1.0] * len(copies)
+        members = [
+            Member(d, self._docs.ids[d], u - int(self._unit_start[d]), self.texts.get(u, ""), kind, similarity)
+            for u, d, kind, similarity in zip(uids.tolist(), docs.tolist(), kinds, sims)
+        ]
+        return members[0], hi - lo + 1, len(near_at), members[1:]
+
     def _cluster(self, i: int) -> Cluster:
         if not -len(self) <= i < len(self):
             raise IndexError(f"cluster {i} out of range ({len(self)} clusters)")
