@@ -129,3 +129,15 @@ def test_auto_does_not_join_lists_or_short_lines_by_width() -> None:
     assert len(split(prompt)) == 5  # "n - đừng" starts in lower case but opens an item
     options = "Dùng các tùy chọn sau đây để điều khiển cách chương trình chạy\n-v, --verbose in thêm"
     assert len(split(options)) == 2  # a forced break before an option line opens the option
+
+
+def test_auto_keeps_one_sentence_per_line_documents_line_by_line() -> None:
+    # news written one sentence per line, lines of 30-100 characters: only the widest line's
+    # break looks forced, which is not most of them
+    text = (
+        "Sáng nay, Hà Nội đón đợt không khí lạnh đầu tiên của mùa đông năm nay.\n"
+        "Nhiệt độ thấp nhất ở vùng núi có thể xuống dưới 10 độ.\n"
+        "Người dân được khuyến cáo giữ ấm cho trẻ nhỏ và người già.\n"
+        "Các trường học vẫn mở cửa bình thường."
+    )
+    assert [s.text for s in split(text)] == text.split("\n")
