@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 import seedclean
@@ -62,6 +64,18 @@ def test_ray_matches_local_with_the_document_policy(ray_local, tmp_path: Path) -
     seedclean.run([str(gen)], tmp_path / "ray", seedclean.RunOptions(dedup=dedup, engine="ray", workers=2))
     assert local.report["totals"]["documents_dropped"] > 0
     assert _outputs(tmp_path / "local") == _outputs(tmp_path / "ray")
+    # a removal table without texts: spans from the local store, from the pieces under Ray
+    for engine, workers in (("local", 1), ("ray", 2)):
+        options = seedclean.RunOptions(dedup=dedup, engine=engine, workers=workers, removed_text=False)
+        seedclean.run([str(gen)], tmp_path / f"{engine}-bare", options)
+    assert _outputs(tmp_path / "local-bare") == _outputs(tmp_path / "ray-bare")
+    full = pq.read_table(tmp_path / "local" / "removed.parquet").drop_columns(["text", "kept_text"])
+    bare = pq.read_table(tmp_path / "local-bare" / "removed.parquet")
+    assert bare.column_names == full.column_names and "document" in bare.column("kind").to_pylist()
+    for name in full.column_names:  # similarity is NaN on the document policy's rows: NaN == NaN here
+        np.testing.assert_array_equal(
+            bare.column(name).to_numpy(zero_copy_only=False), full.column(name).to_numpy(zero_copy_only=False)
+        )
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -454,6 +454,13 @@ class DedupResult:
             raise ValueError("this DedupResult is closed (its with block has ended): ask for texts inside the block")
         return self._units.gather(uids)
 
+    def unit_spans(self, uids: np.ndarray) -> np.ndarray:
+        """Each unit's (start, end) characters in its document's normalised text, without its
+        text (a removal table without texts needs only these)."""
+        if self._units is None:
+            raise ValueError("this DedupResult is closed (its with block has ended): ask for spans inside the block")
+        return self._units.spans(uids)
+
     def prefetch_units(self, uids: np.ndarray) -> None:
         """Say that the texts of ``uids`` will be asked for (an engine that keeps them remotely
         fetches them at once); here they are at hand already."""

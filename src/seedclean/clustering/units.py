@@ -145,6 +145,10 @@ class UnitTexts:
         starts = np.where(uids > 0, ends[np.maximum(uids - 1, 0)], 0)
         return starts, ends[uids]
 
+    def spans(self, uids: np.ndarray) -> np.ndarray:
+        """The (start, end) characters of the units ``uids`` in their documents, without their text."""
+        return self._spans.view()[np.asarray(uids, dtype=np.int64)]
+
     def gather(self, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(UTF-8 bytes of the units ``uids`` one after the other, their offsets, their spans)."""
         starts, ends = self.ranges(uids)

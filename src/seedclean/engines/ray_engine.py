@@ -459,6 +459,10 @@ class RayDedupResult(DedupResult):
             self._local.close()
         self._local, self._local_uids = store, wanted
 
+    def unit_spans(self, uids: np.ndarray) -> np.ndarray:
+        """The units' spans: they live beside the texts in the pieces (or the prefetched store)."""
+        return self.unit_texts(uids)[2]
+
     def unit_texts(self, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The units' texts: from the prefetched store when it holds them all, else gathered by
         the pieces that hold them (one task per piece concerned)."""

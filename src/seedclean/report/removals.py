@@ -148,7 +148,10 @@ class RemovalCollector:
         rows = np.arange(lo, hi)
         removed, kept, kind = self.removed[rows], self.kept[rows], self.kind[rows]
         docs, kept_docs = self._doc_of(removed), np.where(kept >= 0, self._doc_of(kept), -1)
-        texts, spans = self._texts(removed)
+        if self.with_text:
+            texts, spans = self._texts(removed)
+        else:  # spans without reading the texts (a unit is removed once: ``removed`` is ascending)
+            spans = self.result.unit_spans(removed)
         columns: dict[str, Any] = {
             **self._meta_columns(docs, ""),
             **self._meta_columns(kept_docs, "kept_"),
