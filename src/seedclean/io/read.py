@@ -369,10 +369,12 @@ def _read_jsonl(
             raw = raw[3:]
         try:
             line = raw.decode("utf-8")
+            escaped = "\\u" in line  # valid UTF-8 holds no surrogate: only a \u escape can bring one
         except UnicodeDecodeError:
             decoded, _kind, message = decode_bytes(raw)
             warnings.add("invalid_utf8", f.name, (message or "not UTF-8").split(" (first")[0], i)
             line = decoded or ""
+            escaped = True
         if not line.strip():
             continue
         seen += 1
@@ -395,7 +397,7 @@ def _read_jsonl(
             )
         text = parsed.text
         texts += 1
-        if _LONE_SURROGATE.search(text):
+        if escaped and _LONE_SURROGATE.search(text):
             text, count = _LONE_SURROGATE.subn("\ufffd", text)
             warnings.add("invalid_utf8", f.name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", i)
         if not _has_text(text):
