@@ -45,6 +45,11 @@ CONFIGS: dict[str, dict[str, object]] = {
     "threshold 0.9": {"threshold": 0.9},
     "no guard": {"guard_words": ""},
     "guard: negation words only": {"guard_words": "không chẳng chả chưa đừng chớ"},
+    "segmentation blank": {"segmentation": "blank"},
+    "datasketch banding": {"banding": "datasketch"},
+    "min_shingles 3": {"min_shingles": 3},
+    "min_shingles 5": {"min_shingles": 5},
+    "2-grams": {"ngram": 2},
 }
 
 
