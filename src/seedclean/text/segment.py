@@ -140,18 +140,24 @@ def _wrap_width(lines: list[Segment]) -> int | None:
 
 
 def _unwrap(lines: list[Segment]) -> list[Segment]:
-    """Join hard-wrapped lines back into their paragraph, each keeping its own line breaks."""
+    """Join hard-wrapped lines back into their paragraph, each keeping its own line breaks (the
+    lines of a paragraph are collected and joined once: linear in the document's length)."""
     width = _wrap_width(lines)
-    out: list[Segment] = []
+    groups: list[list[Segment]] = []
     for seg in lines:
-        if out and seg.prefix == "\n":
-            last = out[-1].text.rsplit("\n", 1)[-1]
+        if groups and seg.prefix == "\n":
+            last = groups[-1][-1].text  # one line: line mode splits at every line break
             wrapped = width is not None and _forced(last, seg.text, width)
             if (wrapped or _continues(last, seg.text)) and not _LIST_ITEM.match(seg.text):
-                out[-1] = Segment(out[-1].text + seg.prefix + seg.text, out[-1].prefix)
+                groups[-1].append(seg)
                 continue
-        out.append(seg)
-    return out
+        groups.append([seg])
+    return [
+        Segment(group[0].text + "".join(s.prefix + s.text for s in group[1:]), group[0].prefix)
+        if len(group) > 1
+        else group[0]
+        for group in groups
+    ]
 
 
 def split(text: str, mode: str = "auto", granularity: str = "paragraph") -> list[Segment]:
