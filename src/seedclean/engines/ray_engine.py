@@ -51,6 +51,7 @@ from seedclean.clustering.dedup import (
     apply_document_policy,
     build_clusters,
     fill_cluster_texts,
+    from_spool,
     guard_words_list,
     prepare_batch,
     priority_order,
@@ -345,7 +346,7 @@ def _documents(p: Prepared) -> Iterator[tuple[Any, list[str], list[str], str]]:
     raw = p.unit_utf8.tobytes()
     first = 0
     for units in p.docs.units_in.tolist():
-        record, prefixes, trailer = pickle.load(stream)
+        record, prefixes, trailer = from_spool(pickle.load(stream))
         last = first + units
         run = raw[int(p.unit_bounds[first]) : int(p.unit_bounds[last])]
         yield record, prefixes, split_units(run, lengths[first:last]) if units else [], trailer
