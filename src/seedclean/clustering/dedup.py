@@ -518,8 +518,8 @@ _JSONL_META = ("file", "record", "record_id", "id_from")  # what the JSONL reade
 
 def to_spool(record: Any, prefixes: list[str], trailer: str) -> tuple[Any, ...]:
     """What is pickled for one document: a JSONL record (a ``Document`` with the reader's meta) as
-    one flat tuple of strings, which pickles and unpickles about 7x faster than the objects; any
-    other record as it is. :func:`from_spool` is the inverse."""
+    one flat tuple of its fields, which pickles and unpickles about 7x faster than the objects;
+    any other record as it is. :func:`from_spool` is the inverse."""
     meta = record.meta if type(record) is Document else None
     if meta is not None and tuple(meta) == _JSONL_META and type(meta["record"]) is JsonLine:
         line = meta["record"]

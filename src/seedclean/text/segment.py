@@ -1,9 +1,11 @@
 """Split a normalised document into units (paragraphs, lines or sentences) and join them back.
 
 ``auto`` segmentation takes blank lines as paragraph breaks when a document has them, else each
-line as a paragraph, except that a hard-wrapped line (no closing punctuation, the next line
-going on in lower case) stays with the line it continues: a paragraph wrapped differently in two
-files is still one unit in both, and its kept copy is written with its own line breaks.
+line as a paragraph, except that a hard-wrapped line stays with the line it continues: one
+without closing punctuation followed by one in lower case, and, in a document wrapped at a fixed
+width (most line breaks forced: the next word would not have fitted), every forced break. A
+paragraph wrapped differently in two files is then one unit in both, and its kept copy is
+written with its own line breaks.
 
 Each unit keeps the separator that preceded it, so a document rebuilt from the units it keeps
 looks like the input minus the removed units: blank-line documents stay blank-line documents,
