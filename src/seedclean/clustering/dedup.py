@@ -88,7 +88,9 @@ class DedupOptions:
         granularity: ``"paragraph"``, ``"line"``, ``"sentence"`` or ``"document"`` (whole
             documents, what datatrove, NeMo Curator and text-dedup deduplicate): the unit that is
             deduplicated.
-        segmentation: ``"auto"`` (per document), ``"blank"`` (blank-line paragraphs) or ``"line"``.
+        segmentation: ``"auto"`` (per document: blank-line paragraphs if it has blank lines, else
+            lines, hard-wrapped ones joined back into their paragraph), ``"blank"`` (blank-line
+            paragraphs) or ``"line"`` (every line a unit).
         threshold: Jaccard similarity at or above which two units are near duplicates.
         num_perm: MinHash permutations.
         seed: MinHash seed (the same as ``datasketch.MinHash(seed=...)``).
