@@ -24,7 +24,7 @@ PATTERNS = {
     "A. initials": "'A. ' * (n // 3)",
     "trailing spaces per line": "('Xin chào   \\n' * (n // 12))",
     "blank-line runs": "'\\n \\n' * (n // 3)",
-    "hard-wrapped paragraph": "('một hai ba bốn năm sáu bảy tám chín mười một hai ba bốn năm sáu bảy tám\\n' * (n // 70))",
+    "hard-wrapped paragraph": "('một hai ba bốn năm sáu bảy tám chín mười ' * 2 + 'một hai\\n') * (n // 70)",
     "lower-case continuations": "('xin chào các bạn\\n' * (n // 17))",
 }
 
