@@ -3,9 +3,6 @@ and their character offsets in their documents, as it went in, batch after batch
 
 from __future__ import annotations
 
-import mmap
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -35,31 +32,7 @@ def test_gather_gives_back_what_went_in(batches: list[list[str]], data: st.DataO
     texts = [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip(offsets[:-1], offsets[1:])]
     assert texts == [everything[u] for u in uids]
     assert [tuple(w) for w in where.tolist()] == [spans[u] for u in uids]
-    again, _, _ = store.gather(np.array(uids, dtype=np.int64))  # after its pages were released
-    assert again.tobytes() == raw
     store.close()
-
-
-def _resident_bytes() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * mmap.PAGESIZE
-
-
-@pytest.mark.skipif(not Path("/proc/self/statm").exists() or not hasattr(mmap, "MADV_DONTNEED"), reason="Linux only")
-def test_gathering_a_few_units_of_each_page_does_not_keep_the_file_mapped() -> None:
-    # at 10M paragraphs the removal table gathers a quarter of all units, spread over the whole
-    # store: every page of the file was touched and stayed counted in the process's memory
-    store = UnitTexts()
-    unit = "Xin chào các bạn. " * 227  # 4,086 bytes: about one unit per page
-    for _ in range(16):
-        store.extend(*pack_utf8([unit] * 1024), np.zeros((1024, 2), dtype=np.int64))  # 64 MB in all
-    before = _resident_bytes()
-    for first in range(0, 16 * 1024, 2048):  # as the table does: chunk after chunk of rows
-        got, _, _ = store.gather(np.arange(first, first + 2048, 16, dtype=np.int64))
-        assert got.tobytes() == unit.encode("utf-8") * 128
-    grown = _resident_bytes() - before
-    store.close()
-    assert grown < 16 << 20, f"{grown >> 20} MB still resident after gathering 1 in 16 units of 64 MB"
 
 
 def test_adding_after_reading_is_refused() -> None:

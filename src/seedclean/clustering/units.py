@@ -153,19 +153,7 @@ class UnitTexts:
         """(UTF-8 bytes of the units ``uids`` one after the other, their offsets, their spans)."""
         starts, ends = self.ranges(uids)
         data, offsets = gather_ranges(self._bytes(), starts, ends)
-        if len(starts):
-            self._release(int(starts.min()), int(ends.max()))
         return data, offsets, self._spans.view()[np.asarray(uids, dtype=np.int64)]
-
-    def _release(self, start: int, end: int) -> None:
-        """Drop the mapped pages of bytes ``start:end`` from this process once copied out: they are
-        the file's (still in the page cache), but counted as the process's memory while mapped,
-        which at 10M paragraphs grew the peak by most of the file (4.7 GB)."""
-        advice = getattr(mmap, "MADV_DONTNEED", None)
-        if advice is None or self._map is None:
-            return  # not on this system: the pages stay mapped, as before
-        first = start - start % mmap.PAGESIZE
-        self._map.madvise(advice, first, end - first)
 
     def documents(self, units_per_doc: np.ndarray) -> Iterator[list[str]]:
         """The unit texts of each document in input order (``units_per_doc``: how many units
