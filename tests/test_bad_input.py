@@ -391,6 +391,27 @@ def test_progress_counts_documents_per_stage_without_a_terminal(tmp_path: Path) 
     assert quiet.output == ""
 
 
+def test_progress_lines_never_count_documents_against_another_total(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a 1M run printed "read+normalise: 292,096 of 148 documents" (148 pieces) and
+    # "exact+near+decide: 1 documents" (a one-step stage) in its 10-second lines
+    import seedclean.cli
+    import seedclean.engines.local
+
+    monkeypatch.setattr(seedclean.cli._Progress.__init__, "__defaults__", (0.0,))  # a line per item
+    monkeypatch.setattr(seedclean.engines.local, "PIECE_BYTES", 4096)  # several pieces
+    (tmp_path / "c.jsonl").write_text(jsonl([{"text": t} for t in distinct(300)]), encoding="utf-8")
+    res = invoke("run", str(tmp_path / "c.jsonl"), "--out", str(tmp_path / "o"), "--workers", "2")
+    lines = res.output.splitlines()
+    reading = [line for line in lines if line.startswith("seedclean: read+normalise: ")]
+    assert len(reading) >= 2 and not any(" of " in line for line in reading)
+    assert re.search(r"seedclean: read\+normalise done: 300 documents", res.output)
+    assert not any(line.startswith("seedclean: exact+near+decide: ") for line in lines)
+    writing = [line for line in lines if line.startswith("seedclean: write: ")]
+    assert writing and all(" of 300 documents" in line for line in writing)
+
+
 # 22 -----------------------------------------------------------------------------------------
 def test_normalise_only_and_exact_only_modes(tmp_path: Path) -> None:
     assert invoke("run", str(SEEDS), "--out", str(tmp_path / "n"), "--no-dedup").exit_code == 0

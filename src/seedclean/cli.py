@@ -148,7 +148,7 @@ class _Progress:
             d, size = self._weight(item)
             docs, nbytes = docs + d, nbytes + size
             now = time.monotonic()
-            if now - last >= self.interval:
+            if now - last >= self.interval and total != 1:  # a one-step stage: its "done" line follows
                 last = now
                 click.echo(
                     f"seedclean: {desc}: {docs:,}{of} documents, {nbytes / 1e6:,.1f} MB, {now - start:,.0f} s", err=True

@@ -297,7 +297,8 @@ def _run_claimed(
                 max_record_bytes=opts.max_record_bytes,
             )
             with OrderedPool(opts.workers, read_work) as pool:
-                for i, (p, read) in enumerate(wrap(pool.imap(pieces), "read+normalise", len(pieces))):
+                # counted in documents, whose number is not known before the pieces are read
+                for i, (p, read) in enumerate(wrap(pool.imap(pieces), "read+normalise", None)):
                     engine.add_prepared(p, merger.absorb(i, p.docs, read))
         elif opts.workers > 1:
             with OrderedPool(opts.workers, work) as pool:
