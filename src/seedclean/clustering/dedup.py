@@ -882,10 +882,13 @@ class ClusterList(Sequence[Cluster]):
         """Similarity of every near-duplicate member to its kept unit (as the members say it)."""
         return [round(float(x), 4) for x in self._similarity[~self._exact]]
 
-    def _member(self, uid: int, kind: str, similarity: float) -> Member:
-        d = int(np.searchsorted(self._unit_start, uid, side="right")) - 1
-        index = uid - int(self._unit_start[d])
-        return Member(d, self._docs.ids[d], index, self.texts.get(uid, ""), kind, similarity)
+    def _members(self, uids: np.ndarray, kinds: list[str], similarities: list[float]) -> list[Member]:
+        """The members of units ``uids``: their documents found in one search, not one per member."""
+        docs = np.searchsorted(self._unit_start, uids, side="right") - 1
+        return [
+            Member(d, self._docs.ids[d], u - int(self._unit_start[d]), self.texts.get(u, ""), kind, similarity)
+            for u, d, kind, similarity in zip(uids.tolist(), docs.tolist(), kinds, similarities)
+        ]
 
     def listed(self, i: int, near: int, exact: int) -> tuple[Member, int, int, list[Member]]:
         """What a report shows of cluster ``i`` without making every member: (kept member, size,
@@ -898,13 +901,9 @@ class ClusterList(Sequence[Cluster]):
         lowest = near_at[np.lexsort((removed[near_at], shown_sim))[:near]]
         copies = np.flatnonzero(is_exact)[:exact]
         uids = np.concatenate((self._kept[lo : lo + 1], removed[lowest], removed[copies]))
-        docs = np.searchsorted(self._unit_start, uids, side="right") - 1  # one search, not one per member
         kinds = ["kept"] + ["near"] * len(lowest) + ["exact"] * len(copies)
         sims = [1.0] + [round(float(x), 4) for x in sim[lowest]] + [1.0] * len(copies)
-        members = [
-            Member(d, self._docs.ids[d], u - int(self._unit_start[d]), self.texts.get(u, ""), kind, similarity)
-            for u, d, kind, similarity in zip(uids.tolist(), docs.tolist(), kinds, sims)
-        ]
+        members = self._members(uids, kinds, sims)
         return members[0], hi - lo + 1, len(near_at), members[1:]
 
     def _cluster(self, i: int) -> Cluster:
@@ -912,12 +911,11 @@ class ClusterList(Sequence[Cluster]):
             raise IndexError(f"cluster {i} out of range ({len(self)} clusters)")
         i %= len(self)
         lo, hi = int(self._bounds[i]), int(self._bounds[i + 1])
-        head = self._member(int(self._kept[lo]), "kept", 1.0)
-        members = tuple(
-            self._member(int(u), "exact", 1.0) if x else self._member(int(u), "near", round(float(s), 4))
-            for u, x, s in zip(self._removed[lo:hi], self._exact[lo:hi], self._similarity[lo:hi])
-        )
-        return Cluster(i, head, members)
+        exact = self._exact[lo:hi].tolist()
+        kinds = ["kept"] + ["exact" if x else "near" for x in exact]
+        sims = [1.0] + [1.0 if x else round(float(s), 4) for x, s in zip(exact, self._similarity[lo:hi])]
+        head, *members = self._members(self.uids(i), kinds, sims)
+        return Cluster(i, head, tuple(members))
 
     @overload
     def __getitem__(self, i: int) -> Cluster: ...
