@@ -257,9 +257,12 @@ class DocumentTable(Sequence[DocStats]):
         bytes_in: np.ndarray,
         fix_docs: np.ndarray | None = None,
         fix_counts: np.ndarray | None = None,
+        files: np.ndarray | None = None,
     ) -> None:
         n = len(ids)
         self.ids, self.record_ids, self.id_from, self.modes = ids, record_ids, id_from, modes
+        # each document's input file (its number in the run's file list), -1 for a library record
+        self.files = np.asarray(files, dtype=np.int32) if files is not None else np.full(n, -1, dtype=np.int32)
         self.units_in = np.asarray(units_in, dtype=np.int64)
         self.bytes_in = np.asarray(bytes_in, dtype=np.int64)
         self.units_out = self.units_in.copy()
@@ -285,6 +288,7 @@ class DocumentTable(Sequence[DocStats]):
             np.concatenate([t.bytes_in for t in tables]),
             np.concatenate([t.fix_docs + first for t, first in zip(tables, firsts)]),
             np.concatenate([t.fix_counts for t in tables]),
+            np.concatenate([t.files for t in tables]),
         )
         for name in ("units_out", "exact_removed", "near_removed", "bytes_out", "dropped"):
             setattr(out, name, np.concatenate([getattr(t, name) for t in tables]))
@@ -716,6 +720,7 @@ def prepare_batch(
     id_from: list[str] = []
     modes: list[str] = []
     units_in: list[int] = []
+    files = np.full(len(records), -1, dtype=np.int32)
     sources = [_text_of(record, text_field) for record in records]
     raws = [raw for raw, _, _ in sources]
     bytes_in = np.fromiter((len(r.encode("utf-8", "replace")) for r in raws), dtype=np.int64, count=len(raws))
@@ -733,6 +738,8 @@ def prepare_batch(
     for i, record in enumerate(records):
         _raw, rid, meta = sources[i]
         ids.append((doc_ids[i] if doc_ids else None) or rid or "")
+        if meta and "file" in meta:
+            files[i] = meta["file"]
         if meta and "record_id" in meta:
             record_ids.append(str(meta["record_id"]))
             id_from.append(str(meta.get("id_from", "")))
@@ -749,7 +756,7 @@ def prepare_batch(
         spooled = to_spool(_without_text(record, text_field), prefixes, trailer)
         payloads.append(pickle.dumps(spooled, protocol=pickle.HIGHEST_PROTOCOL))
     docs = DocumentTable(
-        ids, record_ids, id_from, modes, np.array(units_in, dtype=np.int64), bytes_in, fix_docs, fix_counts
+        ids, record_ids, id_from, modes, np.array(units_in, dtype=np.int64), bytes_in, fix_docs, fix_counts, files
     )
     totals = fix_counts.sum(axis=0).tolist()
     changes = Counter({kind: int(n) for kind, n in zip(CHANGE_KINDS, totals) if n})

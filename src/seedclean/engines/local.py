@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from itertools import islice
@@ -237,11 +237,12 @@ def _one_step(
     return value
 
 
-def _collector(result: Any, path: Path, with_text: bool = True) -> RemovalCollector | None:
-    """A removal-table collector writing to ``path`` (both engines give a ClusterList)."""
+def _collector(result: Any, path: Path, with_text: bool, file_names: list[str]) -> RemovalCollector | None:
+    """A removal-table collector writing to ``path`` (both engines give a ClusterList), its
+    documents named from the document table and the input files."""
     if not isinstance(result.clusters, ClusterList):
         return None
-    return RemovalCollector(result, path, with_text)
+    return RemovalCollector(result, path, with_text, file_names)
 
 
 def _run_claimed(
@@ -313,7 +314,11 @@ def _run_claimed(
     folder.begin(set() if opts.dry_run else {f.rel for f in files})
     writer = CorpusWriter(out, opts.text_field, folder.target)
     table_tmp = temp_path(out / REMOVED_FILE)
-    collector = _collector(result, table_tmp, opts.removed_text)
+    collector = _collector(result, table_tmp, opts.removed_text, [f.name for f in files])
+    # the removal table needs nothing from the writing: made on its own thread meanwhile (its
+    # gathers and compression release the GIL)
+    table_thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed-rows")
+    table_written = table_thread.submit(collector.finish) if collector is not None else None
 
     sink = None
     current: int | None = None
@@ -328,8 +333,6 @@ def _run_claimed(
             meta = record.meta or {}
             number = meta.get("file", 0)
             file_of[d] = number
-            if collector is not None and collector.wants(d):  # where the removal table's rows came from
-                collector.on_document(d, files[number].name, meta.get("record_id", ""), meta.get("id_from", "file"))
             if number != current:
                 if sink is not None and sink.close():
                     folder.wrote(files[current].rel)  # type: ignore[index]
@@ -344,9 +347,7 @@ def _run_claimed(
     except BaseException:
         if sink is not None:
             sink.abort()
-        if collector is not None:
-            collector.close()
-        table_tmp.unlink(missing_ok=True)
+        _stop_table(collector, table_thread, table_tmp)
         result.close()
         raise
     folder.finish()
@@ -356,13 +357,14 @@ def _run_claimed(
     timings["total"] = round(time.perf_counter() - t_start, 3)
     t_report = time.perf_counter()
     try:
-        rep = _write_reports(result, collector, table_tmp, out, opts, per_file, warnings, inputs, timings)
+        rep = _write_reports(
+            result, collector, table_written, table_tmp, out, opts, per_file, warnings, inputs, timings
+        )
     except BaseException:
-        if collector is not None:
-            collector.close()
-        table_tmp.unlink(missing_ok=True)
+        _stop_table(collector, table_thread, table_tmp)
         raise
     finally:
+        table_thread.shutdown(wait=True)
         result.close()
     # removal_table: the table's own time (beside the report files); report: the whole report phase
     # (report.json, report.html, documents.parquet, warnings.jsonl, removed.parquet)
@@ -385,9 +387,20 @@ def _preload(module: str) -> None:
     threading.Thread(target=load, name="seedclean-preload", daemon=True).start()
 
 
+def _stop_table(collector: RemovalCollector | None, thread: ThreadPoolExecutor, table_tmp: Path) -> None:
+    """Stop the removal table's thread at its next chunk, wait for it, and remove its unfinished file."""
+    if collector is not None:
+        collector.cancel()
+    thread.shutdown(wait=True, cancel_futures=True)
+    if collector is not None:
+        collector.close()
+    table_tmp.unlink(missing_ok=True)
+
+
 def _write_reports(
     result: Any,
     collector: RemovalCollector | None,
+    table_written: Future[None] | None,
     table_tmp: Path,
     out: Path,
     opts: RunOptions,
@@ -396,13 +409,13 @@ def _write_reports(
     inputs: list[str],
     timings: dict[str, float],
 ) -> dict[str, Any]:
-    """Write report.html, warnings.jsonl, documents.parquet and removed.parquet (the last two
-    on background threads while the report is built: mostly numpy, numba and pyarrow work,
-    which releases the GIL); the report is returned for report.json, written last."""
+    """Write report.html, warnings.jsonl and documents.parquet (on a background thread while
+    the report is built: mostly pyarrow work, which releases the GIL), and wait for
+    removed.parquet (``table_written``, begun with the corpus writing); the report is returned
+    for report.json, written last."""
     lowest = [report_mod.cut_texts(r) for r in collector.lowest()] if collector is not None else []
-    with ThreadPoolExecutor(2, thread_name_prefix="seedclean-report") as background:
+    with ThreadPoolExecutor(1, thread_name_prefix="seedclean-report") as background:
         try:
-            table_written = background.submit(collector.finish) if collector is not None else None
             documents_written = background.submit(
                 lambda: atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
             )

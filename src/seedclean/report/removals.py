@@ -2,7 +2,7 @@
 
 Built from arrays: the clusters (which unit was removed in favour of which, exact or near, with
 what similarity), the units' texts as the engine stored them (UTF-8 with offsets), and the
-files and record ids of the documents involved, noted while the corpus is written. No Python
+files and record ids of the documents involved, from the document table. No Python
 object per row: columns are gathered, and compressed on a background thread. Columns are
 described in ``SCHEMA_DOC``.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from seedclean.clustering.dedup import ClusterList, DedupResult
 from seedclean.clustering.units import string_array
-from seedclean.fingerprint.kernels import gather_ranges, pack_utf8
+from seedclean.fingerprint.kernels import gather_ranges
 
 __all__ = ["RemovalCollector", "SCHEMA_DOC", "REMOVED_FILE"]
 
@@ -50,11 +51,14 @@ _CHUNK_ROWS = 8_192  # rows per row group (and per batch handed to the compressi
 
 
 class RemovalCollector:
-    """Writes the removal table of ``result`` to ``path``: ``on_document`` notes the file and
-    record id of each document ``wants`` names (while the corpus is written), ``finish`` gathers
-    the columns and writes them. Memory: per-unit arrays, and one batch of rows at a time."""
+    """Writes the removal table of ``result`` to ``path``. Each row names its documents: from
+    the document table and ``file_names`` (a run), or by ``on_document`` for each document
+    ``wants`` (a library result, whose records carry their own ids); ``finish`` gathers the
+    columns and writes them. Memory: per-unit arrays, and one batch of rows at a time."""
 
-    def __init__(self, result: DedupResult, path: Path, with_text: bool = True) -> None:
+    def __init__(
+        self, result: DedupResult, path: Path, with_text: bool = True, file_names: Sequence[str] | None = None
+    ) -> None:
         if not isinstance(result.clusters, ClusterList):
             raise TypeError("this result has no cluster arrays to build a removal table from")
         arrays = result.clusters.arrays()
@@ -79,7 +83,16 @@ class RemovalCollector:
         involved[self._doc_of(self.removed)] = True
         involved[self._doc_of(self.kept[self.kept >= 0])] = True
         self.doc_wanted: list[bool] = involved.tolist()
-        self.doc_meta: dict[int, tuple[str, str, str]] = {}  # doc -> (file, record id, id from)
+        # where each noted document came from, as columns (documents are noted in ascending order):
+        # files and id sources are few, so they are codes into small lists of names
+        self._noted: list[int] = []
+        self._noted_file: list[int] = []
+        self._noted_id: list[str] = []
+        self._noted_from: list[int] = []
+        self._codes: dict[str, dict[str, int]] = {"file": {"": 0}, "from": {"": 0}}
+        self._lookup: Any = None  # the noted columns packed, made once by the first rows
+        if file_names is not None:  # a run's documents: their files and record ids are in the table already
+            self._note_from_table(involved, list(file_names))
         self.seconds = 0.0  # time spent making and writing the table
         self.path = path
         self._writer: Any = None
@@ -94,8 +107,14 @@ class RemovalCollector:
         return self.doc_wanted[d]
 
     def on_document(self, d: int, file: str, record_id: str, id_from: str) -> None:
-        """Note where document ``d`` came from (for each document ``wants`` names)."""
-        self.doc_meta[d] = (file, record_id, id_from)
+        """Note where document ``d`` came from (for each document ``wants`` names, in ascending order)."""
+        if self._noted and d <= self._noted[-1]:
+            raise ValueError(f"documents must be noted in ascending order: {d} after {self._noted[-1]}")
+        files, sources = self._codes["file"], self._codes["from"]
+        self._noted.append(d)
+        self._noted_file.append(files.setdefault(file, len(files)))
+        self._noted_id.append(record_id)
+        self._noted_from.append(sources.setdefault(id_from, len(sources)))
 
     def _schema(self) -> Any:
         import pyarrow as pa
@@ -109,20 +128,57 @@ class RemovalCollector:
             metadata={f"column:{k}".encode(): v.encode() for k, v in SCHEMA_DOC.items()},
         )
 
+    def _note_from_table(self, involved: np.ndarray, file_names: list[str]) -> None:
+        """Take every involved document's file, record id and id source from the document table,
+        so that the rows need nothing from the corpus writing and can be made while it runs. A
+        document read from a file without a record id is named by the file."""
+        docs = self.docs
+        noted = np.flatnonzero(involved)
+        chosen = noted.tolist()
+        names = ["", *file_names]  # file number -1: no file
+        self._lookup = (
+            noted,
+            {
+                "file": _packed([*(names[k] for k in (docs.files[noted] + 1).tolist()), ""]),
+                "record_id": _packed([*(docs.record_ids[d] for d in chosen), ""]),
+                "doc": _packed([*(docs.ids[d] for d in chosen), ""]),
+                "id_from": _packed([*(docs.id_from[d] or "file" for d in chosen), ""]),
+            },
+        )
+        self.doc_wanted = [False] * len(self.doc_wanted)  # nothing left for the writer to note
+
+    def _noted_columns(self) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """The noted documents' numbers (``noted``) and, packed as UTF-8 with offsets, their files,
+        record ids, document ids and id sources, each with one last empty entry (for a document
+        not noted, or none: -1). Made once; rows copy their values out by position."""
+        if self._lookup is None:
+            ids = self.docs.ids
+            files, sources = list(self._codes["file"]), list(self._codes["from"])
+            noted = np.asarray(self._noted, dtype=np.int64)
+            self._lookup = (
+                noted,
+                {
+                    "file": _packed([*(files[c] for c in self._noted_file), ""]),
+                    "record_id": _packed([*self._noted_id, ""]),
+                    "doc": _packed([*(ids[d] for d in self._noted), ""]),
+                    "id_from": _packed([*(sources[c] for c in self._noted_from), ""]),
+                },
+            )
+        return self._lookup  # type: ignore[no-any-return]
+
     def _meta_columns(self, docs: np.ndarray, prefix: str) -> dict[str, Any]:
-        """file, record_id and id_from (named with ``prefix``) of each row's document, -1 for none;
-        made once per distinct document and spread over the rows."""
-        distinct, spread = np.unique(docs, return_inverse=True)
-        meta = [self.doc_meta.get(d, ("", "", "")) for d in distinct.tolist()]
-        ids = self.docs.ids
-        spread = spread.reshape(-1)
-        columns = {
-            f"{prefix}file": _spread_strings([m[0] for m in meta], spread),
-            f"{prefix}record_id": _spread_strings([m[1] for m in meta], spread),
-            f"{prefix}doc": _spread_strings([ids[d] if d >= 0 else "" for d in distinct.tolist()], spread),
-        }
-        if not prefix:
-            columns["id_from"] = _spread_strings([m[2] for m in meta], spread)
+        """file, record_id and doc (named with ``prefix``; and id_from without one) of each row's
+        document, empty for -1: copied from the noted columns by position, no Python string per row."""
+        noted, lookup = self._noted_columns()
+        at = np.minimum(np.searchsorted(noted, docs), len(noted))
+        found = at < len(noted)
+        found[found] = noted[at[found]] == docs[found]
+        at = np.where(found, at, len(noted))  # the empty last entry
+        names = ["file", "record_id", "doc"] if prefix else ["file", "record_id", "doc", "id_from"]
+        columns = {}
+        for name in names:
+            data, offsets = lookup[name]
+            columns[f"{prefix}{name}"] = string_array(*gather_ranges(data, offsets[at], offsets[at + 1]))
         return columns
 
     def _texts(self, uids: np.ndarray) -> tuple[Any, np.ndarray]:
@@ -184,10 +240,11 @@ class RemovalCollector:
     def finish(self) -> None:
         """Make the rows, chunk by chunk, and write them (an empty table when nothing was removed).
 
-        Rows are made once every document is noted: made while the corpus is written, on a
-        thread of their own, they slowed the writing more than they saved (the two share the
-        GIL; benchmarks/results/report-share-*.md). A chunk is compressed on a second thread
-        while the next one is made (the compression releases the GIL)."""
+        A run names its documents from the document table, so ``finish`` runs on a thread of its
+        own while the corpus is written: its gathers and compression release the GIL, and the
+        names are packed once (in session 22, rows that made a Python string per document slowed
+        the writing more than they saved). A chunk is compressed on a second thread while the
+        next one is made."""
         from concurrent.futures import ThreadPoolExecutor
 
         import pyarrow.parquet as pq
@@ -259,10 +316,16 @@ class RemovalCollector:
         return out
 
 
-def _spread_strings(values: list[str], index: np.ndarray) -> Any:
-    """``[values[i] for i in index]`` as an Arrow string array, copied by a compiled gather."""
-    data, offsets = pack_utf8(values)
-    return string_array(*gather_ranges(data, offsets[index], offsets[index + 1]))
+def _packed(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The strings as UTF-8 bytes and int64 offsets, converted by Arrow (no Python bytes per value)."""
+    import pyarrow as pa
+
+    array = pa.array(values, pa.large_string())
+    _, offsets, data = array.buffers()
+    return (
+        np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8),
+        np.frombuffer(offsets, dtype=np.int64)[: len(values) + 1],
+    )
 
 
 _REPEATING_COLUMNS = ["file", "id_from", "kind", "kept_file"]
