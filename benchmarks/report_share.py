@@ -3,8 +3,8 @@
 The report phase (timings.report) is everything after the corpus is written: report.json,
 report.html, documents.parquet, warnings.jsonl, and waiting for removed.parquet, whose rows are
 made on their own thread while the corpus is written (timings.removal_table: that thread's
-time, overlapped). What the table costs the corpus writing itself (noting each document's file
-and record id, sharing the GIL) is measured against runs without a removal table ("no table":
+time, overlapped). What the table costs the corpus writing itself (the thread shares the GIL
+and the cores) is measured against runs without a removal table ("no table":
 this script turns the collector off in the process; the product has no such switch): the extra
 write time. share = (report phase + extra write time) / run time. Workers 1 and 2 and both modes
 alternate; median of N rounds.

@@ -297,38 +297,6 @@ def test_a_failing_report_stops_the_removal_table_at_its_next_chunk(
     assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "removed.parquet").exists()
 
 
-def test_a_failing_corpus_write_stops_the_removal_table_begun_beside_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The table is made while the corpus is written; when the writing fails, the table's thread
-    stops at its next chunk and leaves no file."""
-    import threading
-
-    import seedclean.report.removals
-
-    src = copies_corpus(tmp_path, 40)
-    monkeypatch.setattr(seedclean.report.removals, "_CHUNK_ROWS", 2)
-    failed = threading.Event()
-    made: list[int] = []
-    real_rows = seedclean.report.removals.RemovalCollector._rows
-
-    def rows_after_the_failure(self: Any, lo: int, hi: int) -> Any:
-        failed.wait(timeout=30)
-        made.append(lo)
-        return real_rows(self, lo, hi)
-
-    def add_fails(self: Any, text: str, record: Any) -> None:
-        failed.set()
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(seedclean.report.removals.RemovalCollector, "_rows", rows_after_the_failure)
-    monkeypatch.setattr(write_mod._JsonlSink, "add", add_fails)
-    res = invoke("run", str(src), "--out", str(tmp_path / "o"))
-    assert res.exit_code == 4 and "No space left on device" in res.output
-    assert len(made) <= 2
-    assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "removed.parquet").exists()
-
-
 # 7. SIGTERM ----------------------------------------------------------------------------------
 def test_sigterm_while_writing_cleans_up_and_exits_143(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "c.jsonl"

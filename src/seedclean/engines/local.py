@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from itertools import islice
@@ -315,10 +315,6 @@ def _run_claimed(
     writer = CorpusWriter(out, opts.text_field, folder.target)
     table_tmp = temp_path(out / REMOVED_FILE)
     collector = _collector(result, table_tmp, opts.removed_text, [f.name for f in files])
-    # the removal table needs nothing from the writing: made on its own thread meanwhile (its
-    # gathers and compression release the GIL)
-    table_thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed-rows")
-    table_written = table_thread.submit(collector.finish) if collector is not None else None
 
     sink = None
     current: int | None = None
@@ -347,7 +343,6 @@ def _run_claimed(
     except BaseException:
         if sink is not None:
             sink.abort()
-        _stop_table(collector, table_thread, table_tmp)
         result.close()
         raise
     folder.finish()
@@ -357,14 +352,13 @@ def _run_claimed(
     timings["total"] = round(time.perf_counter() - t_start, 3)
     t_report = time.perf_counter()
     try:
-        rep = _write_reports(
-            result, collector, table_written, table_tmp, out, opts, per_file, warnings, inputs, timings
-        )
+        rep = _write_reports(result, collector, table_tmp, out, opts, per_file, warnings, inputs, timings)
     except BaseException:
-        _stop_table(collector, table_thread, table_tmp)
+        if collector is not None:
+            collector.close()
+        table_tmp.unlink(missing_ok=True)
         raise
     finally:
-        table_thread.shutdown(wait=True)
         result.close()
     # removal_table: the table's own time (beside the report files); report: the whole report phase
     # (report.json, report.html, documents.parquet, warnings.jsonl, removed.parquet)
@@ -387,20 +381,9 @@ def _preload(module: str) -> None:
     threading.Thread(target=load, name="seedclean-preload", daemon=True).start()
 
 
-def _stop_table(collector: RemovalCollector | None, thread: ThreadPoolExecutor, table_tmp: Path) -> None:
-    """Stop the removal table's thread at its next chunk, wait for it, and remove its unfinished file."""
-    if collector is not None:
-        collector.cancel()
-    thread.shutdown(wait=True, cancel_futures=True)
-    if collector is not None:
-        collector.close()
-    table_tmp.unlink(missing_ok=True)
-
-
 def _write_reports(
     result: Any,
     collector: RemovalCollector | None,
-    table_written: Future[None] | None,
     table_tmp: Path,
     out: Path,
     opts: RunOptions,
@@ -409,13 +392,17 @@ def _write_reports(
     inputs: list[str],
     timings: dict[str, float],
 ) -> dict[str, Any]:
-    """Write report.html, warnings.jsonl and documents.parquet (on a background thread while
-    the report is built: mostly pyarrow work, which releases the GIL), and wait for
-    removed.parquet (``table_written``, begun with the corpus writing); the report is returned
-    for report.json, written last."""
+    """Write report.html, warnings.jsonl, documents.parquet and removed.parquet (the last two
+    on background threads while the report is built: mostly numpy, numba and pyarrow work,
+    which releases the GIL); the report is returned for report.json, written last.
+
+    The removal table needs nothing from the corpus writing, but made beside it on a thread it
+    slowed the writing by more than it took (100k x1: +0.55 s of writing for a 0.25 s table,
+    sharing the GIL; session 24), so it waits for the writing to end."""
     lowest = [report_mod.cut_texts(r) for r in collector.lowest()] if collector is not None else []
-    with ThreadPoolExecutor(1, thread_name_prefix="seedclean-report") as background:
+    with ThreadPoolExecutor(2, thread_name_prefix="seedclean-report") as background:
         try:
+            table_written = background.submit(collector.finish) if collector is not None else None
             documents_written = background.submit(
                 lambda: atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
             )

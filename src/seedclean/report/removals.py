@@ -240,11 +240,9 @@ class RemovalCollector:
     def finish(self) -> None:
         """Make the rows, chunk by chunk, and write them (an empty table when nothing was removed).
 
-        A run names its documents from the document table, so ``finish`` runs on a thread of its
-        own while the corpus is written: its gathers and compression release the GIL, and the
-        names are packed once (in session 22, rows that made a Python string per document slowed
-        the writing more than they saved). A chunk is compressed on a second thread while the
-        next one is made."""
+        A chunk is compressed on a second thread while the next one is made (the compression
+        releases the GIL). A run calls this once the corpus is written: the rows need nothing
+        from the writing, but made beside it they slowed it by more than they took (session 24)."""
         from concurrent.futures import ThreadPoolExecutor
 
         import pyarrow.parquet as pq
