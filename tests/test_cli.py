@@ -153,6 +153,23 @@ def test_version_and_help() -> None:
     assert "--threshold" in invoke("run", "--help").output
 
 
+def test_python_dash_m_runs_the_command_line(tmp_path: Path) -> None:
+    """``python -m seedclean`` is the same command, for environments without the script on PATH."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "a.txt"
+    src.write_text("Một đoạn văn.\n\nMột đoạn văn.\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "seedclean", "run", str(src), "--out", str(tmp_path / "o"), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "o" / "a.txt").read_text(encoding="utf-8") == "Một đoạn văn.\n"
+
+
 # ---- bad input: a clear message or a counted warning naming the file, never a traceback ----
 
 
