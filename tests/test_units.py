@@ -86,3 +86,27 @@ def test_documents_are_read_back_where_the_system_has_no_pread(monkeypatch: pyte
     assert (
         expected[0] == "Đoạn 0 của tài liệu.\n\nĐoạn chung giữa các tài liệu." and expected[1] == "Đoạn 1 của tài liệu."
     )
+
+
+@given(st.lists(st.lists(unit_text, max_size=6), max_size=4), st.data())
+def test_string_column_behaves_as_the_list_it_packs(parts: list[list[str]], data: st.DataObject) -> None:
+    """The packed column (ids of millions of documents) against its reference, a list of str."""
+    from seedclean.clustering.units import StringColumn
+
+    column = StringColumn.concat([StringColumn.of(p) for p in parts])
+    flat = [s for p in parts for s in p]
+    assert len(column) == len(flat) and list(column) == flat and column == flat
+    assert [column[k] for k in range(len(flat))] == flat and column[:] == flat
+    if flat:
+        assert column[-1] == flat[-1]
+    assert column.empty().tolist() == [k for k, s in enumerate(flat) if not s]
+    picks = data.draw(st.lists(st.integers(0, max(len(flat) - 1, 0)), max_size=8)) if flat else []
+    assert list(column.take(np.array(picks, dtype=np.int64))) == [flat[k] for k in picks]
+    where = sorted(set(picks))
+    changed = column.replaced(where, [f"#{k}" for k in where])
+    assert list(changed) == [f"#{k}" if k in where else s for k, s in enumerate(flat)]
+    assert list(column) == flat  # the original is unchanged
+    if all(not any(0xD800 <= ord(c) <= 0xDFFF for c in s) for s in flat):
+        assert column.to_arrow().to_pylist() == flat
+    with pytest.raises(IndexError):
+        column[len(flat)]

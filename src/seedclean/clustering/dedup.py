@@ -28,7 +28,7 @@ from typing import Any, overload
 import numpy as np
 
 from seedclean.clustering import stages as cluster
-from seedclean.clustering.units import Growing, UnitTexts, read_runs, unit_spans
+from seedclean.clustering.units import Growing, StringColumn, UnitTexts, read_runs, unit_spans
 from seedclean.fingerprint.kernels import (
     HAVE_NUMBA,
     compiled,
@@ -249,8 +249,8 @@ class DocumentTable(Sequence[DocStats]):
 
     def __init__(
         self,
-        ids: list[str],
-        record_ids: list[str],
+        ids: Sequence[str],
+        record_ids: Sequence[str],
         id_from: list[str],
         modes: list[str],
         units_in: np.ndarray,
@@ -260,7 +260,11 @@ class DocumentTable(Sequence[DocStats]):
         files: np.ndarray | None = None,
     ) -> None:
         n = len(ids)
-        self.ids, self.record_ids, self.id_from, self.modes = ids, record_ids, id_from, modes
+        # ids as packed columns (millions of distinct short strings); id sources and modes are a
+        # few shared strings, so a list of references is smaller
+        self.ids = ids if isinstance(ids, StringColumn) else StringColumn.of(ids)
+        self.record_ids = record_ids if isinstance(record_ids, StringColumn) else StringColumn.of(record_ids)
+        self.id_from, self.modes = id_from, modes
         # each document's input file (its number in the run's file list), -1 for a library record
         self.files = np.asarray(files, dtype=np.int32) if files is not None else np.full(n, -1, dtype=np.int32)
         self.units_in = np.asarray(units_in, dtype=np.int64)
@@ -280,8 +284,8 @@ class DocumentTable(Sequence[DocStats]):
             return cls([], [], [], [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         firsts = np.cumsum([0] + [len(t) for t in tables[:-1]])
         out = cls(
-            [i for t in tables for i in t.ids],
-            [i for t in tables for i in t.record_ids],
+            StringColumn.concat([t.ids for t in tables]),
+            StringColumn.concat([t.record_ids for t in tables]),
             [i for t in tables for i in t.id_from],
             [m for t in tables for m in t.modes],
             np.concatenate([t.units_in for t in tables]),
@@ -1057,9 +1061,9 @@ class Deduplicator:
         units = p.docs.units_in
         starts = np.zeros(len(units), dtype=np.int64)
         np.cumsum(units[:-1], out=starts[1:])
-        ids = p.docs.ids
-        for k in [k for k, name in enumerate(ids) if not name]:  # a library record without an id: its number
-            ids[k] = str(first + k)
+        unnamed = p.docs.ids.empty()  # a library record without an id: its number
+        if len(unnamed):
+            p.docs.ids = p.docs.ids.replaced(unnamed.tolist(), [str(first + k) for k in unnamed.tolist()])
         self.unit_start.extend(self.unit_doc.size + starts)
         self.unit_doc.extend(np.repeat(np.arange(first, first + len(units), dtype=np.int32), units))
         self.unit_index.extend((np.arange(int(units.sum())) - np.repeat(starts, units)).astype(np.int32))

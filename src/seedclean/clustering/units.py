@@ -10,14 +10,14 @@ import mmap
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, overload
 
 import numpy as np
 
-from seedclean.fingerprint.kernels import gather_ranges
+from seedclean.fingerprint.kernels import gather_ranges, pack_utf8
 
-__all__ = ["Growing", "UnitTexts", "read_runs", "split_units", "string_array", "unit_spans"]
+__all__ = ["Growing", "StringColumn", "UnitTexts", "read_runs", "split_units", "string_array", "unit_spans"]
 
 
 class Growing:
@@ -102,6 +102,87 @@ def split_units(raw: Any, lengths: np.ndarray) -> list[str]:
         out.append(text[pos : pos + n])
         pos += n
     return out
+
+
+class StringColumn(Sequence[str]):
+    """Strings kept as one UTF-8 buffer with offsets: a column of millions of short strings
+    (document and record ids) at a few bytes each, where a list holds a Python object of 50+
+    bytes per value; reading ``column[i]`` decodes one value. Immutable: :meth:`replaced` makes
+    a changed copy."""
+
+    __slots__ = ("data", "offsets")
+
+    def __init__(self, data: np.ndarray, offsets: np.ndarray) -> None:
+        self.data = np.asarray(data, dtype=np.uint8)
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> StringColumn:
+        """The column of ``values`` (UTF-8; a lone surrogate is kept as it was given)."""
+        return cls(*pack_utf8(list(values)))
+
+    @classmethod
+    def concat(cls, columns: Sequence[StringColumn]) -> StringColumn:
+        """The columns one after the other."""
+        if not columns:
+            return cls.of([])
+        firsts = np.cumsum([0] + [len(c.data) for c in columns[:-1]])
+        offsets = np.concatenate([[0]] + [c.offsets[1:] + first for c, first in zip(columns, firsts)])
+        return cls(np.concatenate([c.data for c in columns]), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("string column index out of range")
+        return bytes(self.data[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8", "surrogatepass")
+
+    def __iter__(self) -> Iterator[str]:
+        raw, bounds = self.data.tobytes(), self.offsets.tolist()
+        return (raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip(bounds, bounds[1:]))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StringColumn):
+            return np.array_equal(self.offsets, other.offsets) and np.array_equal(self.data, other.data)
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<StringColumn of {len(self):,} strings, {len(self.data):,} bytes>"
+
+    def empty(self) -> np.ndarray:
+        """Positions of the empty strings (ascending)."""
+        return np.flatnonzero(np.diff(self.offsets) == 0)
+
+    def take(self, positions: np.ndarray) -> StringColumn:
+        """The strings at ``positions``, in that order."""
+        at = np.asarray(positions, dtype=np.int64)
+        return StringColumn(*gather_ranges(self.data, self.offsets[at], self.offsets[at + 1]))
+
+    def replaced(self, positions: Sequence[int], values: Sequence[str]) -> StringColumn:
+        """A copy with ``values`` at ``positions`` (ascending)."""
+        if not len(positions):
+            return self
+        merged = list(self)
+        for k, value in zip(positions, values):
+            merged[k] = value
+        return StringColumn.of(merged)
+
+    def to_arrow(self) -> Any:
+        """The column as an Arrow string array (its buffers handed over, not a string per value)."""
+        return string_array(self.data, self.offsets)
 
 
 class UnitTexts:

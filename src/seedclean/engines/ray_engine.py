@@ -580,8 +580,8 @@ def _dedup_pieces(
         repairs += doc_repairs
         timings.add(doc_timings)
     documents = DocumentTable.concat(parts_of_table)
-    for number in [k for k, name in enumerate(documents.ids) if not name]:
-        documents.ids[number] = str(number)
+    unnamed = documents.ids.empty()
+    documents.ids = documents.ids.replaced(unnamed.tolist(), [str(k) for k in unnamed.tolist()])
     bases = np.cumsum(units).astype(np.int64)  # bases[i]: first uid of piece i; bases[-1] = total
     npieces = len(pieces)
     per_doc = documents.units_in

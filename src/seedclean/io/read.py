@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from seedclean.clustering.dedup import Document
+from seedclean.clustering.units import StringColumn
 from seedclean.errors import InputError
 from seedclean.io.jsonline import MISSING, JsonLineError, parse_line
 
@@ -568,6 +569,22 @@ def read_piece(
     return docs, PieceRead(warnings.items, lines, len(docs), keys)
 
 
+def shift_line_ids(docs: Any, offset: int) -> None:
+    """Count the line numbers in a piece's document ids (``rel:line``) and line-named record ids
+    from the file's start: ``offset`` lines came before the piece."""
+    names = []
+    for name in docs.ids:
+        rel, line = name.rsplit(":", 1)
+        names.append(f"{rel}:{int(line) + offset}")
+    docs.ids = StringColumn.of(names)
+    if "line" in docs.id_from:
+        record_ids = list(docs.record_ids)
+        for k, source in enumerate(docs.id_from):
+            if source == "line":
+                record_ids[k] = str(int(record_ids[k]) + offset)
+        docs.record_ids = StringColumn.of(record_ids)
+
+
 class PieceMerger:
     """Folds pieces read apart (by worker processes or Ray tasks) back into what one read of the
     files gives: line numbers counted from each file's start, one "empty file" warning for a file
@@ -593,11 +610,8 @@ class PieceMerger:
         number, f = piece.files[0]
         offset = self.lines_before.get(number, 0)
         self.lines_before[number] = offset + read.lines
-        for k, name in enumerate(docs.ids if offset else ()):
-            rel, line = name.rsplit(":", 1)
-            docs.ids[k] = f"{rel}:{int(line) + offset}"
-            if docs.id_from[k] == "line":  # a record named by its line: counted from the file's start
-                docs.record_ids[k] = str(int(docs.record_ids[k]) + offset)
+        if offset:
+            shift_line_ids(docs, offset)
         empty = [w for w in read.warnings if w["kind"] == "empty"]
         self.empty_ranges.setdefault(number, []).append(bool(empty))
         self.texts[number] = self.texts.get(number, 0) + read.texts

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from seedclean.clustering.dedup import ClusterList, DedupResult
-from seedclean.clustering.units import string_array
+from seedclean.clustering.units import StringColumn, string_array
 from seedclean.fingerprint.kernels import gather_ranges
 
 __all__ = ["RemovalCollector", "SCHEMA_DOC", "REMOVED_FILE"]
@@ -140,8 +140,8 @@ class RemovalCollector:
             noted,
             {
                 "file": _packed([*(names[k] for k in (docs.files[noted] + 1).tolist()), ""]),
-                "record_id": _packed([*(docs.record_ids[d] for d in chosen), ""]),
-                "doc": _packed([*(docs.ids[d] for d in chosen), ""]),
+                "record_id": _with_empty(docs.record_ids.take(noted)),
+                "doc": _with_empty(docs.ids.take(noted)),
                 "id_from": _packed([*(docs.id_from[d] or "file" for d in chosen), ""]),
             },
         )
@@ -312,6 +312,11 @@ class RemovalCollector:
                 }
             )
         return out
+
+
+def _with_empty(column: StringColumn) -> tuple[np.ndarray, np.ndarray]:
+    """The column's UTF-8 bytes and offsets, with one empty string after its last."""
+    return column.data, np.concatenate((column.offsets, column.offsets[-1:]))
 
 
 def _packed(values: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -299,8 +299,8 @@ def documents_table(docs: DocumentTable) -> bytes:
     import pyarrow.parquet as pq
 
     columns: dict[str, Any] = {
-        "id": pa.array(docs.ids, pa.string()),
-        "record_id": pa.array(docs.record_ids, pa.string()),
+        "id": docs.ids.to_arrow(),
+        "record_id": docs.record_ids.to_arrow(),
         "id_from": pa.array(docs.id_from, pa.string()),
         "mode": pa.array(docs.modes, pa.string()),
     }
