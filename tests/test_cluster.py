@@ -32,6 +32,20 @@ def test_bucket_pairs_equal_candidate_pairs_for_any_split(rows: list[list[int]],
     assert got == set(zip(uid[i].tolist(), uid[j].tolist()))
 
 
+@given(keys_matrix, st.data())
+def test_candidate_pairs_with_differing_labels_are_the_pairs_whose_labels_differ(
+    rows: list[list[int]], data: st.DataObject
+) -> None:
+    """The guard's count asks only for pairs whose guard words differ: the same pairs as filtering
+    every candidate pair afterwards."""
+    keys = np.array(rows, dtype=np.uint64)
+    labels = np.array(data.draw(st.lists(st.integers(0, 2), min_size=len(rows), max_size=len(rows))), dtype=np.uint64)
+    i, j = candidate_pairs(keys)
+    apart = labels[i] != labels[j]
+    got_i, got_j = candidate_pairs(keys, differing=labels)
+    assert got_i.tolist() == i[apart].tolist() and got_j.tolist() == j[apart].tolist()
+
+
 def _stars_reference(items: list[int], edges: dict[frozenset[int], float]) -> tuple[list[int], list[float]]:
     """The definition, run literally: the first remaining item is a centre and takes every
     remaining item it shares an edge with; repeat with the rest."""

@@ -1166,9 +1166,8 @@ class Deduplicator:
             # pairs the guard words keep apart: they share a band but not their guard words (counted
             # only; a second candidate pass, needed only when the units' guard words differ at all)
             if (guard[reps] != guard[reps[0]]).any():
-                i, j = candidate_pairs(keys[reps])
-                apart = guard[reps[i]] != guard[reps[j]]
-                refused, _ = self._passing(flat, offsets, counts, sigs, reps[i][apart], reps[j][apart])
+                i, j = candidate_pairs(keys[reps], differing=guard[reps])
+                refused, _ = self._passing(flat, offsets, counts, sigs, reps[i], reps[j])
                 self.guard_kept_apart += int(refused.sum())
             # near edges come from buckets of (band key, guard words)
             i, j = candidate_pairs(keys[reps] ^ guard[reps][:, None])

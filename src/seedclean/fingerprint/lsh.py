@@ -96,10 +96,12 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return h
 
 
-def candidate_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(keys: np.ndarray, differing: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) of rows sharing a key in some band: each bucket contributes a star to its
     first member and a chain between neighbours (ids ascending), so that every member meets
-    both the bucket's oldest unit and its nearest ones; pairs are deduplicated and sorted."""
+    both the bucket's oldest unit and its nearest ones; pairs are deduplicated and sorted.
+    With ``differing`` (a label per row), only the pairs whose labels differ, dropped before
+    the deduplication rather than after it (the guard's count wants the few that differ)."""
     n = keys.shape[0]
     left, right = [], []
     for band in range(keys.shape[1]):
@@ -117,6 +119,9 @@ def candidate_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return empty, empty
     a = np.concatenate(left).astype(np.int64)
     b = np.concatenate(right).astype(np.int64)
+    if differing is not None:
+        apart = differing[a] != differing[b]
+        a, b = a[apart], b[apart]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     pair = np.unique(lo[lo != hi] * n + hi[lo != hi])
     return pair // n, pair % n
