@@ -130,39 +130,41 @@ class RemovalCollector:
 
     def _note_from_table(self, involved: np.ndarray, file_names: list[str]) -> None:
         """Take every involved document's file, record id and id source from the document table,
-        so that the rows need nothing from the corpus writing and can be made while it runs. A
-        document read from a file without a record id is named by the file."""
+        so that the writer notes nothing. A document read from a file without a record id is
+        named by the file."""
         docs = self.docs
         noted = np.flatnonzero(involved)
-        chosen = noted.tolist()
         names = ["", *file_names]  # file number -1: no file
-        self._lookup = (
+        self._lookup = self._lookup_of(
             noted,
-            {
-                "file": _packed([*(names[k] for k in (docs.files[noted] + 1).tolist()), ""]),
-                "record_id": _with_empty(docs.record_ids.take(noted)),
-                "doc": _with_empty(docs.ids.take(noted)),
-                "id_from": _packed([*(docs.id_from[d] or "file" for d in chosen), ""]),
-            },
+            [names[k] for k in (docs.files[noted] + 1).tolist()],
+            docs.record_ids.take(noted),
+            [docs.id_from[d] or "file" for d in noted.tolist()],
         )
         self.doc_wanted = [False] * len(self.doc_wanted)  # nothing left for the writer to note
 
+    def _lookup_of(
+        self, noted: np.ndarray, files: list[str], record_ids: StringColumn, id_from: list[str]
+    ) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """The noted documents' numbers and, packed as UTF-8 with offsets, their files, record
+        ids, document ids and id sources, each with one last empty entry (for a document not
+        noted, or none: -1): rows copy their values out by position."""
+        return noted, {
+            "file": _packed([*files, ""]),
+            "record_id": _with_empty(record_ids),
+            "doc": _with_empty(self.docs.ids.take(noted)),
+            "id_from": _packed([*id_from, ""]),
+        }
+
     def _noted_columns(self) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
-        """The noted documents' numbers (``noted``) and, packed as UTF-8 with offsets, their files,
-        record ids, document ids and id sources, each with one last empty entry (for a document
-        not noted, or none: -1). Made once; rows copy their values out by position."""
+        """:meth:`_lookup_of` the documents noted one by one (made once, by the first rows)."""
         if self._lookup is None:
-            ids = self.docs.ids
             files, sources = list(self._codes["file"]), list(self._codes["from"])
-            noted = np.asarray(self._noted, dtype=np.int64)
-            self._lookup = (
-                noted,
-                {
-                    "file": _packed([*(files[c] for c in self._noted_file), ""]),
-                    "record_id": _packed([*self._noted_id, ""]),
-                    "doc": _packed([*(ids[d] for d in self._noted), ""]),
-                    "id_from": _packed([*(sources[c] for c in self._noted_from), ""]),
-                },
+            self._lookup = self._lookup_of(
+                np.asarray(self._noted, dtype=np.int64),
+                [files[c] for c in self._noted_file],
+                StringColumn.of(self._noted_id),
+                [sources[c] for c in self._noted_from],
             )
         return self._lookup  # type: ignore[no-any-return]
 
