@@ -170,3 +170,47 @@ def test_gather_ranges_matches_reference(data: bytes, ranges: list[tuple[int, in
     assert np.array_equal(offsets, ref_offsets) and np.array_equal(out, ref_out)
     # and by hand: each range's bytes, in the order asked
     assert [out[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(ranges))] == [data[a:b] for a, b in ranges]
+
+
+_PARENT_COMPILES = """
+import sys
+from seedclean.fingerprint.kernels import compiled, warm_parent_kernels
+from seedclean.engines.local import RunOptions, run
+
+def signatures():
+    mod = compiled()
+    return {n: len(getattr(mod, n).signatures) for n in dir(mod) if hasattr(getattr(mod, n), "signatures")}
+
+if __name__ == "__main__":
+    if sys.argv[3] == "warm":
+        warm_parent_kernels()
+    before = signatures()
+    run([sys.argv[1]], sys.argv[2], RunOptions(workers=2))
+    after = signatures()
+    print({n: after[n] - before[n] for n in after if after[n] != before[n]})
+"""
+
+
+@requires_numba
+def test_the_parent_finds_its_kernels_loaded_after_warming(tmp_path: Path) -> None:
+    """With workers, the parent loads its kernels while they run (about 0.4 s it would otherwise
+    pay after them): once warmed, the run compiles or loads no further kernel signature."""
+    src = tmp_path / "in.jsonl"
+    paragraphs = [f"Đoạn văn số {k} nói về chuyện khác hẳn, với nhiều chữ hơn một chút nữa." for k in range(40)]
+    lines = [json.dumps({"text": p}, ensure_ascii=False) for p in paragraphs * 2]
+    lines += [json.dumps({"text": p.replace("khác hẳn", "khác")}, ensure_ascii=False) for p in paragraphs]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    script = tmp_path / "parent.py"
+    script.write_text(_PARENT_COMPILES, encoding="utf-8")
+    results = {}
+    for mode in ("cold", "warm"):
+        done = subprocess.run(
+            [sys.executable, str(script), str(src), str(tmp_path / mode), mode],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        results[mode] = done.stdout.strip().splitlines()[-1]
+    assert results["cold"] != "{}"  # the run does use kernels in the parent: the check can see them
+    assert results["warm"] == "{}"
