@@ -95,3 +95,12 @@ def test_parse_line_refuses_json_that_is_not_one_object() -> None:
         json.loads(line)
         with pytest.raises(JsonLineError, match="not a JSON object"):
             parse_line(line, "text")
+
+
+@given(st.text(), st.text(max_size=5), st.text(max_size=5))
+def test_with_text_writes_what_json_dumps_writes(text: str, head: str, tail: str) -> None:
+    """The output line's text value, escaped without an encoder per record, against the
+    reference: json.dumps(text, ensure_ascii=False), character for character."""
+    from seedclean.io.jsonline import JsonLine
+
+    assert JsonLine(head, tail).with_text(text) == head + json.dumps(text, ensure_ascii=False) + tail

@@ -397,10 +397,13 @@ class DedupResult:
             if text or self.options.keep_empty or units_in[d] == 0:
                 yield record
 
-    def iter_documents(self, on_record: Callable[[int, Any], None] | None = None) -> Iterator[tuple[int, Any, str]]:
+    def iter_documents(
+        self, on_record: Callable[[int, Any], None] | None = None, as_spooled: bool = False
+    ) -> Iterator[tuple[int, Any, str]]:
         """(document number, cleaned record, cleaned text) for every document, empty ones
         included (its figures: ``documents[d]``); ``on_record(doc number, record as read)`` sees
-        each one first."""
+        each one first. ``as_spooled``: the record as it was spooled instead (its text not set,
+        a line number counted from its piece), for a writer that needs only its file and line."""
         if self._spool is None or self._keep is None or self._units is None:
             if self._closed:
                 raise ValueError("this DedupResult is closed (its with block has ended): iterate it inside the block")
@@ -409,13 +412,16 @@ class DedupResult:
         run, offset = 0, 0
         documents = zip(_spooled(self._spool, self._spool_ends), self._units.documents(self.documents.units_in))
         for d, ((record, prefixes, trailer), texts) in enumerate(documents):
+            text = _kept_text(prefixes, texts, trailer, self._keep, self._unit_start[d])
+            if as_spooled:
+                yield d, record, text
+                continue
             while runs[run][0] <= d:
                 offset = runs[run][1]
                 run += 1
             record = shift_record(record, offset)
             if on_record is not None:
                 on_record(d, record)
-            text = _kept_text(prefixes, texts, trailer, self._keep, self._unit_start[d])
             yield d, _with_text(record, text), text
 
     @property

@@ -323,8 +323,9 @@ def _run_claimed(
     file_of = np.zeros(len(table), dtype=np.int64)  # each document's input file, for the per-file figures
     units_in = table.units_in
     try:
-        documents = ((d, r, t, int(table.bytes_in[d])) for d, r, t in result.iter_documents())
-        for d, record, text, _size in wrap(documents, "write", len(table)):
+        # records as spooled: the writer needs only their file and their line around the text
+        documents = result.iter_documents(as_spooled=True)
+        for d, record, text in wrap(documents, "write", len(table)):
             table.bytes_out[d] = len(text.encode("utf-8"))
             assert isinstance(record, Document)
             meta = record.meta or {}
@@ -337,7 +338,7 @@ def _run_claimed(
                 f = files[number]
                 sink = None if opts.dry_run else writer.open(f.rel, f.format, f.path)
             if sink is not None and (text or opts.dedup.keep_empty or units_in[d] == 0):
-                sink.add(text, (record.meta or {}).get("record"))  # a record empty on input is kept as it was
+                sink.add(text, meta.get("record"))  # a record empty on input is kept as it was
         if sink is not None and sink.close():
             folder.wrote(files[current].rel)  # type: ignore[index]
         sink = None

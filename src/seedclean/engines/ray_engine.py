@@ -428,8 +428,11 @@ class RayDedupResult(DedupResult):
     _local: UnitTexts | None = None  # texts fetched ahead by ``prefetch_units``
     _local_uids: np.ndarray = np.zeros(0, dtype=np.int64)  # replaced, never changed in place
 
-    def iter_documents(self, on_record: Callable[[int, Any], None] | None = None) -> Iterator[tuple[int, Any, str]]:
-        """Documents in input order; a few pieces are rendered ahead, not the whole output at once."""
+    def iter_documents(
+        self, on_record: Callable[[int, Any], None] | None = None, as_spooled: bool = False
+    ) -> Iterator[tuple[int, Any, str]]:
+        """Documents in input order; a few pieces are rendered ahead, not the whole output at once
+        (records always cleaned: the rendering tasks make them)."""
         ray = init_ray()
         bounds = np.searchsorted(self._removed, self._bases)
         ahead = max(2, 2 * int(ray.available_resources().get("CPU", 1)))

@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 __all__ = ["JsonLine", "JsonLineError", "parse_line", "MISSING"]
@@ -39,8 +40,9 @@ class JsonLine:
         return (JsonLine, (self.head, self.tail))
 
     def with_text(self, text: str) -> str:
-        """The line with ``text`` as the text value (no line ending)."""
-        return self.head + json.dumps(text, ensure_ascii=False) + self.tail
+        """The line with ``text`` as the text value (no line ending): what
+        ``json.dumps(text, ensure_ascii=False)`` writes, without making an encoder per call."""
+        return self.head + encode_basestring(text) + self.tail
 
 
 @dataclass(frozen=True)
