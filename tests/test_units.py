@@ -110,3 +110,27 @@ def test_string_column_behaves_as_the_list_it_packs(parts: list[list[str]], data
         assert column.to_arrow().to_pylist() == flat
     with pytest.raises(IndexError):
         column[len(flat)]
+
+
+line_like = st.one_of(
+    st.builds(lambda rel, n: f"{rel}:{n}", st.text(max_size=6), st.integers(0, 10**12)),
+    st.integers(0, 10**12).map(str),
+    st.text(max_size=8),
+)
+
+
+@given(st.lists(st.tuples(line_like, st.booleans()), max_size=12), st.integers(0, 10**9))
+def test_numbers_added_to_ids_as_the_reference_adds_them(items: list[tuple[str, bool]], add: int) -> None:
+    """Line numbers in a piece's ids, renumbered by the compiled pass, against the Python twin
+    (and the twin against what the merger once did by hand: rsplit at ':' and add)."""
+    from seedclean.clustering.units import StringColumn
+    from seedclean.fingerprint.kernels import add_to_trailing_numbers_reference
+
+    values, selected = [v for v, _ in items], [s for _, s in items]
+    expected = add_to_trailing_numbers_reference(values, selected, add)
+    column = StringColumn.of(values).with_numbers_added(add, np.array(selected, dtype=bool))
+    assert list(column) == expected
+    for value, chosen, got in zip(values, selected, expected):
+        head, _, tail = value.rpartition(":")
+        if chosen and ":" in value and tail.isascii() and tail.isdigit():
+            assert got == f"{head}:{int(tail) + add}"

@@ -15,7 +15,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from seedclean.fingerprint.kernels import gather_ranges, pack_utf8
+from seedclean.fingerprint.kernels import add_to_trailing_numbers, gather_ranges, pack_utf8
 
 __all__ = ["Growing", "StringColumn", "UnitTexts", "read_runs", "split_units", "string_array", "unit_spans"]
 
@@ -179,6 +179,12 @@ class StringColumn(Sequence[str]):
         for k, value in zip(positions, values):
             merged[k] = value
         return StringColumn.of(merged)
+
+    def with_numbers_added(self, add: int, selected: np.ndarray | None = None) -> StringColumn:
+        """A copy where each string (or each ``selected`` one) that ends in ASCII digits has
+        ``add`` added to that number: line numbers counted from a file's start, not a piece's."""
+        chosen = np.ones(len(self), dtype=bool) if selected is None else np.asarray(selected, dtype=bool)
+        return StringColumn(*add_to_trailing_numbers(self.data, self.offsets, chosen, add))
 
     def to_arrow(self) -> Any:
         """The column as an Arrow string array (its buffers handed over, not a string per value)."""

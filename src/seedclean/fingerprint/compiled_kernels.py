@@ -450,3 +450,51 @@ def gather_ranges_kernel(data, starts, ends):  # pragma: no cover - compiled
     for i in range(n):
         out[offsets[i] : offsets[i + 1]] = data[starts[i] : ends[i]]
     return out, offsets
+
+
+@numba.njit(cache=True, nogil=True)
+def add_to_trailing_numbers_kernel(data, offsets, selected, add):  # pragma: no cover - compiled
+    n = len(offsets) - 1
+    digits_at = np.empty(n, dtype=np.int64)  # where each selected string's trailing digits start
+    values = np.zeros(n, dtype=np.int64)
+    sizes = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        start, end = offsets[i], offsets[i + 1]
+        j = end
+        while j > start and 48 <= data[j - 1] <= 57:
+            j -= 1
+        if not selected[i] or j == end:
+            digits_at[i] = end
+            sizes[i] = end - start
+            continue
+        v = 0
+        for k in range(j, end):
+            v = v * 10 + (data[k] - 48)
+        v += add
+        values[i] = v
+        digits_at[i] = j
+        width = 1
+        x = v
+        while x >= 10:
+            x //= 10
+            width += 1
+        sizes[i] = (j - start) + width
+    out_offsets = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        out_offsets[i + 1] = out_offsets[i] + sizes[i]
+    out = np.empty(out_offsets[n], dtype=np.uint8)
+    for i in range(n):
+        start, end, o = offsets[i], offsets[i + 1], out_offsets[i]
+        keep = digits_at[i] - start
+        out[o : o + keep] = data[start : digits_at[i]]
+        if digits_at[i] == end:
+            continue
+        v = values[i]
+        p = out_offsets[i + 1] - 1
+        while True:
+            out[p] = 48 + v % 10
+            v //= 10
+            p -= 1
+            if v == 0:
+                break
+    return out, out_offsets

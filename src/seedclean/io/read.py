@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from seedclean.clustering.dedup import Document
-from seedclean.clustering.units import StringColumn
 from seedclean.errors import InputError
 from seedclean.io.jsonline import MISSING, JsonLineError, parse_line
 
@@ -572,17 +573,10 @@ def read_piece(
 def shift_line_ids(docs: Any, offset: int) -> None:
     """Count the line numbers in a piece's document ids (``rel:line``) and line-named record ids
     from the file's start: ``offset`` lines came before the piece."""
-    names = []
-    for name in docs.ids:
-        rel, line = name.rsplit(":", 1)
-        names.append(f"{rel}:{int(line) + offset}")
-    docs.ids = StringColumn.of(names)
-    if "line" in docs.id_from:
-        record_ids = list(docs.record_ids)
-        for k, source in enumerate(docs.id_from):
-            if source == "line":
-                record_ids[k] = str(int(record_ids[k]) + offset)
-        docs.record_ids = StringColumn.of(record_ids)
+    docs.ids = docs.ids.with_numbers_added(offset)
+    by_line = np.array([source == "line" for source in docs.id_from], dtype=bool)
+    if by_line.any():
+        docs.record_ids = docs.record_ids.with_numbers_added(offset, by_line)
 
 
 class PieceMerger:
