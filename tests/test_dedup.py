@@ -340,6 +340,29 @@ def test_min_kept_run_reports_and_lists_the_dropped(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "1.5" in bad.output
 
 
+def test_the_guard_count_beside_the_near_edges_changes_nothing() -> None:
+    """With threads, the guard's count runs beside the near edges: the same decisions and count."""
+    from seedclean.clustering.dedup import Deduplicator
+
+    base = [
+        "Sử dụng dấu chấm động bằng phần cứng trong chương trình này.",
+        "Hiển thị cột ngày tháng ở bên trái của bảng danh sách tệp.",
+        "Mở khóa bàn phím khi màn hình được bật lên lần nữa nhé.",
+    ]
+    docs = []
+    for k, text in enumerate(base * 3):
+        docs += [text, "Đừng " + text[0].lower() + text[1:], text.replace("này", "kia") if k % 2 else text]
+    found = []
+    for threads in (1, 2):
+        engine = Deduplicator(DedupOptions(), threads=threads)
+        for doc in docs:
+            engine.add(doc)
+        with engine.finish() as result:
+            found.append((list(result), result.guard_kept_apart, result.near_removed, result.exact_removed))
+    assert found[0] == found[1]
+    assert found[0][1] > 0 and found[0][2] > 0  # both paths ran: pairs kept apart, near copies removed
+
+
 def test_the_guard_keeps_a_negated_copy_and_counts_the_pair(tmp_path: Path) -> None:
     import json
 

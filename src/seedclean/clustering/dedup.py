@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
@@ -1017,9 +1018,13 @@ class Deduplicator:
         self,
         options: DedupOptions | None = None,
         normalize_options: NormalizeOptions | None = DEFAULT_NORMALIZE,
+        threads: int = 1,
     ) -> None:
         self.options = options or DedupOptions()
         self.normalize_options = normalize_options
+        # threads the clustering may use at once (the guard's count beside the near edges: numpy
+        # sorts and the compiled verification release the GIL); the results do not depend on it
+        self.threads = threads
         self.bands, self.rows = self.options.lsh_params()
         self.doc_parts: list[DocumentTable] = []  # joined into one table when the run finishes
         self.dropped_units = np.zeros(0, dtype=np.int64)  # units the document policy dropped
@@ -1165,26 +1170,40 @@ class Deduplicator:
         t0 = time.perf_counter()
         # near duplicates among champions, per shingle kind
         edges_a, edges_b, edges_sim = [], [], []
-        for kind in (1, 2) if opts.mode == "near" else ():
-            reps = np.sort(champion[kinds[champion] == kind])
-            if len(reps) < 2:
-                continue
-            # pairs the guard words keep apart: they share a band but not their guard words (counted
-            # only; a second candidate pass, needed only when the units' guard words differ at all)
-            if (guard[reps] != guard[reps[0]]).any():
-                i, j = candidate_pairs(keys[reps], differing=guard[reps])
-                refused, _ = self._passing(flat, offsets, counts, sigs, reps[i], reps[j])
-                self.guard_kept_apart += int(refused.sum())
-            # near edges come from buckets of (band key, guard words)
-            i, j = candidate_pairs(keys[reps] ^ guard[reps][:, None])
-            if not len(i):
-                continue
-            ua, ub = reps[i], reps[j]
-            ok, jac = self._passing(flat, offsets, counts, sigs, ua, ub)
-            ok &= guard[ua] == guard[ub]
-            edges_a.append(ua[ok])
-            edges_b.append(ub[ok])
-            edges_sim.append(jac[ok])
+
+        def refusals(reps: np.ndarray) -> int:
+            """Pairs the guard words keep apart: they share a band but not their guard words, and
+            would verify (counted only)."""
+            i, j = candidate_pairs(keys[reps], differing=guard[reps])
+            refused, _ = self._passing(flat, offsets, counts, sigs, reps[i], reps[j])
+            return int(refused.sum())
+
+        counting = ThreadPoolExecutor(1, thread_name_prefix="seedclean-guard") if self.threads > 1 else None
+        counts_pending = []
+        try:
+            for kind in (1, 2) if opts.mode == "near" else ():
+                reps = np.sort(champion[kinds[champion] == kind])
+                if len(reps) < 2:
+                    continue
+                if (guard[reps] != guard[reps[0]]).any():  # a second candidate pass only when guard words differ
+                    if counting is not None:
+                        counts_pending.append(counting.submit(refusals, reps))
+                    else:
+                        self.guard_kept_apart += refusals(reps)
+                # near edges come from buckets of (band key, guard words)
+                i, j = candidate_pairs(keys[reps] ^ guard[reps][:, None])
+                if not len(i):
+                    continue
+                ua, ub = reps[i], reps[j]
+                ok, jac = self._passing(flat, offsets, counts, sigs, ua, ub)
+                ok &= guard[ua] == guard[ub]
+                edges_a.append(ua[ok])
+                edges_b.append(ub[ok])
+                edges_sim.append(jac[ok])
+            self.guard_kept_apart += sum(job.result() for job in counts_pending)
+        finally:
+            if counting is not None:
+                counting.shutdown(wait=True, cancel_futures=True)
         self.timings["near"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         keep, clusters = self._decide(n, group, champion, edges_a, edges_b, edges_sim)

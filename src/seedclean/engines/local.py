@@ -282,7 +282,7 @@ def _run_claimed(
             )
         t_read = result.timings.pop("read_normalize_fingerprint")
     else:
-        engine = Deduplicator(opts.dedup, opts.normalize)
+        engine = Deduplicator(opts.dedup, opts.normalize, threads=opts.workers)
         work = partial(prepare_batch, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
         if opts.workers > 1:
             _preload("pyarrow.parquet")
