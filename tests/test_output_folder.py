@@ -228,21 +228,46 @@ def copies_corpus(folder: Path, paragraphs: int) -> Path:
     return src
 
 
-def test_failure_while_writing_leaves_no_removal_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("path", ["rendered lines", "document by document"])
+def test_failure_while_writing_leaves_no_removal_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """Whichever way the corpus is written (JSONL rendered in runs of lines; any other file, a
+    dry run or the Ray engine document by document), a failure midway leaves nothing behind."""
+    import seedclean.engines.local as local_mod
+
     src = copies_corpus(tmp_path, 60)
-    real_add = write_mod._JsonlSink.add
     calls = []
+    if path == "rendered lines":
+        monkeypatch.setattr(local_mod, "RENDER_DOCUMENTS", 10)  # 12 runs of lines: the fifth fails
+        real_write = write_mod._JsonlSink.write_lines
 
-    def add_then_fail(self: Any, text: str, record: Any) -> None:
-        calls.append(1)
-        if len(calls) == 50:  # 49 copies removed by now
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_add(self, text, record)
+        def write_then_fail(self: Any, data: bytes) -> None:
+            calls.append(1)
+            if len(calls) == 5:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real_write(self, data)
 
-    monkeypatch.setattr(write_mod._JsonlSink, "add", add_then_fail)
+        monkeypatch.setattr(write_mod._JsonlSink, "write_lines", write_then_fail)
+    else:
+        monkeypatch.setattr(local_mod, "render_lines", None)  # nothing may render lines on this path
+        real_add = write_mod._JsonlSink.add
+
+        def add_then_fail(self: Any, text: str, record: Any) -> None:
+            calls.append(1)
+            if len(calls) == 50:  # 49 copies removed by now
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real_add(self, text, record)
+
+        monkeypatch.setattr(write_mod._JsonlSink, "add", add_then_fail)
+        from seedclean.clustering.dedup import DedupResult
+
+        monkeypatch.setattr(DedupResult, "renders_jobs", property(lambda self: False))
     res = invoke("run", str(src), "--out", str(tmp_path / "o"))
     assert res.exit_code == 4 and "No space left on device" in res.output
+    assert len(calls) == (5 if path == "rendered lines" else 50)
     assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "removed.parquet").exists()
+    assert not (tmp_path / "o" / "c.jsonl").exists()
 
 
 def test_failure_while_the_removal_table_is_written_leaves_no_temporary(
@@ -301,13 +326,13 @@ def test_a_failing_report_stops_the_removal_table_at_its_next_chunk(
 def test_sigterm_while_writing_cleans_up_and_exits_143(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "c.jsonl"
     src.write_text("".join(json.dumps({"text": f"{VI} {i}"}) + "\n" for i in range(50)), encoding="utf-8")
-    real_add = write_mod._JsonlSink.add
+    real_write = write_mod._JsonlSink.write_lines
 
-    def add_then_sigterm(self: Any, text: str, record: Any) -> None:
-        real_add(self, text, record)
+    def write_then_sigterm(self: Any, data: bytes) -> None:
+        real_write(self, data)
         os.kill(os.getpid(), signal.SIGTERM)
 
-    monkeypatch.setattr(write_mod._JsonlSink, "add", add_then_sigterm)
+    monkeypatch.setattr(write_mod._JsonlSink, "write_lines", write_then_sigterm)
     res = invoke("run", str(src), "--out", str(tmp_path / "o"))
     assert res.exit_code == 143 and "terminated" in res.output and "incomplete" in res.output
     assert not temporaries(tmp_path / "o") and not (tmp_path / "o" / "c.jsonl").exists()

@@ -120,6 +120,9 @@ class _Progress:
             return len(docs), int(docs.bytes_in.sum())
         if isinstance(item, tuple) and len(item) == 4:  # (document number, record, text, bytes in)
             return 1, int(item[3])
+        rendered = getattr(item, "line_ends", None)  # documents rendered by a writer's job
+        if rendered is not None:
+            return len(rendered), int(getattr(item, "bytes_in", 0))
         return 1, 0
 
     def __call__(self, it: Iterable[Any], desc: str, total: int | None) -> Iterable[Any]:

@@ -29,7 +29,16 @@ from typing import Any, overload
 import numpy as np
 
 from seedclean.clustering import stages as cluster
-from seedclean.clustering.units import Growing, StringColumn, UnitTexts, read_runs, unit_spans
+from seedclean.clustering.units import (
+    Growing,
+    StringColumn,
+    UnitTexts,
+    read_at,
+    read_runs,
+    read_spans,
+    split_units,
+    unit_spans,
+)
 from seedclean.fingerprint.kernels import (
     HAVE_NUMBA,
     compiled,
@@ -350,6 +359,44 @@ class DocumentTable(Sequence[DocStats]):
         self.units_out[self.dropped] = 0
 
 
+@dataclass(frozen=True)
+class RenderJob:
+    """A run of documents to write: their spool entries and unit texts as read from the run's
+    files, and which of their units are kept. Plain bytes and arrays, so that a worker process
+    can render it (:func:`seedclean.io.write.render_lines`)."""
+
+    first: int  # number of the first document
+    spool: bytes  # the documents' pickled spool entries, one after the other
+    spool_ends: np.ndarray  # int64: each entry's end in ``spool``
+    units_in: np.ndarray  # int64: units of each document
+    unit_utf8: bytes  # the units' texts, one after the other
+    unit_ends: np.ndarray  # int64: each unit's end in ``unit_utf8``
+    unit_lengths: np.ndarray  # int64: each unit's length in characters
+    keep: np.ndarray  # bool: which units are kept
+    keep_empty: bool
+    bytes_in: int = 0  # the documents' input size (for progress)
+
+    def __len__(self) -> int:
+        return len(self.units_in)
+
+    def documents(self) -> Iterator[tuple[Any, str]]:
+        """(record as spooled, cleaned text) of each document, in order."""
+        raw = memoryview(self.unit_utf8)
+        starts = np.concatenate(([0], self.unit_ends[:-1])).astype(np.int64)
+        first_unit = 0
+        for k, entry in enumerate(read_spans(self.spool, self.spool_ends)):
+            record, prefixes, trailer = from_spool(pickle.loads(entry))
+            units = int(self.units_in[k])
+            last = first_unit + units
+            texts = (
+                split_units(raw[starts[first_unit] : self.unit_ends[last - 1]], self.unit_lengths[first_unit:last])
+                if units
+                else []
+            )
+            yield record, _kept_text(prefixes, texts, trailer, self.keep, first_unit)
+            first_unit = last
+
+
 @dataclass
 class DedupResult:
     """What :func:`dedup` found. Iterate it for the cleaned records, in input order."""
@@ -424,6 +471,41 @@ class DedupResult:
             if on_record is not None:
                 on_record(d, record)
             yield d, _with_text(record, text), text
+
+    @property
+    def renders_jobs(self) -> bool:
+        """Whether :meth:`render_jobs` can read this result's documents (its spool and unit texts
+        are local files; a Ray result's documents stay in its pieces)."""
+        return self._spool is not None and self._units is not None and self._keep is not None
+
+    def render_jobs(self, documents_per_job: int) -> Iterator[RenderJob]:
+        """The documents in runs of ``documents_per_job``, as jobs a worker can render: each
+        reads its spool entries and unit texts from the files once. Records come as spooled
+        (see ``iter_documents(as_spooled=True)``)."""
+        if self._closed:
+            raise ValueError("this DedupResult is closed (its with block has ended): iterate it inside the block")
+        if self._spool is None or self._keep is None or self._units is None:
+            raise ValueError("this result's documents are not in local files: use iter_documents")
+        self._spool.flush()
+        units_in = self.documents.units_in
+        ends = self._spool_ends
+        for first in range(0, len(units_in), documents_per_job):
+            last = min(first + documents_per_job, len(units_in))
+            start = int(ends[first - 1]) if first else 0
+            u0, u1 = int(self._unit_start[first]), int(self._unit_start[first]) + int(units_in[first:last].sum())
+            raw, unit_ends, lengths = self._units.run(u0, u1)
+            yield RenderJob(
+                first=first,
+                spool=read_at(self._spool, int(ends[last - 1]) - start, start),
+                spool_ends=ends[first:last] - start,
+                units_in=units_in[first:last],
+                unit_utf8=raw,
+                unit_ends=unit_ends,
+                unit_lengths=lengths,
+                keep=self._keep[u0:u1],
+                keep_empty=self.options.keep_empty,
+                bytes_in=int(self.documents.bytes_in[first:last].sum()),
+            )
 
     @property
     def removed(self) -> Any:

@@ -17,7 +17,17 @@ import numpy as np
 
 from seedclean.fingerprint.kernels import add_to_trailing_numbers, gather_ranges, pack_utf8
 
-__all__ = ["Growing", "StringColumn", "UnitTexts", "read_runs", "split_units", "string_array", "unit_spans"]
+__all__ = [
+    "Growing",
+    "StringColumn",
+    "UnitTexts",
+    "read_at",
+    "read_runs",
+    "read_spans",
+    "split_units",
+    "string_array",
+    "unit_spans",
+]
 
 
 class Growing:
@@ -68,20 +78,29 @@ READ_BLOCK = 4 << 20  # bytes read at a time by :func:`read_runs`
 
 def read_runs(file: Any, ends: np.ndarray) -> Iterator[memoryview]:
     """Consecutive byte runs of a file from its start, ``ends`` being each run's end offset, read
-    in large blocks by offset (:func:`_read_at`)."""
+    in large blocks by offset (:func:`read_at`)."""
     data, data_start, start = b"", 0, 0
     view = memoryview(data)
     for end in ends.tolist():
         if end > data_start + len(data):  # the run goes past what was read: read on from its start
             rest = data[start - data_start :]
-            data = rest + _read_at(file, max(READ_BLOCK, end - start - len(rest)), start + len(rest))
+            data = rest + read_at(file, max(READ_BLOCK, end - start - len(rest)), start + len(rest))
             data_start = start
             view = memoryview(data)
         yield view[start - data_start : end - data_start]
         start = end
 
 
-def _read_at(file: Any, size: int, offset: int) -> bytes:
+def read_spans(data: bytes, ends: np.ndarray) -> Iterator[memoryview]:
+    """Consecutive pieces of ``data`` from its start, ``ends`` being each one's end offset."""
+    view = memoryview(data)
+    start = 0
+    for end in ends.tolist():
+        yield view[start:end]
+        start = end
+
+
+def read_at(file: Any, size: int, offset: int) -> bytes:
     """``size`` bytes of ``file`` from ``offset`` (fewer at its end), by ``os.pread`` where the
     system has it (its position untouched), else by seek and read."""
     if hasattr(os, "pread"):
@@ -241,6 +260,16 @@ class UnitTexts:
         starts, ends = self.ranges(uids)
         data, offsets = gather_ranges(self._bytes(), starts, ends)
         return data, offsets, self._spans.view()[np.asarray(uids, dtype=np.int64)]
+
+    def run(self, first: int, last: int) -> tuple[bytes, np.ndarray, np.ndarray]:
+        """Units ``first:last`` as read from the file: their UTF-8 one after the other, each one's
+        end offset in it, and each one's length in characters."""
+        self._file.flush()
+        ends, spans = self._ends.view(), self._spans.view()
+        start = int(ends[first - 1]) if first > 0 else 0
+        stop = int(ends[last - 1]) if last > first else start
+        raw = read_at(self._file, stop - start, start) if stop > start else b""
+        return raw, ends[first:last] - start, spans[first:last, 1] - spans[first:last, 0]
 
     def documents(self, units_per_doc: np.ndarray) -> Iterator[list[str]]:
         """The unit texts of each document in input order (``units_per_doc``: how many units

@@ -49,10 +49,12 @@ from seedclean.io.read import (
     read_documents,
     read_piece,
 )
-from seedclean.io.write import CorpusWriter, OutputError, atomic_write, temp_path
+from seedclean.io.write import CorpusWriter, OutputError, Rendered, atomic_write, render_lines, temp_path
 from seedclean.report import summary as report_mod
 from seedclean.report.removals import REMOVED_FILE, RemovalCollector
 from seedclean.text.normalize import NormalizeOptions, normalize_many
+
+RENDER_DOCUMENTS = 4096  # documents per render job: a few MB of lines
 
 __all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_batch"]
 
@@ -317,34 +319,16 @@ def _run_claimed(
     table_tmp = temp_path(out / REMOVED_FILE)
     collector = _collector(result, table_tmp, opts.removed_text, [f.name for f in files])
 
-    sink = None
-    current: int | None = None
     table = result.documents
-    file_of = np.zeros(len(table), dtype=np.int64)  # each document's input file, for the per-file figures
-    units_in = table.units_in
     try:
-        # records as spooled: the writer needs only their file and their line around the text
-        documents = result.iter_documents(as_spooled=True)
-        for d, record, text in wrap(documents, "write", len(table)):
-            table.bytes_out[d] = len(text.encode("utf-8"))
-            assert isinstance(record, Document)
-            meta = record.meta or {}
-            number = meta.get("file", 0)
-            file_of[d] = number
-            if number != current:
-                if sink is not None and sink.close():
-                    folder.wrote(files[current].rel)  # type: ignore[index]
-                current = number
-                f = files[number]
-                sink = None if opts.dry_run else writer.open(f.rel, f.format, f.path)
-            if sink is not None and (text or opts.dedup.keep_empty or units_in[d] == 0):
-                sink.add(text, meta.get("record"))  # a record empty on input is kept as it was
-        if sink is not None and sink.close():
-            folder.wrote(files[current].rel)  # type: ignore[index]
-        sink = None
+        if not opts.dry_run and result.renders_jobs and all(f.format == "jsonl" for f in files):
+            # JSONL only: documents are rendered to lines in runs, the sinks only append bytes
+            render = partial(render_lines, text_field=opts.text_field)
+            rendered = map(render, result.render_jobs(RENDER_DOCUMENTS))
+            file_of = _write_rendered(rendered, table, files, writer, folder, wrap)
+        else:
+            file_of = _write_documents(result, files, writer, folder, opts, wrap)
     except BaseException:
-        if sink is not None:
-            sink.abort()
         result.close()
         raise
     folder.finish()
@@ -369,6 +353,81 @@ def _run_claimed(
     atomic_write(out / "report.json", report_mod.dumps(rep).encode("utf-8"))
     folder.seal()
     return RunResult(rep, out, time.perf_counter() - t_start, warnings.items)
+
+
+def _write_documents(
+    result: Any, files: list[Any], writer: CorpusWriter, folder: OutputFolder, opts: RunOptions, wrap: Any
+) -> np.ndarray:
+    """Write the corpus document by document (any format, any engine); returns each document's
+    input file. A dry run writes nothing but still sizes every document."""
+    table = result.documents
+    file_of = np.zeros(len(table), dtype=np.int64)  # each document's input file, for the per-file figures
+    units_in, bytes_in = table.units_in, table.bytes_in
+    sink = None
+    current: int | None = None
+    try:
+        # records as spooled: the writer needs only their file and their line around the text
+        documents = ((d, r, t, int(bytes_in[d])) for d, r, t in result.iter_documents(as_spooled=True))
+        for d, record, text, _size in wrap(documents, "write", len(table)):
+            table.bytes_out[d] = len(text.encode("utf-8"))
+            assert isinstance(record, Document)
+            meta = record.meta or {}
+            number = meta.get("file", 0)
+            file_of[d] = number
+            if number != current:
+                if sink is not None and sink.close():
+                    folder.wrote(files[current].rel)  # type: ignore[index]
+                current = number
+                f = files[number]
+                sink = None if opts.dry_run else writer.open(f.rel, f.format, f.path)
+            if sink is not None and (text or opts.dedup.keep_empty or units_in[d] == 0):
+                sink.add(text, meta.get("record"))  # a record empty on input is kept as it was
+        if sink is not None and sink.close():
+            folder.wrote(files[current].rel)  # type: ignore[index]
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
+    return file_of
+
+
+def _write_rendered(
+    rendered: Iterable[Rendered],
+    table: DocumentTable,
+    files: list[Any],
+    writer: CorpusWriter,
+    folder: OutputFolder,
+    wrap: Any,
+) -> np.ndarray:
+    """Write JSONL files from runs of rendered lines, in document order: each run's lines are
+    cut where the input file changes and appended to that file's sink. Returns each document's
+    input file."""
+    file_of = table.files.astype(np.int64)
+    sink: Any = None
+    current: int | None = None
+    try:
+        for r in wrap(rendered, "write", len(table)):
+            n = len(r.line_ends)
+            table.bytes_out[r.first : r.first + n] = r.bytes_out
+            numbers = file_of[r.first : r.first + n]
+            cuts = [0, *(np.flatnonzero(np.diff(numbers)) + 1).tolist(), n]
+            for lo, hi in zip(cuts, cuts[1:]):
+                number = int(numbers[lo])
+                if number != current:
+                    if sink is not None and sink.close():
+                        folder.wrote(files[current].rel)  # type: ignore[index]
+                    current = number
+                    f = files[number]
+                    sink = writer.open(f.rel, f.format, f.path)
+                start = int(r.line_ends[lo - 1]) if lo else 0
+                sink.write_lines(r.lines[start : int(r.line_ends[hi - 1])])
+        if sink is not None and sink.close():
+            folder.wrote(files[current].rel)  # type: ignore[index]
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
+    return file_of
 
 
 def _preload(module: str) -> None:

@@ -13,13 +13,17 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from seedclean.clustering.dedup import RenderJob
 from seedclean.errors import OutputError
 from seedclean.io.jsonline import JsonLine
 
-__all__ = ["atomic_write", "temp_path", "CorpusWriter", "OutputError", "TMP_SUFFIX"]
+__all__ = ["atomic_write", "temp_path", "CorpusWriter", "OutputError", "Rendered", "render_lines", "TMP_SUFFIX"]
 
 TMP_SUFFIX = ".seedclean-tmp"
 
@@ -71,6 +75,39 @@ def _json_line(text: str, record: Any, text_field: str) -> bytes:
     return (line + "\n").encode("utf-8")
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A render job's output: the JSONL lines of its documents that are written, one after the
+    other, where each document's line ends (a document not written adds none), and the UTF-8
+    size of each document's cleaned text."""
+
+    first: int
+    lines: bytes
+    line_ends: np.ndarray  # int64, one per document
+    bytes_out: np.ndarray  # int64, one per document
+    bytes_in: int = 0  # the documents' input size (for progress)
+
+
+def render_lines(job: RenderJob, text_field: str) -> Rendered:
+    """Render a job's JSONL documents as the lines the corpus writer's ``add`` would write (the
+    cleaned text put in the record's line), so that workers can render runs of documents and
+    the writing process only appends bytes. A document is written when it keeps text, when
+    ``keep_empty``, or when it had no text to begin with."""
+    lines: list[bytes] = []
+    line_ends = np.zeros(len(job), dtype=np.int64)
+    bytes_out = np.zeros(len(job), dtype=np.int64)
+    units_in = job.units_in.tolist()
+    size = 0
+    for k, (record, text) in enumerate(job.documents()):
+        bytes_out[k] = len(text.encode("utf-8"))
+        if text or job.keep_empty or units_in[k] == 0:
+            line = _json_line(text, (record.meta or {}).get("record"), text_field)
+            lines.append(line)
+            size += len(line)
+        line_ends[k] = size
+    return Rendered(job.first, b"".join(lines), line_ends, bytes_out, job.bytes_in)
+
+
 class _JsonlSink:
     """Streams records into a temporary file and renames it into place on close."""
 
@@ -81,13 +118,24 @@ class _JsonlSink:
         self.raw: Any = None
         self.fh: Any = None
 
+    def _open(self) -> None:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.raw = open(self.tmp, "wb")  # noqa: SIM115 - closed by close() or abort()
+        gz = self.target.name.lower().endswith(".gz")
+        self.fh = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0) if gz else self.raw
+
     def add(self, text: str, record: Any) -> None:
         if self.fh is None:
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            self.raw = open(self.tmp, "wb")
-            gz = self.target.name.lower().endswith(".gz")
-            self.fh = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0) if gz else self.raw
+            self._open()
         self.fh.write(_json_line(text, record, self.text_field))
+
+    def write_lines(self, data: bytes) -> None:
+        """Append lines rendered already (:func:`render_lines`), as ``add`` would have written them."""
+        if not data:
+            return
+        if self.fh is None:
+            self._open()
+        self.fh.write(data)
 
     def close(self) -> bool:
         if self.fh is None:
