@@ -394,15 +394,15 @@ def test_workers_reading_pieces_still_refuse_a_file_without_the_text_field(tmp_p
         assert not (tmp_path / workers / "report.json").exists()
 
 
-@pytest.mark.parametrize("per_job", [1, 3, 4096])
+@pytest.mark.parametrize(("per_job", "workers"), [(1, 1), (3, 1), (4096, 1), (3, 2)])
 @pytest.mark.parametrize("keep_empty", [False, True])
 def test_rendered_lines_equal_the_document_by_document_writer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_job: int, keep_empty: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_job: int, workers: int, keep_empty: bool
 ) -> None:
     """JSONL is written from runs of lines rendered apart (the fast path, which workers can
     share); its reference is the writer that adds each document. Same bytes, whatever the run
     length, across files (one compressed), with multi-paragraph records, emptied records,
-    records empty on input and other fields kept."""
+    records empty on input and other fields kept; rendered in the run's worker processes too."""
     import seedclean.engines.local as local_mod
     from seedclean.clustering.dedup import DedupResult
 
@@ -421,7 +421,7 @@ def test_rendered_lines_equal_the_document_by_document_writer(
     with gzip.open(src / "b.jsonl.gz", "wt", encoding="utf-8") as fh:
         fh.write("".join(json.dumps(r, ensure_ascii=True) + "\n" for r in reversed(records)))
     monkeypatch.setattr(local_mod, "RENDER_DOCUMENTS", per_job)
-    args = ["--keep-empty"] if keep_empty else []
+    args = ["--workers", str(workers), *(["--keep-empty"] if keep_empty else [])]
     fast = invoke("run", str(src), "--out", str(tmp_path / "fast"), "-q", *args)
     monkeypatch.setattr(DedupResult, "renders_jobs", property(lambda self: False))
     slow = invoke("run", str(src), "--out", str(tmp_path / "slow"), "-q", *args)

@@ -227,9 +227,18 @@ def run(
     folder = OutputFolder(Path(out), opts.overwrite)
     folder.claim(inputs)
     try:
-        return _run_claimed(inputs, files, folder, opts, progress, warnings)
+        # one pool of worker processes for the whole run: reading and preparing, then rendering
+        pool = OrderedPool(opts.workers, call_job) if opts.workers > 1 and opts.engine == "local" else None
+        with pool if pool is not None else contextlib.nullcontext():
+            return _run_claimed(inputs, files, folder, opts, progress, warnings, pool)
     finally:
         folder.release()
+
+
+def call_job(job: tuple[Callable[[Any], Any], Any]) -> Any:
+    """What a worker of the run's pool does with an item: ``(function, argument)``, called."""
+    fn, arg = job
+    return fn(arg)
 
 
 def _one_step(
@@ -255,6 +264,7 @@ def _run_claimed(
     opts: RunOptions,
     progress: Callable[[Iterable[Any], str, int | None], Iterable[Any]] | None,
     warnings: Warnings,
+    pool: OrderedPool | None = None,
 ) -> RunResult:
     t_start = time.perf_counter()
     out = folder.out
@@ -286,9 +296,9 @@ def _run_claimed(
     else:
         engine = Deduplicator(opts.dedup, opts.normalize, threads=opts.workers)
         work = partial(prepare_batch, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
-        if opts.workers > 1:
+        if pool is not None:
             _preload("pyarrow.parquet")
-        if opts.workers > 1 and all(f.path is not None for f in files):
+        if pool is not None and all(f.path is not None for f in files):
             # the workers read their own pieces of the files: the parent only merges
             pieces = plan_pieces(files, PIECE_BYTES)
             merger = PieceMerger(pieces, warnings, opts.text_field)
@@ -300,14 +310,13 @@ def _run_claimed(
                 id_field=opts.id_field,
                 max_record_bytes=opts.max_record_bytes,
             )
-            with OrderedPool(opts.workers, read_work) as pool:
-                # counted in documents, whose number is not known before the pieces are read
-                for i, (p, read) in enumerate(wrap(pool.imap(pieces), "read+normalise", None)):
-                    engine.add_prepared(p, merger.absorb(i, p.docs, read))
-        elif opts.workers > 1:
-            with OrderedPool(opts.workers, work) as pool:
-                for p in wrap(pool.imap(batched(docs, BATCH)), "read+normalise", None):
-                    engine.add_prepared(p)
+            # counted in documents, whose number is not known before the pieces are read
+            reads = ((read_work, piece) for piece in pieces)
+            for i, (p, read) in enumerate(wrap(pool.imap(reads), "read+normalise", None)):
+                engine.add_prepared(p, merger.absorb(i, p.docs, read))
+        elif pool is not None:
+            for p in wrap(pool.imap((work, batch) for batch in batched(docs, BATCH)), "read+normalise", None):
+                engine.add_prepared(p)
         else:
             for p in wrap(map(work, batched(docs, BATCH)), "read+normalise", None):
                 engine.add_prepared(p)
@@ -324,7 +333,8 @@ def _run_claimed(
         if not opts.dry_run and result.renders_jobs and all(f.format == "jsonl" for f in files):
             # JSONL only: documents are rendered to lines in runs, the sinks only append bytes
             render = partial(render_lines, text_field=opts.text_field)
-            rendered = map(render, result.render_jobs(RENDER_DOCUMENTS))
+            jobs = result.render_jobs(RENDER_DOCUMENTS)
+            rendered = pool.imap((render, job) for job in jobs) if pool is not None else map(render, jobs)
             file_of = _write_rendered(rendered, table, files, writer, folder, wrap)
         else:
             file_of = _write_documents(result, files, writer, folder, opts, wrap)
