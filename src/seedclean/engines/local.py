@@ -227,10 +227,11 @@ def run(
     folder = OutputFolder(Path(out), opts.overwrite)
     folder.claim(inputs)
     try:
+        t_start = time.perf_counter()  # the run's time counts the workers' start
         # one pool of worker processes for the whole run: reading and preparing, then rendering
         pool = OrderedPool(opts.workers, call_job) if opts.workers > 1 and opts.engine == "local" else None
         with pool if pool is not None else contextlib.nullcontext():
-            return _run_claimed(inputs, files, folder, opts, progress, warnings, pool)
+            return _run_claimed(inputs, files, folder, opts, progress, warnings, pool, t_start)
     finally:
         folder.release()
 
@@ -265,12 +266,13 @@ def _run_claimed(
     progress: Callable[[Iterable[Any], str, int | None], Iterable[Any]] | None,
     warnings: Warnings,
     pool: OrderedPool | None = None,
+    t_start: float | None = None,
 ) -> RunResult:
-    t_start = time.perf_counter()
+    t_start = time.perf_counter() if t_start is None else t_start
     out = folder.out
     wrap = progress or (lambda it, _desc, _total: it)
     docs = read_documents(files, opts.text_field, warnings, opts.max_record_bytes, opts.id_field)
-    t0 = time.perf_counter()
+    t0 = t_start  # the read stage counts the workers' start, as when each stage had its own pool
     if opts.engine == "ray":
         from seedclean.engines.ray_engine import (  # optional extra: imported when asked for
             dedup_files_on_ray,
