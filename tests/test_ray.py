@@ -78,6 +78,25 @@ def test_ray_matches_local_with_the_document_policy(ray_local, tmp_path: Path) -
         )
 
 
+def test_ray_renders_the_same_jsonl_lines_as_local_workers(ray_local, tmp_path: Path) -> None:
+    """JSONL output is rendered as lines by Ray's tasks and by the local pool's workers alike
+    (``render_lines``): records emptied by dedup kept with --keep-empty, and a record empty on input."""
+    gen = _corpus(tmp_path)
+    with gen.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"id": "blank", "text": ""}) + "\n")
+    dedup = seedclean.DedupOptions(keep_empty=True)
+    for engine, workers in (("local", 1), ("local", 2), ("ray", 2)):
+        seedclean.run(
+            [str(gen)],
+            tmp_path / f"{engine}{workers}",
+            seedclean.RunOptions(dedup=dedup, engine=engine, workers=workers),
+        )
+    assert _outputs(tmp_path / "local1") == _outputs(tmp_path / "local2") == _outputs(tmp_path / "ray2")
+    lines = (tmp_path / "ray2" / "gen.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 121 and json.loads(lines[-1]) == {"id": "blank", "text": ""}
+    assert sum(json.loads(line)["text"] == "" for line in lines) > 1  # emptied records are kept
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("granularity", ["paragraph", "sentence", "document"])
 def test_ray_matches_local_on_seeds_and_generated(ray_local, tmp_path: Path, workers: int, granularity: str) -> None:

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, overload
 
@@ -379,6 +380,22 @@ class RenderJob:
     def __len__(self) -> int:
         return len(self.units_in)
 
+    @classmethod
+    def of_prepared(cls, p: Prepared, first: int, keep: np.ndarray, keep_empty: bool) -> RenderJob:
+        """The job of a whole prepared batch (a Ray piece), whose first document is ``first``."""
+        return cls(
+            first=first,
+            spool=p.payload,
+            spool_ends=np.cumsum(p.payload_sizes).astype(np.int64),
+            units_in=p.docs.units_in,
+            unit_utf8=p.unit_utf8.tobytes(),
+            unit_ends=np.asarray(p.unit_bounds[1:], dtype=np.int64),
+            unit_lengths=p.unit_spans[:, 1] - p.unit_spans[:, 0],
+            keep=keep,
+            keep_empty=keep_empty,
+            bytes_in=int(p.docs.bytes_in.sum()),
+        )
+
     def documents(self) -> Iterator[tuple[Any, str]]:
         """(record as spooled, cleaned text) of each document, in order."""
         raw = memoryview(self.unit_utf8)
@@ -477,6 +494,24 @@ class DedupResult:
         """Whether :meth:`render_jobs` can read this result's documents (its spool and unit texts
         are local files; a Ray result's documents stay in its pieces)."""
         return self._spool is not None and self._units is not None and self._keep is not None
+
+    @property
+    def renders_lines(self) -> bool:
+        """Whether :meth:`rendered_lines` can give this result's documents as JSONL lines."""
+        return self.renders_jobs
+
+    def rendered_lines(
+        self,
+        text_field: str,
+        mapper: Callable[[Callable[[Any], Any], Iterator[Any]], Iterable[Any]] = map,
+        documents_per_job: int = 4096,
+    ) -> Iterable[Any]:
+        """Every document as the JSONL line it is written as (records read from JSONL), in runs:
+        :class:`seedclean.io.write.Rendered`, one per job, in order. ``mapper`` maps the render
+        function over the jobs (``map``, or a process pool's)."""
+        from seedclean.io.write import render_lines
+
+        return mapper(partial(render_lines, text_field=text_field), self.render_jobs(documents_per_job))
 
     def render_jobs(self, documents_per_job: int) -> Iterator[RenderJob]:
         """The documents in runs of ``documents_per_job``, as jobs a worker can render: each

@@ -49,7 +49,7 @@ from seedclean.io.read import (
     read_documents,
     read_piece,
 )
-from seedclean.io.write import CorpusWriter, OutputError, Rendered, atomic_write, render_lines, temp_path
+from seedclean.io.write import CorpusWriter, OutputError, Rendered, atomic_write, temp_path
 from seedclean.report import summary as report_mod
 from seedclean.report.removals import REMOVED_FILE, RemovalCollector
 from seedclean.text.normalize import NormalizeOptions, normalize_many
@@ -332,11 +332,15 @@ def _run_claimed(
 
     table = result.documents
     try:
-        if not opts.dry_run and result.renders_jobs and all(f.format == "jsonl" for f in files):
-            # JSONL only: documents are rendered to lines in runs, the sinks only append bytes
-            render = partial(render_lines, text_field=opts.text_field)
-            jobs = result.render_jobs(RENDER_DOCUMENTS)
-            rendered = pool.imap((render, job) for job in jobs) if pool is not None else map(render, jobs)
+        if not opts.dry_run and result.renders_lines and all(f.format == "jsonl" for f in files):
+            # JSONL only: documents are rendered to lines in runs (by the pool's workers or the
+            # Ray engine's tasks), the sinks only append bytes
+            def on_pool(fn: Callable[[Any], Any], jobs: Iterator[Any]) -> Iterator[Any]:
+                assert pool is not None
+                return pool.imap((fn, job) for job in jobs)
+
+            mapper: Any = on_pool if pool is not None else map
+            rendered = result.rendered_lines(opts.text_field, mapper, RENDER_DOCUMENTS)
             file_of = _write_rendered(rendered, table, files, writer, folder, wrap)
         else:
             file_of = _write_documents(result, files, writer, folder, opts, wrap)

@@ -27,9 +27,7 @@ scheduling order: rows are routed by content, and every group is decided as a wh
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -45,23 +43,23 @@ from seedclean.clustering.dedup import (
     DedupResult,
     DocumentTable,
     Prepared,
+    RenderJob,
     Timings,
-    _kept_text,
     _with_text,
     apply_document_policy,
     build_clusters,
     fill_cluster_texts,
-    from_spool,
     guard_words_list,
     prepare_batch,
     priority_order,
     shift_record,
 )
-from seedclean.clustering.units import UnitTexts, split_units
+from seedclean.clustering.units import UnitTexts
 from seedclean.engines.local import read_prepare
 from seedclean.errors import EngineUnavailable
 from seedclean.fingerprint.kernels import gather_ranges, intersections
 from seedclean.io.read import MAX_RECORD_BYTES, InputError, InputFile, Piece, PieceMerger, Warnings, plan_pieces
+from seedclean.io.write import render_lines
 from seedclean.text.normalize import NormalizeOptions
 
 __all__ = ["dedup_on_ray", "dedup_files_on_ray", "init_ray"]
@@ -339,32 +337,25 @@ def _stars(keep: str, parts: int, npieces: int, *args: Any) -> tuple[np.ndarray,
     return items[moved][order], center[moved][order], sim[moved][order]
 
 
-def _documents(p: Prepared) -> Iterator[tuple[Any, list[str], list[str], str]]:
-    """(record, separators, unit texts, trailer) of each document of a piece."""
-    stream = io.BytesIO(p.payload)
-    lengths = p.unit_spans[:, 1] - p.unit_spans[:, 0]
-    raw = p.unit_utf8.tobytes()
-    first = 0
-    for units in p.docs.units_in.tolist():
-        record, prefixes, trailer = from_spool(pickle.load(stream))
-        last = first + units
-        run = raw[int(p.unit_bounds[first]) : int(p.unit_bounds[last])]
-        yield record, prefixes, split_units(run, lengths[first:last]) if units else [], trailer
-        first = last
-
-
 def _render(p: Prepared, base: int, removed: np.ndarray, line_offset: int) -> list[tuple[Any, str]]:
     """(record with its cleaned text, cleaned text) of each document of a piece; ids of records
     read from a byte range get the earlier ranges' lines."""
+    out = []
+    for record, text in RenderJob.of_prepared(p, 0, _kept(p, base, removed), False).documents():
+        out.append((_with_text(shift_record(record, line_offset), text), text))
+    return out
+
+
+def _kept(p: Prepared, base: int, removed: np.ndarray) -> np.ndarray:
     keep = np.ones(len(p.counts), dtype=bool)
     keep[removed - base] = False
-    out, u = [], 0
-    for record, prefixes, texts, trailer in _documents(p):
-        text = _kept_text(prefixes, texts, trailer, keep, u)
-        u += len(texts)
-        record = shift_record(record, line_offset)
-        out.append((_with_text(record, text), text))
-    return out
+    return keep
+
+
+def _render_lines(p: Prepared, base: int, removed: np.ndarray, first: int, text_field: str, keep_empty: bool) -> Any:
+    """A piece's documents as the JSONL lines they are written as (what the local engine's
+    workers render: :func:`seedclean.io.write.render_lines`)."""
+    return render_lines(RenderJob.of_prepared(p, first, _kept(p, base, removed), keep_empty), text_field)
 
 
 def _unit_texts(p: Prepared, base: int, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -395,6 +386,7 @@ def _tasks() -> dict[str, Any]:
         "_small_star",
         "_stars",
         "_render",
+        "_render_lines",
         "_unit_texts",
     ]
     return {name[1:]: ray.remote(globals()[name]) for name in names}
@@ -425,6 +417,7 @@ class RayDedupResult(DedupResult):
     _bases: np.ndarray
     _removed: np.ndarray
     _line_offsets: list[int]
+    _doc_firsts: np.ndarray = np.zeros(0, dtype=np.int64)  # first document of each piece
     _local: UnitTexts | None = None  # texts fetched ahead by ``prefetch_units``
     _local_uids: np.ndarray = np.zeros(0, dtype=np.int64)  # replaced, never changed in place
 
@@ -452,6 +445,35 @@ class RayDedupResult(DedupResult):
                     on_record(number, record)
                 yield number, record, text
                 number += 1
+
+    @property
+    def renders_lines(self) -> bool:
+        return True
+
+    def rendered_lines(
+        self,
+        text_field: str,
+        mapper: Callable[[Callable[[Any], Any], Iterator[Any]], Iterable[Any]] = map,
+        documents_per_job: int = 4096,
+    ) -> Iterator[Any]:
+        """Each piece's documents as JSONL lines, rendered by a task per piece (a few ahead)."""
+        ray = init_ray()
+        bounds = np.searchsorted(self._removed, self._bases)
+        ahead = max(2, 2 * int(ray.available_resources().get("CPU", 1)))
+        firsts = self._doc_firsts
+        keep_empty = self.options.keep_empty
+
+        def submit(i: int) -> Any:
+            removed = self._removed[bounds[i] : bounds[i + 1]]
+            args = (self._pieces[i], int(self._bases[i]), removed, int(firsts[i]), text_field, keep_empty)
+            return _call("render_lines", 1, *args)[0]
+
+        pending = deque(submit(i) for i in range(min(ahead, len(self._pieces))))
+        for i in range(len(self._pieces)):
+            ref = pending.popleft()
+            if i + ahead < len(self._pieces):
+                pending.append(submit(i + ahead))
+            yield ray.get(ref)
 
     def prefetch_units(self, uids: np.ndarray) -> None:
         """Fetch the texts of ``uids`` from the pieces in one round of tasks and keep them in a
@@ -677,5 +699,6 @@ def _dedup_pieces(
     )
     result._pieces, result._bases, result._removed = pieces, bases, np.union1d(removed, dropped)
     result._line_offsets = line_offsets
+    result._doc_firsts = np.cumsum([0] + [len(t) for t in parts_of_table[:-1]]).astype(np.int64)
     fill_cluster_texts(result)
     return result
