@@ -423,7 +423,7 @@ def test_rendered_lines_equal_the_document_by_document_writer(
     monkeypatch.setattr(local_mod, "RENDER_DOCUMENTS", per_job)
     args = ["--workers", str(workers), *(["--keep-empty"] if keep_empty else [])]
     fast = invoke("run", str(src), "--out", str(tmp_path / "fast"), "-q", *args)
-    monkeypatch.setattr(DedupResult, "renders_jobs", property(lambda self: False))
+    monkeypatch.setattr(DedupResult, "renders_lines", property(lambda self: False))
     slow = invoke("run", str(src), "--out", str(tmp_path / "slow"), "-q", *args)
     assert fast.exit_code == slow.exit_code == 0
     for name in ("a.jsonl", "b.jsonl.gz"):

@@ -250,7 +250,6 @@ def test_failure_while_writing_leaves_no_removal_table(
 
         monkeypatch.setattr(write_mod._JsonlSink, "write_lines", write_then_fail)
     else:
-        monkeypatch.setattr(local_mod, "render_lines", None)  # nothing may render lines on this path
         real_add = write_mod._JsonlSink.add
 
         def add_then_fail(self: Any, text: str, record: Any) -> None:
@@ -262,7 +261,7 @@ def test_failure_while_writing_leaves_no_removal_table(
         monkeypatch.setattr(write_mod._JsonlSink, "add", add_then_fail)
         from seedclean.clustering.dedup import DedupResult
 
-        monkeypatch.setattr(DedupResult, "renders_jobs", property(lambda self: False))
+        monkeypatch.setattr(DedupResult, "renders_lines", property(lambda self: False))
     res = invoke("run", str(src), "--out", str(tmp_path / "o"))
     assert res.exit_code == 4 and "No space left on device" in res.output
     assert len(calls) == (5 if path == "rendered lines" else 50)
