@@ -103,7 +103,7 @@ def candidate_pairs(keys: np.ndarray, differing: np.ndarray | None = None) -> tu
     With ``differing`` (a label per row), only the pairs whose labels differ, dropped before
     the deduplication rather than after it (the guard's count wants the few that differ)."""
     n = keys.shape[0]
-    left, right = [], []
+    codes = []  # each band's pairs as one int64 (lo * n + hi): a third of the memory of (a, b) arrays
     for band in range(keys.shape[1]):
         col = keys[:, band]
         order = np.argsort(col, kind="stable")
@@ -112,16 +112,16 @@ def candidate_pairs(keys: np.ndarray, differing: np.ndarray | None = None) -> tu
             continue
         starts = np.maximum.accumulate(np.where(np.concatenate(([False], same)), 0, np.arange(n)))
         k = np.arange(1, n)[same]
-        left += [order[starts[k]], order[k - 1]]
-        right += [order[k], order[k]]
-    if not left:
+        a = np.concatenate((order[starts[k]], order[k - 1])).astype(np.int64)
+        b = np.concatenate((order[k], order[k])).astype(np.int64)
+        if differing is not None:
+            apart = differing[a] != differing[b]
+            a, b = a[apart], b[apart]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        distinct = lo != hi
+        codes.append(lo[distinct] * n + hi[distinct])
+    if not codes:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    a = np.concatenate(left).astype(np.int64)
-    b = np.concatenate(right).astype(np.int64)
-    if differing is not None:
-        apart = differing[a] != differing[b]
-        a, b = a[apart], b[apart]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pair = np.unique(lo[lo != hi] * n + hi[lo != hi])
+    pair = np.unique(np.concatenate(codes))
     return pair // n, pair % n
