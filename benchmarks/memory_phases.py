@@ -1,0 +1,87 @@
+"""Peak resident memory of a `seedclean run`'s main process, per stage.
+
+Runs the command line, samples the main process's VmRSS every ``--interval`` seconds, and maps
+the samples to the stages by the run's report.json timings (read, exact+near+decide, write,
+report). /usr/bin/time gives one peak; this says when it happens.
+
+    python benchmarks/memory_phases.py --corpus /work/data/c1m.jsonl --workers 2 --out benchmarks/results/memory-1m.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def rss_mb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", required=True, type=Path)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--interval", type=float, default=0.5)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    out = Path(tempfile.mkdtemp()) / "o"
+    cmd = [
+        sys.executable,
+        "-m",
+        "seedclean",
+        "run",
+        str(args.corpus),
+        "--out",
+        str(out),
+        "-q",
+        "--workers",
+        str(args.workers),
+    ]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd)
+    samples: list[tuple[float, int]] = []
+    while proc.poll() is None:
+        samples.append((time.monotonic() - start, rss_mb(proc.pid)))
+        time.sleep(args.interval)
+    if proc.returncode:
+        raise SystemExit(f"seedclean exited with {proc.returncode}")
+    timings = json.loads((out / "report.json").read_text(encoding="utf-8"))["timings"]
+    read = timings["read_normalize_fingerprint"]
+    finish = read + timings["exact"] + timings["near"] + timings["decide"]
+    write = finish + timings["write"]
+    stages = {"read+prepare": (0.0, read), "exact+near+decide": (read, finish), "write": (finish, write)}
+    stages["report"] = (write, float("inf"))
+    lines = [
+        f"# Main process memory per stage: {args.corpus.name}, {args.workers} workers",
+        "",
+        f"Command: `python benchmarks/memory_phases.py --corpus {args.corpus} --workers {args.workers}`"
+        f" (VmRSS every {args.interval} s; stages from report.json, whose clock starts a little after the process)",
+        "",
+        "| stage | seconds | peak RSS (MB) |",
+        "|---|---|---|",
+    ]
+    for name, (lo, hi) in stages.items():
+        inside = [mb for t, mb in samples if lo <= t < hi]
+        seconds = (min(hi, samples[-1][0]) - lo) if samples else 0.0
+        lines.append(f"| {name} | {seconds:.1f} | {max(inside) if inside else '-'} |")
+    peak = max(samples, key=lambda s: s[1]) if samples else (0.0, 0)
+    lines += ["", f"Peak {peak[1]:,} MB at {peak[0]:.1f} s of {samples[-1][0] if samples else 0:.1f} s.", ""]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
