@@ -373,6 +373,35 @@ def _run_claimed(
     return RunResult(rep, out, time.perf_counter() - t_start, warnings.items)
 
 
+class _Sinks:
+    """The output file a run is writing into, switched when the input file changes: the one place
+    that opens, closes (and records as written) or aborts the corpus files."""
+
+    def __init__(self, files: list[Any], writer: CorpusWriter, folder: OutputFolder, dry_run: bool = False) -> None:
+        self.files, self.writer, self.folder, self.dry_run = files, writer, folder, dry_run
+        self.current: int | None = None
+        self.sink: Any = None
+
+    def to(self, number: int) -> Any:
+        """The sink of input file ``number`` (None in a dry run), the previous one closed."""
+        if number != self.current:
+            self.close()
+            self.current = number
+            f = self.files[number]
+            self.sink = None if self.dry_run else self.writer.open(f.rel, f.format, f.path)
+        return self.sink
+
+    def close(self) -> None:
+        if self.sink is not None and self.sink.close():
+            self.folder.wrote(self.files[self.current].rel)  # type: ignore[index]
+        self.sink = None
+
+    def abort(self) -> None:
+        if self.sink is not None:
+            self.sink.abort()
+        self.sink = None
+
+
 def _write_documents(
     result: Any, files: list[Any], writer: CorpusWriter, folder: OutputFolder, opts: RunOptions, wrap: Any
 ) -> np.ndarray:
@@ -381,8 +410,7 @@ def _write_documents(
     table = result.documents
     file_of = np.zeros(len(table), dtype=np.int64)  # each document's input file, for the per-file figures
     units_in, bytes_in = table.units_in, table.bytes_in
-    sink = None
-    current: int | None = None
+    sinks = _Sinks(files, writer, folder, opts.dry_run)
     try:
         # records as spooled: the writer needs only their file and their line around the text
         documents = ((d, r, t, int(bytes_in[d])) for d, r, t in result.iter_documents(as_spooled=True))
@@ -390,21 +418,13 @@ def _write_documents(
             table.bytes_out[d] = len(text.encode("utf-8"))
             assert isinstance(record, Document)
             meta = record.meta or {}
-            number = meta.get("file", 0)
-            file_of[d] = number
-            if number != current:
-                if sink is not None and sink.close():
-                    folder.wrote(files[current].rel)  # type: ignore[index]
-                current = number
-                f = files[number]
-                sink = None if opts.dry_run else writer.open(f.rel, f.format, f.path)
+            file_of[d] = number = meta.get("file", 0)
+            sink = sinks.to(number)
             if sink is not None and (text or opts.dedup.keep_empty or units_in[d] == 0):
                 sink.add(text, meta.get("record"))  # a record empty on input is kept as it was
-        if sink is not None and sink.close():
-            folder.wrote(files[current].rel)  # type: ignore[index]
+        sinks.close()
     except BaseException:
-        if sink is not None:
-            sink.abort()
+        sinks.abort()
         raise
     return file_of
 
@@ -421,8 +441,7 @@ def _write_rendered(
     cut where the input file changes and appended to that file's sink. Returns each document's
     input file."""
     file_of = table.files.astype(np.int64)
-    sink: Any = None
-    current: int | None = None
+    sinks = _Sinks(files, writer, folder)
     try:
         for r in wrap(rendered, "write", len(table)):
             n = len(r.line_ends)
@@ -430,20 +449,11 @@ def _write_rendered(
             numbers = file_of[r.first : r.first + n]
             cuts = [0, *(np.flatnonzero(np.diff(numbers)) + 1).tolist(), n]
             for lo, hi in zip(cuts, cuts[1:]):
-                number = int(numbers[lo])
-                if number != current:
-                    if sink is not None and sink.close():
-                        folder.wrote(files[current].rel)  # type: ignore[index]
-                    current = number
-                    f = files[number]
-                    sink = writer.open(f.rel, f.format, f.path)
                 start = int(r.line_ends[lo - 1]) if lo else 0
-                sink.write_lines(r.lines[start : int(r.line_ends[hi - 1])])
-        if sink is not None and sink.close():
-            folder.wrote(files[current].rel)  # type: ignore[index]
+                sinks.to(int(numbers[lo])).write_lines(r.lines[start : int(r.line_ends[hi - 1])])
+        sinks.close()
     except BaseException:
-        if sink is not None:
-            sink.abort()
+        sinks.abort()
         raise
     return file_of
 
