@@ -504,3 +504,20 @@ def test_spool_entries_give_back_the_records_they_were_made_from() -> None:
         assert back == (record, ["", "\n\n"], "\n")
         if isinstance(record, Document) and record.meta:
             assert list(back[0].meta) == list(record.meta)  # key order too: written back as it was
+
+
+def test_cluster_texts_are_fetched_while_open_and_only_the_listed_ones_kept() -> None:
+    """Members carry their text while the result is open, fetched when their cluster is looked
+    at; the result itself keeps only the texts the report lists (bounded, whatever the corpus)."""
+    from seedclean.report.summary import EXACT_LISTED, NEAR_LISTED, TOP_CLUSTERS_JSON
+
+    copies = [f"Đoạn văn thứ {k} được chép lại nhiều lần trong kho dữ liệu này." for k in range(3)]
+    docs = [text for text in copies for _ in range(20)]
+    with dedup(docs) as result:
+        clusters = result.clusters
+        first = clusters[0]
+        assert len(clusters) == 3 and all(m.text == copies[0] for m in (first.kept, *first.removed))
+        assert len(clusters.texts) <= TOP_CLUSTERS_JSON * (1 + NEAR_LISTED + EXACT_LISTED)
+        assert len(clusters.texts) == 3 * (1 + EXACT_LISTED)  # kept + the first 10 copies of each, not all 19
+    texts = [m.text for m in (clusters[0].kept, *clusters[0].removed)]
+    assert texts[: 1 + EXACT_LISTED] == [copies[0]] * (1 + EXACT_LISTED) and set(texts[1 + EXACT_LISTED :]) == {""}

@@ -116,7 +116,7 @@ def test_ray_matches_local_on_seeds_and_generated(ray_local, tmp_path: Path, wor
 def _summary(result: seedclean.DedupResult) -> tuple[object, ...]:
     return (
         [(d.id, d.units_out, d.exact_removed, d.near_removed) for d in result.documents],
-        result.clusters,
+        list(result.clusters),  # made while the result is open: members carry their texts
         list(result),
         result.guard_kept_apart,
     )

@@ -72,7 +72,6 @@ __all__ = [
 ]
 
 DEFAULT_NORMALIZE = NormalizeOptions()
-TEXT_CLUSTERS = 10_000  # clusters whose members carry their text in the result (largest first)
 KEEP_POLICIES = ("first", "longest")
 SHORT_POLICIES = ("exact", "char")
 VERIFY_MODES = ("jaccard", "signature")
@@ -608,6 +607,8 @@ class DedupResult:
 
     def close(self) -> None:
         """Delete the spooled documents and unit texts; iterating afterwards raises ValueError."""
+        if isinstance(self.clusters, ClusterList):
+            self.clusters.fetch_texts = None  # the texts the report lists stay
         if self._units is not None:
             self._units.close()
             self._units = None
@@ -959,7 +960,8 @@ class ClusterList(Sequence[Cluster]):
     A run at 10M paragraphs removes millions of units; one Python object per removed unit
     would cost a minute and gigabytes, so :class:`Cluster` / :class:`Member` objects are made
     only when a cluster is looked at. Clusters are numbered in the order of their kept unit,
-    members in input order. Only the members of the largest clusters carry text.
+    members in input order. Members carry their text while the result is open (fetched when
+    their cluster is looked at); after it closes, only those the report lists of the largest.
     """
 
     def __init__(
@@ -977,7 +979,9 @@ class ClusterList(Sequence[Cluster]):
         cuts = np.flatnonzero(np.diff(self._kept)) + 1
         self._bounds = np.concatenate(([0], cuts, [len(order)])) if len(order) else np.zeros(1, dtype=np.int64)
         self._docs, self._unit_start = docs, unit_start
-        self.texts: dict[int, str] = {}  # uid -> text, for the members of the largest clusters
+        self.texts: dict[int, str] = {}  # uid -> text, kept after the result closes (the report's members)
+        # the texts of any other units, fetched when their cluster is looked at (while the result is open)
+        self.fetch_texts: Callable[[np.ndarray], list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self._bounds) - 1
@@ -995,10 +999,6 @@ class ClusterList(Sequence[Cluster]):
         """Unit ids of cluster ``i``: the kept unit, then the removed ones."""
         lo, hi = self._bounds[i], self._bounds[i + 1]
         return np.concatenate((self._kept[lo : lo + 1], self._removed[lo:hi]))
-
-    def text_uids(self, count: int) -> np.ndarray:
-        """Unit ids (sorted) of every member of the ``count`` largest clusters: those that carry text."""
-        return np.unique(np.concatenate([self.uids(i) for i in self.largest(count)]))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every removed unit (ascending), the unit kept in its place, exact or not, similarity
@@ -1020,8 +1020,12 @@ class ClusterList(Sequence[Cluster]):
     def _members(self, uids: np.ndarray, kinds: list[str], similarities: list[float]) -> list[Member]:
         """The members of units ``uids``: their documents found in one search, not one per member."""
         docs = np.searchsorted(self._unit_start, uids, side="right") - 1
+        texts = self.texts
+        missing = sorted({u for u in uids.tolist() if u not in texts})
+        if missing and self.fetch_texts is not None:  # fetched for this look only: memory stays bounded
+            texts = {**texts, **dict(zip(missing, self.fetch_texts(np.array(missing, dtype=np.int64))))}
         return [
-            Member(d, self._docs.ids[d], u - int(self._unit_start[d]), self.texts.get(u, ""), kind, similarity)
+            Member(d, self._docs.ids[d], u - int(self._unit_start[d]), texts.get(u, ""), kind, similarity)
             for u, d, kind, similarity in zip(uids.tolist(), docs.tolist(), kinds, similarities)
         ]
 
@@ -1029,6 +1033,15 @@ class ClusterList(Sequence[Cluster]):
         """What a report shows of cluster ``i`` without making every member: (kept member, size,
         near members, listed members) where the listed are the ``near`` near members of lowest
         similarity (ties in input order) and the first ``exact`` exact copies, in that order."""
+        uids, kinds, sims, near_members = self._listed(i, near, exact)
+        members = self._members(uids, kinds, sims)
+        return members[0], int(self._bounds[i + 1] - self._bounds[i]) + 1, near_members, members[1:]
+
+    def listed_uids(self, i: int, near: int, exact: int) -> np.ndarray:
+        """The units :meth:`listed` shows of cluster ``i`` (kept first)."""
+        return self._listed(i, near, exact)[0]
+
+    def _listed(self, i: int, near: int, exact: int) -> tuple[np.ndarray, list[str], list[float], int]:
         lo, hi = int(self._bounds[i]), int(self._bounds[i + 1])
         removed, is_exact, sim = self._removed[lo:hi], self._exact[lo:hi], self._similarity[lo:hi]
         near_at = np.flatnonzero(~is_exact)
@@ -1038,8 +1051,7 @@ class ClusterList(Sequence[Cluster]):
         uids = np.concatenate((self._kept[lo : lo + 1], removed[lowest], removed[copies]))
         kinds = ["kept"] + ["near"] * len(lowest) + ["exact"] * len(copies)
         sims = [1.0] + [round(float(x), 4) for x in sim[lowest]] + [1.0] * len(copies)
-        members = self._members(uids, kinds, sims)
-        return members[0], hi - lo + 1, len(near_at), members[1:]
+        return uids, kinds, sims, len(near_at)
 
     def _cluster(self, i: int) -> Cluster:
         if not -len(self) <= i < len(self):
@@ -1390,15 +1402,18 @@ class Deduplicator:
 
 
 def fill_cluster_texts(result: DedupResult) -> None:
-    """Give the members of the largest clusters their text (both engines).
+    """Give clusters their members' texts (both engines): while the result is open any cluster
+    looked at fetches them; the members the report lists of the largest clusters keep theirs
+    after it closes. Holding every member of the largest clusters instead (session 23) cost
+    millions of strings at 10M paragraphs and kept most of the unit store's pages resident."""
+    from seedclean.report.summary import EXACT_LISTED, NEAR_LISTED, TOP_CLUSTERS_JSON
 
-    Only the ``TEXT_CLUSTERS`` largest clusters carry text (the report shows no more), so
-    that memory does not grow with a copy of every duplicate; the rest keep ``text=""``.
-    """
     clusters = result.clusters
     if not isinstance(clusters, ClusterList) or not len(clusters):
         return
-    wanted = clusters.text_uids(TEXT_CLUSTERS)
+    clusters.fetch_texts = result.unit_strings
+    largest = clusters.largest(TOP_CLUSTERS_JSON)
+    wanted = np.unique(np.concatenate([clusters.listed_uids(i, NEAR_LISTED, EXACT_LISTED) for i in largest]))
     clusters.texts.update(zip(wanted.tolist(), result.unit_strings(wanted)))
 
 

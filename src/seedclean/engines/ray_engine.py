@@ -39,6 +39,7 @@ import numpy as np
 
 from seedclean.clustering import stages as cluster
 from seedclean.clustering.dedup import (
+    ClusterList,
     DedupOptions,
     DedupResult,
     DocumentTable,
@@ -518,6 +519,8 @@ class RayDedupResult(DedupResult):
         return data, offsets, spans
 
     def close(self) -> None:
+        if isinstance(self.clusters, ClusterList):
+            self.clusters.fetch_texts = None  # the pieces go: the texts the report lists stay
         self._pieces = []
         if self._local is not None:
             self._local.close()
