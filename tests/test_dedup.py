@@ -432,12 +432,12 @@ def test_a_negated_copy_never_changes_what_happens_to_the_others(picks: list[int
 
 def test_spool_read_in_small_blocks_gives_the_same_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     """Documents straddling a block, and ones longer than a block, come back whole."""
-    import seedclean.clustering.units as units_module
+    import seedclean.clustering.dedup as dedup_module
 
     docs = [f"Tài liệu số {i}.\n\n" + "Một đoạn dài hơn khối đọc. " * (i % 5) for i in range(40)] + ["", "x"]
     with dedup(docs, keep_empty=True) as result:
         expected = list(result)
-    monkeypatch.setattr(units_module, "READ_BLOCK", 7)  # the spool and the unit texts, both read in blocks
+    monkeypatch.setattr(dedup_module, "_DOCUMENTS_PER_READ", 3)  # the spool and the unit texts, read in runs
     with dedup(docs, keep_empty=True) as result:
         assert list(result) == expected
         assert list(result) == expected  # and a second pass reads from the start again

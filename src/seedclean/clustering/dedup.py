@@ -35,7 +35,6 @@ from seedclean.clustering.units import (
     StringColumn,
     UnitTexts,
     read_at,
-    read_runs,
     read_spans,
     split_units,
     unit_spans,
@@ -474,19 +473,19 @@ class DedupResult:
             return
         runs = [*self._offset_runs, (len(self.documents), 0)]
         run, offset = 0, 0
-        documents = zip(_spooled(self._spool, self._spool_ends), self._units.documents(self.documents.units_in))
-        for d, ((record, prefixes, trailer), texts) in enumerate(documents):
-            text = _kept_text(prefixes, texts, trailer, self._keep, self._unit_start[d])
-            if as_spooled:
-                yield d, record, text
-                continue
-            while runs[run][0] <= d:
-                offset = runs[run][1]
-                run += 1
-            record = shift_record(record, offset)
-            if on_record is not None:
-                on_record(d, record)
-            yield d, _with_text(record, text), text
+        # read as the writers' jobs read them: one reader of the spool and the unit texts
+        for job in self.render_jobs(_DOCUMENTS_PER_READ):
+            for d, (record, text) in enumerate(job.documents(), start=job.first):
+                if as_spooled:
+                    yield d, record, text
+                    continue
+                while runs[run][0] <= d:
+                    offset = runs[run][1]
+                    run += 1
+                record = shift_record(record, offset)
+                if on_record is not None:
+                    on_record(d, record)
+                yield d, _with_text(record, text), text
 
     @property
     def renders_jobs(self) -> bool:
@@ -639,15 +638,7 @@ def _text_of(record: Any, text_field: str) -> tuple[str, str | None, dict[str, A
     raise TypeError(f"cannot deduplicate a {type(record).__name__}; give str, dict or Document")
 
 
-def _spooled(spool: Any, ends: np.ndarray) -> Iterator[Any]:
-    """The (record, separators, trailer) of each document of the spool file, in order, ``ends``
-    being each one's end offset: read in large blocks and unpickled from memory, about a third
-    faster than ``pickle.load`` on the file (which reads each document in small pieces)."""
-    spool.flush()
-    for raw in read_runs(spool, ends):
-        yield from_spool(pickle.loads(raw))
-
-
+_DOCUMENTS_PER_READ = 4096  # documents read back from the spool at a time
 _JSONL_META = ("file", "record", "record_id", "id_from")  # what the JSONL reader puts in a Document
 
 
@@ -1020,12 +1011,14 @@ class ClusterList(Sequence[Cluster]):
     def _members(self, uids: np.ndarray, kinds: list[str], similarities: list[float]) -> list[Member]:
         """The members of units ``uids``: their documents found in one search, not one per member."""
         docs = np.searchsorted(self._unit_start, uids, side="right") - 1
-        texts = self.texts
-        missing = sorted({u for u in uids.tolist() if u not in texts})
+        held, fetched = self.texts, {}
+        missing = sorted({u for u in uids.tolist() if u not in held})
         if missing and self.fetch_texts is not None:  # fetched for this look only: memory stays bounded
-            texts = {**texts, **dict(zip(missing, self.fetch_texts(np.array(missing, dtype=np.int64))))}
+            fetched = dict(zip(missing, self.fetch_texts(np.array(missing, dtype=np.int64))))
         return [
-            Member(d, self._docs.ids[d], u - int(self._unit_start[d]), texts.get(u, ""), kind, similarity)
+            Member(
+                d, self._docs.ids[d], u - int(self._unit_start[d]), held.get(u) or fetched.get(u, ""), kind, similarity
+            )
             for u, d, kind, similarity in zip(uids.tolist(), docs.tolist(), kinds, similarities)
         ]
 

@@ -22,7 +22,6 @@ __all__ = [
     "StringColumn",
     "UnitTexts",
     "read_at",
-    "read_runs",
     "read_spans",
     "split_units",
     "string_array",
@@ -71,24 +70,6 @@ def unit_spans(prefixes: list[str], texts: list[str]) -> list[tuple[int, int]]:
         out.append((pos, pos + len(text)))
         pos += len(text)
     return out
-
-
-READ_BLOCK = 4 << 20  # bytes read at a time by :func:`read_runs`
-
-
-def read_runs(file: Any, ends: np.ndarray) -> Iterator[memoryview]:
-    """Consecutive byte runs of a file from its start, ``ends`` being each run's end offset, read
-    in large blocks by offset (:func:`read_at`)."""
-    data, data_start, start = b"", 0, 0
-    view = memoryview(data)
-    for end in ends.tolist():
-        if end > data_start + len(data):  # the run goes past what was read: read on from its start
-            rest = data[start - data_start :]
-            data = rest + read_at(file, max(READ_BLOCK, end - start - len(rest)), start + len(rest))
-            data_start = start
-            view = memoryview(data)
-        yield view[start - data_start : end - data_start]
-        start = end
 
 
 def read_spans(data: bytes, ends: np.ndarray) -> Iterator[memoryview]:
@@ -270,21 +251,6 @@ class UnitTexts:
         stop = int(ends[last - 1]) if last > first else start
         raw = read_at(self._file, stop - start, start) if stop > start else b""
         return raw, ends[first:last] - start, spans[first:last, 1] - spans[first:last, 0]
-
-    def documents(self, units_per_doc: np.ndarray) -> Iterator[list[str]]:
-        """The unit texts of each document in input order (``units_per_doc``: how many units
-        each has), read from the file in blocks."""
-        if not len(units_per_doc):
-            return
-        self._file.flush()
-        ends, spans = self._ends.view(), self._spans.view()
-        lengths = spans[:, 1] - spans[:, 0]
-        unit_end = np.cumsum(units_per_doc)
-        byte_end = np.where(unit_end > 0, ends[np.maximum(unit_end - 1, 0)] if len(ends) else 0, 0)
-        first = 0
-        for raw, last in zip(read_runs(self._file, byte_end), unit_end.tolist()):
-            yield split_units(raw, lengths[first:last]) if last > first else []
-            first = last
 
     def close(self) -> None:
         if self._map is not None:
