@@ -131,6 +131,39 @@ def test_auto_does_not_join_lists_or_short_lines_by_width() -> None:
     assert len(split(options)) == 2  # a forced break before an option line opens the option
 
 
+def test_auto_joins_a_forced_break_that_lands_before_an_option_mid_sentence() -> None:
+    # real text (coreutils, grub): wrapped at a fixed width, a line happens to start with an
+    # option; the line before ends mid-sentence, so the break is a wrap, not a new item
+    chown = (
+        "Những tùy chọn sau sửa đổi cách đi qua cây thư mục khi có tùy chọn\n"
+        "-R. cũng được chỉ định. Nếu chỉ ra hơn một tùy chọn, thì chỉ tùy chọn\n"
+        "cuối có hiệu lực."
+    )
+    assert [s.text for s in split(chown)] == [chown]
+    grub = (
+        "Tạo ảnh CD/USB/đĩa-mềm có thể khởi động được. Các đối số khác tùy chọn\n"
+        "chương trình này được chuyển qua cho xorriso, và cho biết các tập tin nguồn,\n"
+        "thư mục nguồn hay bất kỳ tùy chọn mkisofs nào được liệt kê bởi lệnh “xorriso\n"
+        "-as mkisofs -help”."
+    )
+    assert [s.text for s in split(grub)] == [grub]
+
+
+def test_auto_keeps_option_lists_and_command_pairs_apart_even_when_their_breaks_look_forced() -> None:
+    # an option list's items are indented; two lines are too few to tell a wrap from two items
+    indented = (
+        "Các tùy chọn sau đây điều khiển cách chương trình sao chép tập tin\n"
+        "      --strip-trailing-slashes  xóa mọi dấu gạch chéo ở cuối mỗi đối số\n"
+        "  -S, --suffix=HẬU_TỐ          ghi đè lên HẬU_TỐ thông thường của bản sao\n"
+        "  -t, --target-directory=THƯ_MỤC  sao chép mọi đối số vào THƯ_MỤC đích"
+    )
+    assert len(split(indented)) == 4
+    commands = "$ dconf read /org/mate/desktop/interface/enable-animations\n$ gsettings get org.mate.interface x"
+    assert len(split(commands)) == 2
+    ended = "Dòng này đủ dài để làm chuẩn cho chiều rộng của cả đoạn văn bản:\n-v in thêm thông tin\n-q im lặng"
+    assert len(split(ended)) == 3  # a line ending in ":" opens the list that follows
+
+
 def test_auto_keeps_one_sentence_per_line_documents_line_by_line() -> None:
     # news written one sentence per line, lines of 30-100 characters: only the widest line's
     # break looks forced, which is not most of them

@@ -124,33 +124,46 @@ _WRAP_WIDTHS = (30, 100)
 _LIST_ITEM = re.compile(r"\s*(?:[-*•–+>]\s|\d{1,3}[.)]\s|[a-zA-Z](?:[.)]|\s[-–:])\s|-{1,2}\w|\$\s)")
 
 
+def _wrapped_into_item(line: str, next_line: str) -> bool:
+    """Whether a forced break that makes ``next_line`` look like a list item, an option or a prompt
+    (``-S: ...``, ``--reference, ...``, ``• 1 ...``) is a wrap after all: ``line`` ends mid-sentence
+    and ``next_line`` is not indented as list items are."""
+    return not _ENDS_PARAGRAPH.search(line) and not next_line[:1].isspace()
+
+
 def _forced(line: str, next_line: str, width: int) -> bool:
     """Whether the break after ``line`` was forced: ``next_line``'s first word would not fit."""
     first = next_line.split(maxsplit=1)
     return bool(first) and len(line.rstrip()) + 1 + len(first[0]) > width
 
 
-def _wrap_width(lines: list[Segment]) -> int | None:
-    """The width the lines look hard-wrapped at (most breaks forced), or ``None``."""
+def _wrap_width(lines: list[Segment]) -> tuple[int | None, int]:
+    """The width the lines look hard-wrapped at (most breaks forced), or ``None``; and how many
+    breaks were forced at that width."""
     if len(lines) < 2:
-        return None
+        return None, 0
     width = max(len(seg.text.rstrip()) for seg in lines)
     if not _WRAP_WIDTHS[0] <= width <= _WRAP_WIDTHS[1]:
-        return None
+        return None, 0
     breaks = [_forced(a.text, b.text, width) for a, b in zip(lines, lines[1:]) if b.prefix == "\n"]
-    return width if 2 * sum(breaks) > len(breaks) else None
+    forced = sum(breaks)
+    return (width, forced) if 2 * forced > len(breaks) else (None, 0)
 
 
 def _unwrap(lines: list[Segment]) -> list[Segment]:
     """Join hard-wrapped lines back into their paragraph, each keeping its own line breaks (the
     lines of a paragraph are collected and joined once: linear in the document's length)."""
-    width = _wrap_width(lines)
+    width, forced = _wrap_width(lines)
     groups: list[list[Segment]] = []
     for seg in lines:
         if groups and seg.prefix == "\n":
             last = groups[-1][-1].text  # one line: line mode splits at every line break
             wrapped = width is not None and _forced(last, seg.text, width)
-            if (wrapped or _continues(last, seg.text)) and not _LIST_ITEM.match(seg.text):
+            if (
+                (wrapped or _continues(last, seg.text))
+                and not _LIST_ITEM.match(seg.text)
+                or (wrapped and forced >= 2 and _wrapped_into_item(last, seg.text))
+            ):
                 groups[-1].append(seg)
                 continue
         groups.append([seg])
