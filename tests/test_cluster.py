@@ -46,6 +46,24 @@ def test_candidate_pairs_with_differing_labels_are_the_pairs_whose_labels_differ
     assert got_i.tolist() == i[apart].tolist() and got_j.tolist() == j[apart].tolist()
 
 
+@given(keys_matrix, st.data())
+def test_candidate_pairs_of_picked_salted_rows_equal_those_of_the_copied_matrix(
+    rows: list[list[int]], data: st.DataObject
+) -> None:
+    """The near stage buckets a subset of the units by (band key, guard words) one band at a
+    time instead of copying the key matrix: the same pairs as the copy ``keys[rows] ^ salt``."""
+    keys = np.array(rows, dtype=np.uint64)
+    picked = np.array(sorted(data.draw(st.sets(st.integers(0, len(rows) - 1), max_size=len(rows)))), dtype=np.int64)
+    salt = np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(picked), max_size=len(picked))), dtype=np.uint64)
+    i, j = candidate_pairs(keys[picked] ^ salt[:, None])
+    got_i, got_j = candidate_pairs(keys, rows=picked, salt=salt)
+    assert got_i.tolist() == i.tolist() and got_j.tolist() == j.tolist()
+    labels = salt + 1
+    i, j = candidate_pairs(keys[picked], differing=labels)
+    got_i, got_j = candidate_pairs(keys, rows=picked, differing=labels)
+    assert got_i.tolist() == i.tolist() and got_j.tolist() == j.tolist()
+
+
 def _stars_reference(items: list[int], edges: dict[frozenset[int], float]) -> tuple[list[int], list[float]]:
     """The definition, run literally: the first remaining item is a centre and takes every
     remaining item it shares an edge with; repeat with the rest."""

@@ -1265,21 +1265,12 @@ class Deduplicator:
         t0 = time.perf_counter()
         opts = self.options
         n = self.unit_doc.size
-        hashes = self.unit_hash.view()
+        uids = np.arange(n, dtype=np.int64)
         if opts.mode == "off":  # every unit its own group: nothing is removed
-            group = np.arange(n, dtype=np.int64)
-            first = group
-        else:
-            _, first, group = np.unique(hashes, return_index=True, return_inverse=True)
-            group = group.reshape(-1)
-        lengths = self.unit_len.view()
-        # each exact group is represented by its champion under the keep policy
-        if opts.keep == "longest":
-            order = np.lexsort((np.arange(n), -lengths.astype(np.int64), group))
-        else:
-            order = np.lexsort((np.arange(n), group))
-        champ_pos = np.searchsorted(group[order], np.arange(len(first)))
-        champion = order[champ_pos] if n else np.empty(0, dtype=np.int64)
+            champ_of_unit = uids
+        else:  # each exact group is represented by its champion under the keep policy
+            champ_of_unit = cluster.exact_champions(self.unit_hash.view(), uids, self.unit_len.view(), opts.keep)
+        champion = np.unique(champ_of_unit)
         counts = self.unit_count.view().astype(np.int64)
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
@@ -1296,7 +1287,7 @@ class Deduplicator:
         def refusals(reps: np.ndarray) -> int:
             """Pairs the guard words keep apart: they share a band but not their guard words, and
             would verify (counted only)."""
-            i, j = candidate_pairs(keys[reps], differing=guard[reps])
+            i, j = candidate_pairs(keys, rows=reps, differing=guard[reps])
             refused, _ = self._passing(flat, offsets, counts, sigs, reps[i], reps[j])
             return int(refused.sum())
 
@@ -1313,7 +1304,7 @@ class Deduplicator:
                     else:
                         self.guard_kept_apart += refusals(reps)
                 # near edges come from buckets of (band key, guard words)
-                i, j = candidate_pairs(keys[reps] ^ guard[reps][:, None])
+                i, j = candidate_pairs(keys, rows=reps, salt=guard[reps])
                 if not len(i):
                     continue
                 ua, ub = reps[i], reps[j]
@@ -1328,7 +1319,7 @@ class Deduplicator:
                 counting.shutdown(wait=True, cancel_futures=True)
         self.timings["near"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        keep, clusters = self._decide(n, group, champion, edges_a, edges_b, edges_sim)
+        keep, clusters = self._decide(n, champ_of_unit, edges_a, edges_b, edges_sim)
         self.timings["decide"] += time.perf_counter() - t0
         self._spool.flush()
         result = DedupResult(
@@ -1356,14 +1347,13 @@ class Deduplicator:
     def _decide(
         self,
         n: int,
-        group: np.ndarray,
-        champion: np.ndarray,
+        champ_of_unit: np.ndarray,
         edges_a: list[np.ndarray],
         edges_b: list[np.ndarray],
         edges_sim: list[np.ndarray],
     ) -> tuple[np.ndarray, ClusterList]:
         """Split the verified near edges between champions into stars around the units the keep
-        policy prefers; exact copies follow their champion. Returns the keep mask and the
+        policy prefers; exact copies follow their champion (``champ_of_unit``). Returns the keep mask and the
         clusters (texts empty)."""
         a = np.concatenate(edges_a) if edges_a else np.empty(0, dtype=np.int64)
         b = np.concatenate(edges_b) if edges_b else np.empty(0, dtype=np.int64)
@@ -1371,7 +1361,6 @@ class Deduplicator:
         nodes = np.unique(np.concatenate((a, b)))
         items = priority_order(nodes, self.unit_len.view()[nodes], self.options.keep)
         center, center_sim = cluster.split_stars(items, a, b, sim)
-        champ_of_unit = champion[group]
         removed, kept = cluster.removed_units(n, champ_of_unit, items, center)
         sim_of = np.ones(n)
         sim_of[items] = center_sim

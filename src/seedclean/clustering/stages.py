@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from seedclean.fingerprint.kernels import greedy_stars
+from seedclean.fingerprint.lsh import bucket_neighbours
 
 __all__ = ["exact_champions", "bucket_pairs", "split_stars", "removed_units"]
 
@@ -41,14 +42,8 @@ def bucket_pairs(band: np.ndarray, key: np.ndarray, uid: np.ndarray) -> tuple[np
         return empty, empty
     order = np.lexsort((uid, key, band))
     b, k, u = band[order], key[order], uid[order].astype(np.int64)
-    same = (b[1:] == b[:-1]) & (k[1:] == k[:-1])
-    n = len(u)
-    head = np.maximum.accumulate(np.where(np.r_[False, same], 0, np.arange(n)))
-    pos = np.arange(1, n)[same]
-    lo = np.concatenate((u[head[pos]], u[pos - 1]))
-    hi = np.concatenate((u[pos], u[pos]))
-    keep = lo != hi
-    pairs = np.unique(np.stack((lo[keep], hi[keep]), axis=1), axis=0)
+    lo, hi = bucket_neighbours((b[1:] == b[:-1]) & (k[1:] == k[:-1]), u)
+    pairs = np.unique(np.stack((lo, hi), axis=1), axis=0)
     return pairs[:, 0], pairs[:, 1]
 
 

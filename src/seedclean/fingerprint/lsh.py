@@ -18,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["optimal_params", "recall_params", "candidate_probability", "band_keys", "candidate_pairs"]
+__all__ = [
+    "optimal_params",
+    "recall_params",
+    "candidate_probability",
+    "band_keys",
+    "bucket_neighbours",
+    "candidate_pairs",
+]
 
 
 @lru_cache(maxsize=1)
@@ -96,30 +103,50 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return h
 
 
-def candidate_pairs(keys: np.ndarray, differing: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def bucket_neighbours(same: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs buckets contribute, the one rule both engines use: ``members`` (int64) sorted by
+    bucket, then ascending, and ``same[k]`` whether members ``k`` and ``k + 1`` share a bucket.
+    Each member after its bucket's first is paired with that first (a star) and with the member
+    before it (a chain). Returns (lo, hi), lo < hi, a member never paired with itself."""
+    n = len(members)
+    head = np.maximum.accumulate(np.where(np.concatenate(([False], same)), 0, np.arange(n)))
+    k = np.arange(1, n)[same]
+    lo = np.concatenate((members[head[k]], members[k - 1]))
+    hi = np.concatenate((members[k], members[k]))
+    distinct = lo != hi
+    return lo[distinct], hi[distinct]
+
+
+def candidate_pairs(
+    keys: np.ndarray,
+    rows: np.ndarray | None = None,
+    salt: np.ndarray | None = None,
+    differing: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) of rows sharing a key in some band: each bucket contributes a star to its
     first member and a chain between neighbours (ids ascending), so that every member meets
     both the bucket's oldest unit and its nearest ones; pairs are deduplicated and sorted.
-    With ``differing`` (a label per row), only the pairs whose labels differ, dropped before
-    the deduplication rather than after it (the guard's count wants the few that differ)."""
-    n = keys.shape[0]
+    ``rows`` picks the rows taken part (ids are then positions in ``rows``) and ``salt`` (one
+    per picked row) is XORed into each of its band keys, so buckets split by a label; both are
+    applied one band at a time, so no copy of the whole key matrix is made (at 10M units it is
+    1.3 GB). With ``differing`` (a label per picked row), only the pairs whose labels differ,
+    dropped before the deduplication rather than after it (the guard's count wants the few
+    that differ)."""
+    n = keys.shape[0] if rows is None else len(rows)
     codes = []  # each band's pairs as one int64 (lo * n + hi): a third of the memory of (a, b) arrays
     for band in range(keys.shape[1]):
-        col = keys[:, band]
+        col = keys[:, band] if rows is None else keys[rows, band]
+        if salt is not None:
+            col = col ^ salt
         order = np.argsort(col, kind="stable")
         same = col[order][1:] == col[order][:-1]
         if not same.any():
             continue
-        starts = np.maximum.accumulate(np.where(np.concatenate(([False], same)), 0, np.arange(n)))
-        k = np.arange(1, n)[same]
-        a = np.concatenate((order[starts[k]], order[k - 1])).astype(np.int64)
-        b = np.concatenate((order[k], order[k])).astype(np.int64)
+        a, b = bucket_neighbours(same, order)
         if differing is not None:
             apart = differing[a] != differing[b]
             a, b = a[apart], b[apart]
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        distinct = lo != hi
-        codes.append(lo[distinct] * n + hi[distinct])
+        codes.append(a * n + b)
     if not codes:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
