@@ -71,6 +71,31 @@ def test_signatures_and_intersections_match_reference(sets: list[list[int]], see
         )
 
 
+@given(
+    st.lists(st.lists(st.integers(0, 20), max_size=8, unique=True), min_size=2, max_size=12),
+    st.integers(1, 9),
+    st.data(),
+)
+def test_blocked_intersections_equal_intersections_and_release_after_each_block_pair(
+    sets: list[list[int]], block: int, data: st.DataObject
+) -> None:
+    """Verification visits the pairs block pair by block pair of the shingles (so a memory map
+    holds two blocks at a time): the same sizes in the pairs' order, one release per block pair."""
+    arrays = [np.array(sorted(s), dtype=np.uint32) for s in sets]
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum([len(a) for a in arrays], out=offsets[1:])
+    flat = np.concatenate(arrays)
+    unit = st.integers(0, len(arrays) - 1)
+    pairs = data.draw(st.lists(st.tuples(unit, unit), max_size=30))
+    left = np.array([p[0] for p in pairs], dtype=np.int64)
+    right = np.array([p[1] for p in pairs], dtype=np.int64)
+    released = []
+    got = kernels.blocked_intersections(flat, offsets, left, right, block, lambda: released.append(1))
+    assert got.tolist() == kernels.intersections_reference(flat, offsets, left, right).tolist()
+    blocks = {tuple(sorted((int(offsets[a]) // block, int(offsets[b]) // block))) for a, b in pairs}
+    assert len(released) == len(blocks)
+
+
 def test_word_char_table_is_python_word_class() -> None:
     table = kernels.word_char_table()
     for ch in "aZ09_ệĐ漢ก":

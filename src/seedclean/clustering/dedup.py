@@ -41,9 +41,9 @@ from seedclean.clustering.units import (
 )
 from seedclean.fingerprint.kernels import (
     HAVE_NUMBA,
+    blocked_intersections,
     compiled,
     dedup_keys,
-    intersections,
     pack_utf8,
     signatures_flat,
     unpack,
@@ -1126,6 +1126,7 @@ def apply_document_policy(
 
 
 _HASH_DTYPE = np.dtype([("hi", "<u8"), ("lo", "<u8")])
+SHINGLE_BLOCK = 1 << 24  # shingles (64 MiB) per block of the verification's memory map
 
 
 class Deduplicator:
@@ -1241,16 +1242,16 @@ class Deduplicator:
         return ok, jac
 
     def _intersections(self, flat: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Intersection sizes (float) of pairs, in chunks; after each chunk the memory-mapped
-        shingle pages are handed back (they stay in the page cache), so the resident set
-        does not grow with the corpus."""
-        out = np.empty(len(a), dtype=np.float64)
-        step = 1 << 20
-        for lo in range(0, len(a), step):
-            out[lo : lo + step] = intersections(flat, offsets, a[lo : lo + step], b[lo : lo + step])
-            if self._shingle_map is not None and hasattr(mmap, "MADV_DONTNEED"):
-                self._shingle_map.madvise(mmap.MADV_DONTNEED)
-        return out
+        """Intersection sizes of pairs, block pair by block pair of the memory-mapped shingles;
+        after each, the mapped pages are handed back (they stay in the page cache), so the
+        resident set stays about two blocks whatever the size of the corpus."""
+        shingle_map = self._shingle_map
+
+        def release() -> None:
+            if shingle_map is not None and hasattr(mmap, "MADV_DONTNEED"):
+                shingle_map.madvise(mmap.MADV_DONTNEED)
+
+        return blocked_intersections(flat, offsets, a, b, SHINGLE_BLOCK, release)
 
     def _shingles(self) -> np.ndarray:
         """All shingles, memory-mapped from their temporary file (paged in as verification needs)."""

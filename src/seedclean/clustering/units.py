@@ -240,6 +240,10 @@ class UnitTexts:
         """(UTF-8 bytes of the units ``uids`` one after the other, their offsets, their spans)."""
         starts, ends = self.ranges(uids)
         data, offsets = gather_ranges(self._bytes(), starts, ends)
+        if self._map is not None and hasattr(mmap, "MADV_DONTNEED"):
+            # hand the mapped pages back (they stay in the page cache): on a page cache of large
+            # folios a few scattered reads map most of the file, which would count as ours
+            self._map.madvise(mmap.MADV_DONTNEED)
         return data, offsets, self._spans.view()[np.asarray(uids, dtype=np.int64)]
 
     def run(self, first: int, last: int) -> tuple[bytes, np.ndarray, np.ndarray]:
