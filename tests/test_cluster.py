@@ -9,6 +9,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from seedclean.clustering import stages as cluster
+from seedclean.clustering.units import BandKeys
 from seedclean.engines.ray_engine import _large_star, _route, _small_star, _split_rows
 from seedclean.fingerprint.lsh import candidate_pairs
 
@@ -62,6 +63,23 @@ def test_candidate_pairs_of_picked_salted_rows_equal_those_of_the_copied_matrix(
     i, j = candidate_pairs(keys[picked], differing=labels)
     got_i, got_j = candidate_pairs(keys, rows=picked, differing=labels)
     assert got_i.tolist() == i.tolist() and got_j.tolist() == j.tolist()
+
+
+@given(keys_matrix, st.integers(0, 40))
+def test_band_keys_spooled_per_band_give_the_matrix_and_its_pairs(rows: list[list[int]], cut: int) -> None:
+    """The local engine keeps band keys in one file per band, added batch by batch: reading
+    them back gives the matrix, and candidate pairs over the files equal those over the matrix."""
+    keys = np.array(rows, dtype=np.uint64)
+    spooled = BandKeys(keys.shape[1])
+    try:
+        spooled.extend(keys[:cut])
+        spooled.extend(keys[cut:])
+        assert np.array_equal(spooled.matrix(), keys)
+        want_i, want_j = candidate_pairs(keys)
+        got_i, got_j = candidate_pairs(spooled)
+        assert got_i.tolist() == want_i.tolist() and got_j.tolist() == want_j.tolist()
+    finally:
+        spooled.close()
 
 
 def _stars_reference(items: list[int], edges: dict[frozenset[int], float]) -> tuple[list[int], list[float]]:

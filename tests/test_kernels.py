@@ -96,6 +96,14 @@ def test_blocked_intersections_equal_intersections_and_release_after_each_block_
     assert len(released) == len(blocks)
 
 
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=40), st.lists(st.integers(-(2**62), 2**62), max_size=40))
+def test_union_sorted_is_numpy_union(a: list[int], b: list[int]) -> None:
+    """Candidate pairs are merged band by band: the linear merge of two sorted distinct arrays
+    is their sorted distinct union."""
+    left, right = np.unique(np.array(a, dtype=np.int64)), np.unique(np.array(b, dtype=np.int64))
+    assert kernels.union_sorted(left, right).tolist() == np.union1d(left, right).tolist()
+
+
 def test_word_char_table_is_python_word_class() -> None:
     table = kernels.word_char_table()
     for ch in "aZ09_ệĐ漢ก":

@@ -31,6 +31,7 @@ import numpy as np
 
 from seedclean.clustering import stages as cluster
 from seedclean.clustering.units import (
+    BandKeys,
     Growing,
     StringColumn,
     UnitTexts,
@@ -1160,7 +1161,7 @@ class Deduplicator:
         self.unit_kind = Growing(np.int8)
         self.unit_count = Growing(np.int32)
         self.unit_hash = Growing(_HASH_DTYPE)
-        self.unit_keys = Growing(np.uint64, self.bands)
+        self.unit_keys = BandKeys(self.bands)
         self.unit_guard = Growing(np.uint64)
         self.guard_kept_apart = 0  # near pairs the guard words refused
         self.unit_sigs = Growing(np.uint32, self.options.num_perm)
@@ -1276,7 +1277,7 @@ class Deduplicator:
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         flat = self._shingles()
-        keys = self.unit_keys.view()
+        keys = self.unit_keys
         sigs = self.unit_sigs.view() if opts.verify == "signature" else None
         kinds = self.unit_kind.view()
         guard = self.unit_guard.view()

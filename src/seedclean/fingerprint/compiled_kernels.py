@@ -169,6 +169,26 @@ def intersections_kernel(flat, offsets, left, right):  # pragma: no cover - comp
 
 
 @numba.njit(cache=True, nogil=True)
+def union_sorted_kernel(a, b):  # pragma: no cover - compiled
+    out = np.empty(len(a) + len(b), dtype=np.int64)
+    i = j = n = 0
+    while i < len(a) or j < len(b):
+        if j == len(b) or (i < len(a) and a[i] < b[j]):
+            v = a[i]
+            i += 1
+        elif i == len(a) or b[j] < a[i]:
+            v = b[j]
+            j += 1
+        else:
+            v = a[i]
+            i += 1
+            j += 1
+        out[n] = v
+        n += 1
+    return out[:n].copy()
+
+
+@numba.njit(cache=True, nogil=True)
 def greedy_stars_kernel(indptr, earlier):  # pragma: no cover - compiled
     n = len(indptr) - 1
     out = np.arange(n)

@@ -33,6 +33,7 @@ __all__ = [
     "signatures_flat",
     "intersections",
     "blocked_intersections",
+    "union_sorted",
     "greedy_stars",
     "word_char_table",
     "pack_utf8",
@@ -83,6 +84,7 @@ def warm_parent_kernels() -> None:
     kernels = compiled()
     kernels.intersections_kernel(readonly(np.zeros(0, dtype=np.uint32)), one, none, none)
     kernels.greedy_stars_kernel(one, none)
+    kernels.union_sorted_kernel(none, none)
     for data in (np.zeros(0, dtype=np.uint8), readonly(np.zeros(0, dtype=np.uint8))):
         kernels.gather_ranges_kernel(data, none, none)
         kernels.add_to_trailing_numbers_kernel(data, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.bool_), 0)
@@ -263,6 +265,15 @@ def blocked_intersections(
         at = order[lo:hi]
         out[at] = intersections(flat, offsets, left[at], right[at])
         release()
+    return out
+
+
+def union_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted distinct int64 values of two sorted, distinct arrays, in one linear merge
+    (``np.union1d`` sorts both again)."""
+    if not HAVE_NUMBA:
+        return np.union1d(a, b).astype(np.int64)
+    out: np.ndarray = compiled().union_sorted_kernel(a.astype(np.int64, copy=False), b.astype(np.int64, copy=False))
     return out
 
 

@@ -14,9 +14,11 @@ irrelevant to the result.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+
+from seedclean.fingerprint.kernels import union_sorted
 
 __all__ = [
     "optimal_params",
@@ -103,6 +105,14 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return h
 
 
+class BandColumns(Protocol):
+    """Band keys read one band at a time: ``columns[band]`` is every row's key in that band."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, band: int) -> np.ndarray: ...
+
+
 def bucket_neighbours(same: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The pairs buckets contribute, the one rule both engines use: ``members`` (int64) sorted by
     bucket, then ascending, and ``same[k]`` whether members ``k`` and ``k + 1`` share a bucket.
@@ -118,7 +128,7 @@ def bucket_neighbours(same: np.ndarray, members: np.ndarray) -> tuple[np.ndarray
 
 
 def candidate_pairs(
-    keys: np.ndarray,
+    keys: np.ndarray | BandColumns,
     rows: np.ndarray | None = None,
     salt: np.ndarray | None = None,
     differing: np.ndarray | None = None,
@@ -126,16 +136,26 @@ def candidate_pairs(
     """Pairs (i < j) of rows sharing a key in some band: each bucket contributes a star to its
     first member and a chain between neighbours (ids ascending), so that every member meets
     both the bucket's oldest unit and its nearest ones; pairs are deduplicated and sorted.
+    ``keys`` is a (rows, bands) array or a sequence of band columns (read one at a time).
     ``rows`` picks the rows taken part (ids are then positions in ``rows``) and ``salt`` (one
     per picked row) is XORed into each of its band keys, so buckets split by a label; both are
     applied one band at a time, so no copy of the whole key matrix is made (at 10M units it is
     1.3 GB). With ``differing`` (a label per picked row), only the pairs whose labels differ,
     dropped before the deduplication rather than after it (the guard's count wants the few
     that differ)."""
-    n = keys.shape[0] if rows is None else len(rows)
-    codes = []  # each band's pairs as one int64 (lo * n + hi): a third of the memory of (a, b) arrays
-    for band in range(keys.shape[1]):
-        col = keys[:, band] if rows is None else keys[rows, band]
+    columns: BandColumns = [keys[:, band] for band in range(keys.shape[1])] if isinstance(keys, np.ndarray) else keys
+    if rows is not None:
+        n = len(rows)
+    elif isinstance(keys, np.ndarray):
+        n = keys.shape[0]
+    else:
+        n = len(keys[0]) if len(keys) else 0
+    # each pair as one int64 (lo * n + hi), merged band by band into the distinct pairs so far:
+    # the same pair turns up in several bands (about 5 band pairs per distinct one on the
+    # reference corpus), so collecting them all first would hold 5x the memory
+    pair = np.empty(0, dtype=np.int64)
+    for band in range(len(columns)):
+        col = columns[band] if rows is None else columns[band][rows]
         if salt is not None:
             col = col ^ salt
         order = np.argsort(col, kind="stable")
@@ -146,9 +166,5 @@ def candidate_pairs(
         if differing is not None:
             apart = differing[a] != differing[b]
             a, b = a[apart], b[apart]
-        codes.append(a * n + b)
-    if not codes:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    pair = np.unique(np.concatenate(codes))
+        pair = union_sorted(pair, np.unique(a * n + b))
     return pair // n, pair % n
