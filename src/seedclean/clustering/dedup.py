@@ -1127,7 +1127,7 @@ def apply_document_policy(
 
 
 _HASH_DTYPE = np.dtype([("hi", "<u8"), ("lo", "<u8")])
-SHINGLE_BLOCK = 1 << 24  # shingles (64 MiB) per block of the verification's memory map
+SHINGLE_BLOCK = 1 << 22  # shingles (16 MiB) per block of the verification's memory map
 
 
 class Deduplicator:
@@ -1254,6 +1254,16 @@ class Deduplicator:
 
         return blocked_intersections(flat, offsets, a, b, SHINGLE_BLOCK, release)
 
+    def _release_shingles(self) -> None:
+        """Close the shingles' memory map and file (verification is over)."""
+        if self._shingle_map is not None:
+            try:
+                self._shingle_map.close()
+            except BufferError:  # an array still views it: the map goes when that array does
+                pass
+            self._shingle_map = None
+        self._shingle_file.close()
+
     def _shingles(self) -> np.ndarray:
         """All shingles, memory-mapped from their temporary file (paged in as verification needs)."""
         self._shingle_file.flush()
@@ -1272,53 +1282,13 @@ class Deduplicator:
             champ_of_unit = uids
         else:  # each exact group is represented by its champion under the keep policy
             champ_of_unit = cluster.exact_champions(self.unit_hash.view(), uids, self.unit_len.view(), opts.keep)
+        del uids
         champion = np.unique(champ_of_unit)
-        counts = self.unit_count.view().astype(np.int64)
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        flat = self._shingles()
-        keys = self.unit_keys
-        sigs = self.unit_sigs.view() if opts.verify == "signature" else None
-        kinds = self.unit_kind.view()
-        guard = self.unit_guard.view()
         self.timings["exact"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        # near duplicates among champions, per shingle kind
-        edges_a, edges_b, edges_sim = [], [], []
-
-        def refusals(reps: np.ndarray) -> int:
-            """Pairs the guard words keep apart: they share a band but not their guard words, and
-            would verify (counted only)."""
-            i, j = candidate_pairs(keys, rows=reps, differing=guard[reps])
-            refused, _ = self._passing(flat, offsets, counts, sigs, reps[i], reps[j])
-            return int(refused.sum())
-
-        counting = ThreadPoolExecutor(1, thread_name_prefix="seedclean-guard") if self.threads > 1 else None
-        counts_pending = []
-        try:
-            for kind in (1, 2) if opts.mode == "near" else ():
-                reps = np.sort(champion[kinds[champion] == kind])
-                if len(reps) < 2:
-                    continue
-                if (guard[reps] != guard[reps[0]]).any():  # a second candidate pass only when guard words differ
-                    if counting is not None:
-                        counts_pending.append(counting.submit(refusals, reps))
-                    else:
-                        self.guard_kept_apart += refusals(reps)
-                # near edges come from buckets of (band key, guard words)
-                i, j = candidate_pairs(keys, rows=reps, salt=guard[reps])
-                if not len(i):
-                    continue
-                ua, ub = reps[i], reps[j]
-                ok, jac = self._passing(flat, offsets, counts, sigs, ua, ub)
-                ok &= guard[ua] == guard[ub]
-                edges_a.append(ua[ok])
-                edges_b.append(ub[ok])
-                edges_sim.append(jac[ok])
-            self.guard_kept_apart += sum(job.result() for job in counts_pending)
-        finally:
-            if counting is not None:
-                counting.shutdown(wait=True, cancel_futures=True)
+        # the near stage's per-unit arrays (8 bytes a unit each) go before the decision makes its own
+        edges_a, edges_b, edges_sim = self._near_edges(champion) if opts.mode == "near" else ([], [], [])
+        self._release_shingles()
         self.timings["near"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         keep, clusters = self._decide(n, champ_of_unit, edges_a, edges_b, edges_sim)
@@ -1345,6 +1315,55 @@ class Deduplicator:
         )
         fill_cluster_texts(result)
         return result
+
+    def _near_edges(self, champion: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """Verified near-duplicate edges (a, b, similarity) among exact champions, per shingle
+        kind, from buckets of (band key, guard words); counts on the side the pairs the guard
+        words keep apart."""
+        opts = self.options
+        counts = self.unit_count.view().astype(np.int64)
+        offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        flat = self._shingles()
+        keys = self.unit_keys
+        sigs = self.unit_sigs.view() if opts.verify == "signature" else None
+        kinds = self.unit_kind.view()
+        guard = self.unit_guard.view()
+        edges_a, edges_b, edges_sim = [], [], []
+
+        def refusals(reps: np.ndarray) -> int:
+            """Pairs the guard words keep apart: they share a band but not their guard words, and
+            would verify (counted only)."""
+            i, j = candidate_pairs(keys, rows=reps, differing=guard[reps])
+            refused, _ = self._passing(flat, offsets, counts, sigs, reps[i], reps[j])
+            return int(refused.sum())
+
+        counting = ThreadPoolExecutor(1, thread_name_prefix="seedclean-guard") if self.threads > 1 else None
+        counts_pending = []
+        try:
+            for kind in (1, 2):
+                reps = np.sort(champion[kinds[champion] == kind])
+                if len(reps) < 2:
+                    continue
+                if (guard[reps] != guard[reps[0]]).any():  # a second candidate pass only when guard words differ
+                    if counting is not None:
+                        counts_pending.append(counting.submit(refusals, reps))
+                    else:
+                        self.guard_kept_apart += refusals(reps)
+                i, j = candidate_pairs(keys, rows=reps, salt=guard[reps])
+                if not len(i):
+                    continue
+                ua, ub = reps[i], reps[j]
+                ok, jac = self._passing(flat, offsets, counts, sigs, ua, ub)
+                ok &= guard[ua] == guard[ub]
+                edges_a.append(ua[ok])
+                edges_b.append(ub[ok])
+                edges_sim.append(jac[ok])
+            self.guard_kept_apart += sum(job.result() for job in counts_pending)
+        finally:
+            if counting is not None:
+                counting.shutdown(wait=True, cancel_futures=True)
+        return edges_a, edges_b, edges_sim
 
     def _decide(
         self,
