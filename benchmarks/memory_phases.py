@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 
 def rss_mb(pid: int) -> int:
     try:
@@ -58,7 +60,9 @@ def main() -> None:
         time.sleep(args.interval)
     if proc.returncode:
         raise SystemExit(f"seedclean exited with {proc.returncode}")
-    timings = json.loads((out / "report.json").read_text(encoding="utf-8"))["timings"]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    timings, totals = report["timings"], report["totals"]
+    removed_rows = pq.ParquetFile(out / "removed.parquet").metadata.num_rows
     scratch.cleanup()
     # what /usr/bin/time reports: the largest peak of any process of the run (main or worker)
     largest_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
@@ -85,6 +89,10 @@ def main() -> None:
         "",
         f"Peak {peak[1]:,} MB at {peak[0]:.1f} s of {samples[-1][0] if samples else 0:.1f} s; the largest peak "
         f"of any of the run's processes (getrusage, what /usr/bin/time reports): {largest_peak:,} MB.",
+        "",
+        f"Units in {totals['units_in']:,}, out {totals['units_out']:,}; removed exact "
+        f"{totals['exact_duplicates_removed']:,}, near {totals['near_duplicates_removed']:,}; "
+        f"removed.parquet rows {removed_rows:,}.",
         "",
     ]
     text = "\n".join(lines)

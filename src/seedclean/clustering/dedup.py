@@ -37,6 +37,7 @@ from seedclean.clustering.units import (
     UnitTexts,
     read_at,
     read_spans,
+    return_free_memory,
     split_units,
     unit_spans,
 )
@@ -1277,6 +1278,10 @@ class Deduplicator:
         t0 = time.perf_counter()
         opts = self.options
         n = self.unit_doc.size
+        # join the batches' document tables now, while the least else is held: the join holds
+        # both copies for a moment (about 130 bytes a document each)
+        self.doc_parts = [self.documents]
+        return_free_memory()
         uids = np.arange(n, dtype=np.int64)
         if opts.mode == "off":  # every unit its own group: nothing is removed
             champ_of_unit = uids
@@ -1289,6 +1294,7 @@ class Deduplicator:
         # the near stage's per-unit arrays (8 bytes a unit each) go before the decision makes its own
         edges_a, edges_b, edges_sim = self._near_edges(champion) if opts.mode == "near" else ([], [], [])
         self._release_shingles()
+        return_free_memory()  # what the pair stages freed (the guard's thread has its own arena)
         self.timings["near"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         keep, clusters = self._decide(n, champ_of_unit, edges_a, edges_b, edges_sim)

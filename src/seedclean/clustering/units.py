@@ -6,6 +6,7 @@ with offsets, without a Python object per unit.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import tempfile
@@ -23,11 +24,24 @@ __all__ = [
     "StringColumn",
     "UnitTexts",
     "read_at",
+    "return_free_memory",
     "read_spans",
     "split_units",
     "string_array",
     "unit_spans",
 ]
+
+
+def return_free_memory() -> None:
+    """Hand the C heap's free memory back to the system (glibc's ``malloc_trim``) once large
+    temporary arrays are freed (the batches' document tables once joined, the clustering's
+    pairs): glibc keeps freed blocks in its arenas, where they still count as the process's memory. Elsewhere
+    (no glibc) nothing is done; nothing in the results depends on it."""
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
 
 
 class Growing:

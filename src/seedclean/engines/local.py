@@ -32,6 +32,7 @@ from seedclean.clustering.dedup import (
     Prepared,
     prepare_batch,
 )
+from seedclean.clustering.units import return_free_memory
 from seedclean.engines.workers import OrderedPool
 from seedclean.fingerprint.kernels import warm_parent_kernels
 from seedclean.io.outdir import RESERVED_NAMES, OutputFolder
@@ -325,7 +326,7 @@ def _run_claimed(
         t_read = time.perf_counter() - t0
         result = _one_step(wrap, "exact+near+decide", engine.finish)
         del engine  # its per-unit band keys and hashes are done with: the result keeps what it needs
-        _return_free_memory()
+        return_free_memory()
     t0 = time.perf_counter()
     folder.begin(set() if opts.dry_run else {f.rel for f in files})
     writer = CorpusWriter(out, opts.text_field, folder.target)
@@ -456,18 +457,6 @@ def _write_rendered(
         sinks.abort()
         raise
     return file_of
-
-
-def _return_free_memory() -> None:
-    """Hand the C heap's free memory back to the system (glibc's ``malloc_trim``) once the
-    clustering's large temporary arrays (candidate pairs, sorted band keys) are freed: glibc
-    keeps freed blocks in its arenas, where they still count as the process's memory. Elsewhere
-    (no glibc) nothing is done; nothing in the results depends on it."""
-    import ctypes
-    import ctypes.util
-
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
 
 
 def _preload(module: str) -> None:

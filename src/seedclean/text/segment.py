@@ -118,8 +118,10 @@ def _continues(previous: str, line: str) -> bool:
 
 # A document looks hard-wrapped (help text, mail, man pages, PDF extractions) when its longest
 # line is as wide as such wraps are and most of its line breaks were forced: the next line's first
-# word would not have fitted on the line. Its forced breaks are wraps whatever the next line starts
-# with. A line that opens a list item, an option or a prompt key ("n - ...") continues nothing.
+# word would not have fitted on the line. Its forced breaks are wraps. A line that opens a list
+# item, an option or a prompt key ("n - ...") continues nothing, unless it was only wrapped there:
+# its break is forced, the line before ends mid-sentence, it is not indented, and the document
+# has at least two forced breaks (with one, a pair of commands "$ a" / "$ b" looks the same).
 _WRAP_WIDTHS = (30, 100)
 _LIST_ITEM = re.compile(r"\s*(?:[-*•–+>]\s|\d{1,3}[.)]\s|[a-zA-Z](?:[.)]|\s[-–:])\s|-{1,2}\w|\$\s)")
 
