@@ -199,6 +199,26 @@ def why_missed(
     return out
 
 
+MISSED_LABELS = Path(__file__).parent / "cases" / "dedup-missed-labels.jsonl"
+
+
+def missed_read_by_hand(labels: list[int], outs: list[str], texts: list[str], slice_name: str) -> Counter[str]:
+    """The missed clusters by the hand labels of their survivors (``cases/dedup-missed-labels.jsonl``:
+    same content, same template with another slot value, different content, or *unit level*:
+    a survivor keeps only what differs): does a missed cluster keep the same content twice?"""
+    cases = [json.loads(line) for line in MISSED_LABELS.open(encoding="utf-8")]
+    label_of = {tuple(c["survivors"]): c["label"] for c in cases if c["slice"] == slice_name}
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, c in enumerate(labels):
+        members[c].append(i)
+    out: Counter[str] = Counter()
+    for m in members.values():
+        alive = sorted(texts[i] for i in m if outs[i].strip())
+        if len(m) > 1 and len(alive) > 1:
+            out[label_of.get(tuple(alive), "not labelled")] += 1
+    return out
+
+
 def why_lost(labels: list[int], outs: list[str], texts: list[str]) -> Counter[str]:
     """Sort the lost clusters: *tone style* when a survivor has the same words once both tone
     placements are one; *content kept elsewhere* when the first member's words, or each of its
@@ -266,8 +286,13 @@ def main() -> None:
             survived = [bool(o.strip()) for o in outs]
             lost, missed, clusters, multi = score(labels, survived)
             if not overrides:
+                slice_key = "heldout" if heldout else "tuned"
                 for title, counts in (
                     ("Missed clusters at the defaults", why_missed(labels, outs, pairs, texts, options.guard_words)),
+                    (
+                        "Missed clusters at the defaults, survivors read by hand",
+                        missed_read_by_hand(labels, outs, texts, slice_key),
+                    ),
                     ("Lost clusters at the defaults", why_lost(labels, outs, texts)),
                 ):
                     why.append(f"{title}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
