@@ -35,8 +35,10 @@ from seedclean.clustering.units import (
     Growing,
     StringColumn,
     UnitTexts,
+    close_map,
     read_at,
     read_spans,
+    release_pages,
     return_free_memory,
     split_units,
     unit_spans,
@@ -1248,21 +1250,12 @@ class Deduplicator:
         after each, the mapped pages are handed back (they stay in the page cache), so the
         resident set stays about two blocks whatever the size of the corpus."""
         shingle_map = self._shingle_map
-
-        def release() -> None:
-            if shingle_map is not None and hasattr(mmap, "MADV_DONTNEED"):
-                shingle_map.madvise(mmap.MADV_DONTNEED)
-
-        return blocked_intersections(flat, offsets, a, b, SHINGLE_BLOCK, release)
+        return blocked_intersections(flat, offsets, a, b, SHINGLE_BLOCK, lambda: release_pages(shingle_map))
 
     def _release_shingles(self) -> None:
         """Close the shingles' memory map and file (verification is over)."""
-        if self._shingle_map is not None:
-            try:
-                self._shingle_map.close()
-            except BufferError:  # an array still views it: the map goes when that array does
-                pass
-            self._shingle_map = None
+        close_map(self._shingle_map)
+        self._shingle_map = None
         self._shingle_file.close()
 
     def _shingles(self) -> np.ndarray:
@@ -1294,6 +1287,7 @@ class Deduplicator:
         # the near stage's per-unit arrays (8 bytes a unit each) go before the decision makes its own
         edges_a, edges_b, edges_sim = self._near_edges(champion) if opts.mode == "near" else ([], [], [])
         self._release_shingles()
+        self.unit_keys.close()  # their files (16 x 8 bytes a unit of disk) are done with
         return_free_memory()  # what the pair stages freed (the guard's thread has its own arena)
         self.timings["near"] += time.perf_counter() - t0
         t0 = time.perf_counter()

@@ -23,7 +23,9 @@ __all__ = [
     "Growing",
     "StringColumn",
     "UnitTexts",
+    "close_map",
     "read_at",
+    "release_pages",
     "return_free_memory",
     "read_spans",
     "split_units",
@@ -32,11 +34,26 @@ __all__ = [
 ]
 
 
+def release_pages(mapping: mmap.mmap | None) -> None:
+    """Unmap the pages of a read-only file mapping (they stay in the page cache, and come back
+    on the next read): on a page cache of large folios one byte read maps its 2 MiB folio, and
+    mapped pages count as this process's memory."""
+    if mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+        mapping.madvise(mmap.MADV_DONTNEED)
+
+
+def close_map(mapping: mmap.mmap | None) -> None:
+    """Close a file mapping, unless an array still views it (then it goes when that array does)."""
+    if mapping is not None:
+        with contextlib.suppress(BufferError):
+            mapping.close()
+
+
 def return_free_memory() -> None:
     """Hand the C heap's free memory back to the system (glibc's ``malloc_trim``) once large
     temporary arrays are freed (the batches' document tables once joined, the clustering's
-    pairs): glibc keeps freed blocks in its arenas, where they still count as the process's memory. Elsewhere
-    (no glibc) nothing is done; nothing in the results depends on it."""
+    pairs): glibc keeps freed blocks in its arenas, where they still count as the process's
+    memory. Elsewhere (no glibc) nothing is done; nothing in the results depends on it."""
     import ctypes
     import ctypes.util
 
@@ -229,12 +246,21 @@ class BandKeys:
         return len(self._files)
 
     def __getitem__(self, band: int) -> np.ndarray:
-        """Band ``band``'s key of every unit, read from its file."""
+        """Band ``band``'s key of every unit, read from its file (in pieces of at most 1 GiB:
+        one ``pread`` returns at most about 2 GiB)."""
+        out = np.empty(self.size, dtype=np.uint64)
+        raw = out.view(np.uint8)
         with self._reading:
             file = self._files[band]
             file.flush()
-            raw = read_at(file, self.size * 8, 0)
-        return np.frombuffer(raw, dtype=np.uint64)
+            done = 0
+            while done < len(raw):
+                piece = read_at(file, min(len(raw) - done, 1 << 30), done)
+                if not piece:
+                    raise OSError(f"band keys file {band} ended at byte {done} of {len(raw)}")
+                raw[done : done + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
+                done += len(piece)
+        return out
 
     def matrix(self) -> np.ndarray:
         """All keys as one (units, bands) array (for tests and small inputs)."""
@@ -308,8 +334,7 @@ class UnitTexts:
         pieces = []
         for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
             pieces.append(gather_ranges(data, starts[lo:hi], ends[lo:hi])[0])
-            if self._map is not None and hasattr(mmap, "MADV_DONTNEED"):
-                self._map.madvise(mmap.MADV_DONTNEED)
+            release_pages(self._map)
         out = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint8)
         offsets = np.zeros(len(starts) + 1, dtype=np.int64)
         np.cumsum(ends - starts, out=offsets[1:])
@@ -330,12 +355,8 @@ class UnitTexts:
         return raw, ends[first:last] - start, spans[first:last, 1] - spans[first:last, 0]
 
     def close(self) -> None:
-        if self._map is not None:
-            try:
-                self._map.close()
-            except BufferError:  # an array still views it: the map goes when that array does
-                pass
-            self._map = None
+        close_map(self._map)
+        self._map = None
         self._file.close()
 
 
