@@ -149,6 +149,15 @@ def test_auto_joins_a_forced_break_that_lands_before_an_option_mid_sentence() ->
     assert [s.text for s in split(grub)] == [grub]
 
 
+def test_auto_keeps_a_placeholder_line_with_the_message_above_it() -> None:
+    # real catalogue messages: the argument on its own line belongs to the line above, whatever
+    # that line ends with; alone, "%1" would be an exact copy of every other such line
+    for message in ("Không thể mở\n%1", "Lỗi được báo là:\n%1", "Lỗi truy cập %s: \n%s.", "Tệp\n%(name)s", "a\n{0}."):
+        assert [s.text for s in split(message)] == [message]
+    assert [s.text for s in split("Không thể mở\n%1\nThử lại sau.")] == ["Không thể mở\n%1", "Thử lại sau."]
+    assert [s.text for s in split("Giá: 50%\n100% miễn phí")] == ["Giá: 50%", "100% miễn phí"]
+
+
 def test_auto_keeps_option_lists_and_command_pairs_apart_even_when_their_breaks_look_forced() -> None:
     # an option list's items are indented; two lines are too few to tell a wrap from two items
     indented = (

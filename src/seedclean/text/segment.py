@@ -109,8 +109,16 @@ _ENDS_WITH_COMMA = re.compile(r",\s*$")
 _STARTS_WITH_DIGIT = re.compile(r"\s*\d")
 
 
+# a line that is only a format placeholder ("%1", "%s", "%(name)s", "{0}", "$1"): the argument of
+# the message above it ("Không thể mở\n%1"), not a paragraph; alone it would be an exact copy
+# of every other such line and removed, leaving the message without it
+_PLACEHOLDER_LINE = re.compile(r"\s*(?:%(?:\d+|[sdifu]|\([A-Za-z_]\w*\)[sdif])|\{\w*\}|\$\d+)[\s.,:;!?)]*$")
+
+
 def _continues(previous: str, line: str) -> bool:
     """Whether ``line`` carries on the paragraph that ``previous`` was hard-wrapped out of."""
+    if _PLACEHOLDER_LINE.match(line):
+        return True
     if _ENDS_PARAGRAPH.search(previous):
         return False
     return bool(_CONTINUES.match(line) or (_ENDS_WITH_COMMA.search(previous) and _STARTS_WITH_DIGIT.match(line)))
