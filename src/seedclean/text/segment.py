@@ -3,9 +3,10 @@
 ``auto`` segmentation takes blank lines as paragraph breaks when a document has them, else each
 line as a paragraph, except that a hard-wrapped line stays with the line it continues: one
 without closing punctuation followed by one in lower case, and, in a document wrapped at a fixed
-width (most line breaks forced: the next word would not have fitted), every forced break. A
-paragraph wrapped differently in two files is then one unit in both, and its kept copy is
-written with its own line breaks.
+width (most line breaks forced: the next word would not have fitted), every forced break; and a
+line that is only a format placeholder (``%1``) stays with the message above it. A paragraph
+wrapped differently in two files is then one unit in both, and its kept copy is written with
+its own line breaks.
 
 Each unit keeps the separator that preceded it, so a document rebuilt from the units it keeps
 looks like the input minus the removed units: blank-line documents stay blank-line documents,
