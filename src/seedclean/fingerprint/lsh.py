@@ -144,18 +144,14 @@ def candidate_pairs(
     dropped before the deduplication rather than after it (the guard's count wants the few
     that differ)."""
     columns: BandColumns = [keys[:, band] for band in range(keys.shape[1])] if isinstance(keys, np.ndarray) else keys
-    if rows is not None:
-        n = len(rows)
-    elif isinstance(keys, np.ndarray):
-        n = keys.shape[0]
-    else:
-        n = len(keys[0]) if len(keys) else 0
     # each pair as one int64 (lo * n + hi), merged band by band into the distinct pairs so far:
     # the same pair turns up in several bands (about 5 band pairs per distinct one on the
     # reference corpus), so collecting them all first would hold 5x the memory
     pair = np.empty(0, dtype=np.int64)
+    n = 1
     for band in range(len(columns)):
         col = columns[band] if rows is None else columns[band][rows]
+        n = len(col)  # the same in every band (read from the column: a band file is read once)
         if salt is not None:
             col = col ^ salt
         order = np.argsort(col, kind="stable")
