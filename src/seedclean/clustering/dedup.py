@@ -771,8 +771,24 @@ def guard_profile(data: np.ndarray, bounds: np.ndarray, guard_words: str) -> np.
     packed = np.frombuffer("".join(words).encode("utf-8"), dtype=np.uint8)
     word_bounds = np.zeros(len(words) + 1, dtype=np.int64)
     np.cumsum([len(w.encode("utf-8")) for w in words], out=word_bounds[1:])
-    out: np.ndarray = compiled().guard_profiles_kernel(data, bounds, word_char_table(), packed, word_bounds)
+    index, order = guard_index(words)
+    out: np.ndarray = compiled().guard_profiles_kernel(
+        data, bounds, word_char_table(), packed, word_bounds, index, order
+    )
     return out
+
+
+def guard_index(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The guard words grouped by (first UTF-8 byte, byte length), as CSR arrays: ``order[index[s]
+    : index[s + 1]]`` are the indices of the words in slot ``s = first * longest + length``, where
+    ``longest`` is one more than the longest word's length (``(len(index) - 1) // 256``)."""
+    encoded = [w.encode("utf-8") for w in words]
+    longest = max(len(e) for e in encoded) + 1
+    slots = np.array([e[0] * longest + len(e) for e in encoded], dtype=np.int64)
+    order = np.argsort(slots, kind="stable").astype(np.int64)
+    index = np.zeros(256 * longest + 1, dtype=np.int64)
+    np.cumsum(np.bincount(slots, minlength=256 * longest), out=index[1:])
+    return index, order
 
 
 def guard_profile_reference(keys: list[str], guard_words: str) -> np.ndarray:

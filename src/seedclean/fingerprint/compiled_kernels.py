@@ -415,15 +415,17 @@ def dedup_keys_kernel(data, bounds, fold, word, space, blank_punct):  # pragma: 
 
 
 @numba.njit(cache=True, nogil=True)
-def guard_profiles_kernel(data, bounds, table, words, word_bounds):  # pragma: no cover - compiled
+def guard_profiles_kernel(data, bounds, table, words, word_bounds, index, order):  # pragma: no cover - compiled
     """Per unit, the FNV-1a-64 digest of (guard word index, count) over the guard words among
-    its tokens (runs of word characters), 0 when none occurs; see ``dedup.guard_digest``."""
+    its tokens (runs of word characters), 0 when none occurs; see ``dedup.guard_digest``.
+    ``index`` / ``order`` list the words by (first byte, byte length) so that a token is compared
+    only with the words it could be (``dedup.guard_index``)."""
     units = len(bounds) - 1
     n_words = len(word_bounds) - 1
+    longest = (len(index) - 1) // 256
     out = np.zeros(units, dtype=np.uint64)
     counts = np.zeros(max(n_words, 1), dtype=np.int64)
     for u in range(units):
-        counts[:] = 0
         found = False
         i = bounds[u]
         end = bounds[u + 1]
@@ -435,19 +437,20 @@ def guard_profiles_kernel(data, bounds, table, words, word_bounds):  # pragma: n
                     start = i
             elif start >= 0:
                 size = i - start
-                for w in range(n_words):
-                    a = word_bounds[w]
-                    if word_bounds[w + 1] - a != size:
-                        continue
-                    same = True
-                    for k in range(size):
-                        if words[a + k] != data[start + k]:
-                            same = False
+                if size < longest:
+                    slot = data[start] * longest + size
+                    for k in range(index[slot], index[slot + 1]):
+                        w = order[k]
+                        a = word_bounds[w]
+                        same = True
+                        for j in range(1, size):
+                            if words[a + j] != data[start + j]:
+                                same = False
+                                break
+                        if same:
+                            counts[w] += 1
+                            found = True
                             break
-                    if same:
-                        counts[w] += 1
-                        found = True
-                        break
                 start = -1
             i += length
         if found:
@@ -456,6 +459,7 @@ def guard_profiles_kernel(data, bounds, table, words, word_bounds):  # pragma: n
                 if counts[w]:
                     h = (h ^ np.uint64(w)) * np.uint64(0x100000001B3)
                     h = (h ^ np.uint64(counts[w])) * np.uint64(0x100000001B3)
+                    counts[w] = 0
             out[u] = h if h != 0 else np.uint64(1)
     return out
 
