@@ -134,6 +134,44 @@ def test_every_key_has_exactly_one_survivor(paragraphs: list[str], rnd) -> None:
         assert out_keys[key] == 1 or (out_keys[key] == 0 and key in removed_near), key
 
 
+@given(
+    st.lists(vietnamese_text(12), min_size=1, max_size=10),
+    st.lists(st.integers(0, 9), min_size=1, max_size=30),
+    st.integers(1, 400),
+    st.integers(1, 7),
+)
+def test_batches_of_records_decide_as_records_added_one_by_one(
+    paragraphs: list[str], picks: list[int], chars: int, most: int
+) -> None:
+    from seedclean.clustering.dedup import Deduplicator, prepare_batch, record_batches
+
+    # one- and two-paragraph records, many of them repeated
+    records = [
+        paragraphs[i % len(paragraphs)] + "\n\n" * (i % 2) + paragraphs[i // 2 % len(paragraphs)] * (i % 2)
+        for i in picks
+    ]
+    batches = list(record_batches(records, chars=chars, most=most))
+    assert [r for b in batches for r in b] == records
+    assert all(len(b) <= most and (sum(map(len, b[:-1])) < chars) for b in batches)
+    one, many = Deduplicator(DedupOptions(threshold=0.7)), Deduplicator(DedupOptions(threshold=0.7))
+    for record in records:
+        one.add(record)
+    for batch in batches:
+        many.add_prepared(prepare_batch(batch, many.options))
+    a, b = one.finish(), many.finish()
+    assert list(a) == list(b)
+    assert a.clusters == b.clusters and a.units_out == b.units_out
+
+
+def test_record_batches_stop_at_the_record_that_cannot_be_deduplicated() -> None:
+    from seedclean.clustering.dedup import record_batches
+
+    batches = record_batches(["a", "b", 42], most=1)
+    assert next(batches) == ["a"] and next(batches) == ["b"]
+    with pytest.raises(TypeError, match="cannot deduplicate a int"):
+        next(batches)
+
+
 def test_same_input_same_output() -> None:
     a = dedup(_seed_docs(), granularity="sentence", threshold=0.5)
     b = dedup(_seed_docs(), granularity="sentence", threshold=0.5)

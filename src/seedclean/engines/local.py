@@ -31,6 +31,7 @@ from seedclean.clustering.dedup import (
     DocumentTable,
     Prepared,
     prepare_batch,
+    record_batches,
 )
 from seedclean.clustering.units import return_free_memory
 from seedclean.engines.workers import OrderedPool
@@ -60,7 +61,6 @@ RENDER_DOCUMENTS = 4096  # documents per render job: a few MB of lines
 __all__ = ["RunOptions", "RunResult", "run", "normalize_records", "normalize_batch"]
 
 _DEFAULT: Any = object()  # "the default NormalizeOptions" (None means: do not normalise)
-BATCH = 64  # documents fingerprinted together (one kernel call) and shipped to a worker at once
 
 
 PIECE_BYTES = 4 << 20  # with several workers, each reads and prepares pieces of about this size
@@ -318,10 +318,11 @@ def _run_claimed(
             for i, (p, read) in enumerate(wrap(pool.imap(reads), "read+normalise", None)):
                 engine.add_prepared(p, merger.absorb(i, p.docs, read))
         elif pool is not None:
-            for p in wrap(pool.imap((work, batch) for batch in batched(docs, BATCH)), "read+normalise", None):
+            jobs = ((work, batch) for batch in record_batches(docs, opts.text_field))
+            for p in wrap(pool.imap(jobs), "read+normalise", None):
                 engine.add_prepared(p)
         else:
-            for p in wrap(map(work, batched(docs, BATCH)), "read+normalise", None):
+            for p in wrap(map(work, record_batches(docs, opts.text_field)), "read+normalise", None):
                 engine.add_prepared(p)
         t_read = time.perf_counter() - t0
         result = _one_step(wrap, "exact+near+decide", engine.finish)
