@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -110,6 +111,10 @@ def test_word_char_table_is_python_word_class() -> None:
         assert table[ord(ch)] == 1, ch
     for ch in " .,-–“\x01\u0301\u200b":
         assert table[ord(ch)] == 0, repr(ch)
+    # every BMP code point and every 7th beyond, against re's \w itself
+    word = re.compile(r"\w")
+    points = [*range(0x10000), *range(0x10000, 0x110000, 7)]
+    assert [int(table[p]) for p in points] == [1 if word.match(chr(p)) else 0 for p in points]
 
 
 def _run_seeds(out: Path, env: dict[str, str]) -> dict[str, bytes]:

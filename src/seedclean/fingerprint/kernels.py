@@ -91,17 +91,18 @@ def warm_parent_kernels() -> None:
 
 
 _table: np.ndarray | None = None
-_WORD = re.compile(r"\w")
+_WORD_RUN = re.compile(r"\w+")
 
 
 def word_char_table() -> np.ndarray:
     """uint8 per code point: 1 where Python's ``\\w`` matches (what :func:`shingle.tokens` uses)."""
     global _table
     if _table is None:
-        everything = "".join(map(chr, range(sys.maxunicode + 1)))
-        marked = _WORD.sub("\x01", everything).encode("utf-32-le", "surrogatepass")
-        table = (np.frombuffer(marked, dtype=np.uint32) == 1).astype(np.uint8)
-        table[1] = 0  # U+0001 itself is not a word character
+        # every code point as one str, made by decoding (a join of 1.1M chr() calls took 0.13 s)
+        everything = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+        table = np.zeros(len(everything), dtype=np.uint8)
+        for run in _WORD_RUN.finditer(everything):  # about 750 runs
+            table[run.start() : run.end()] = 1
         _table = table
     return _table
 
