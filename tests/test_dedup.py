@@ -575,3 +575,26 @@ def test_cluster_texts_are_fetched_while_open_and_only_the_listed_ones_kept() ->
         assert len(clusters.texts) == 3 * (1 + EXACT_LISTED)  # kept + the first 10 copies of each, not all 19
     texts = [m.text for m in (clusters[0].kept, *clusters[0].removed)]
     assert texts[: 1 + EXACT_LISTED] == [copies[0]] * (1 + EXACT_LISTED) and set(texts[1 + EXACT_LISTED :]) == {""}
+
+
+@given(
+    st.lists(
+        st.one_of(vietnamese_text(8), st.sampled_from(["", " ", "\t", " a ", "\r", "x\ry", "1.", "Tp. Hà"])), max_size=6
+    ).map(" ".join),
+    st.sampled_from(["auto", "blank", "line"]),
+    st.sampled_from(["paragraph", "line"]),
+)
+def test_one_line_records_split_as_the_segmenter_splits_them(text: str, segmentation: str, granularity: str) -> None:
+    import pickle
+
+    from seedclean.clustering.dedup import _split_one, from_spool, prepare_batch
+    from seedclean.clustering.units import unit_spans
+
+    options = DedupOptions(segmentation=segmentation, granularity=granularity)
+    p = prepare_batch([text], options, None)
+    segs, trailer, mode, _repairs = _split_one(text, options)
+    prefixes = [s.prefix for s in segs]
+    assert p.docs.modes == [mode] and p.docs.units_in.tolist() == [len(segs)]
+    assert p.unit_spans.tolist() == [list(span) for span in unit_spans(prefixes, [s.text for s in segs])]
+    assert p.unit_utf8.tobytes() == "".join(s.text for s in segs).encode("utf-8")
+    assert from_spool(pickle.loads(p.payload))[1:] == (prefixes, trailer)

@@ -898,6 +898,9 @@ def prepare_batch(
         fix_docs = np.flatnonzero([n for _, n in repaired]).astype(np.int64)
         fix_counts = np.zeros((len(fix_docs), len(CHANGE_KINDS)), dtype=np.int64)
         fix_counts[:, CHANGE_KINDS.index("surrogates")] = [repaired[i][1] for i in fix_docs.tolist()]
+    # what _split_one makes of a text without a line break, at paragraph or line granularity
+    one_line_units = options.granularity in ("paragraph", "line")
+    one_line_mode = "line" if options.granularity == "line" or options.segmentation == "line" else "blank"
     for i, record in enumerate(records):
         _raw, rid, meta = sources[i]
         ids.append((doc_ids[i] if doc_ids else None) or rid or "")
@@ -909,13 +912,25 @@ def prepare_batch(
         else:
             record_ids.append("")
             id_from.append("")
-        segs, trailer, mode, doc_repairs = _split_one(cleaned[i], options)
+        text = cleaned[i]
+        if one_line_units and "\n" not in text:  # one-line records: one unit or none, no separator
+            trailer, mode = "", one_line_mode
+            if text.strip():
+                prefixes = [""]
+                texts.append(text)
+                spans.append((0, len(text)))
+                units_in.append(1)
+            else:
+                prefixes = []
+                units_in.append(0)
+        else:
+            segs, trailer, mode, doc_repairs = _split_one(text, options)
+            units_in.append(len(segs))
+            repairs += doc_repairs
+            prefixes, unit_texts = [seg.prefix for seg in segs], [seg.text for seg in segs]
+            texts += unit_texts
+            spans += unit_spans(prefixes, unit_texts)
         modes.append(mode)
-        units_in.append(len(segs))
-        repairs += doc_repairs
-        prefixes, unit_texts = [seg.prefix for seg in segs], [seg.text for seg in segs]
-        texts += unit_texts
-        spans += unit_spans(prefixes, unit_texts)
         spooled = to_spool(_without_text(record, text_field), prefixes, trailer)
         payloads.append(pickle.dumps(spooled, protocol=pickle.HIGHEST_PROTOCOL))
     docs = DocumentTable(
