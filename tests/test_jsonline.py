@@ -104,3 +104,99 @@ def test_with_text_writes_what_json_dumps_writes(text: str, head: str, tail: str
     from seedclean.io.jsonline import JsonLine
 
     assert JsonLine(head, tail).with_text(text) == head + json.dumps(text, ensure_ascii=False) + tail
+
+
+# the compiled line scanner: the reader with it reads what the line-by-line reader reads ------------
+
+BREAKERS = ['"', "\\", "\\u", "\\ud800", ",", "}", "{", "[", "]", ":", "x", "\x01", "NaN", "-", ".", "e", "0", " "]
+
+
+@st.composite
+def jsonl_bytes(draw: st.DrawFn) -> bytes:
+    """A JSONL line as bytes: a valid object (often with the text field), or one broken by a cut,
+    an inserted character, a stray byte, a BOM, a CR LF ending or nothing but spaces."""
+    line = draw(json_lines()).rstrip("\n")
+    if draw(st.booleans()):
+        line = line[:-1] + draw(st.sampled_from([', "text": "một hai"}', ', "id": "r1", "text": "a\\"b\\u00e0"}', "}"]))
+    kinds = ["plain", "plain", "cut", "insert", "insert", "byte", "bom", "crlf", "blank", "deep", "twice", "raw"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "cut":
+        line = line[: draw(st.integers(0, max(len(line) - 1, 0)))]
+    elif kind == "insert":
+        at = draw(st.integers(0, len(line)))
+        line = line[:at] + draw(st.sampled_from(BREAKERS)) + line[at:]
+    elif kind == "blank":
+        line = draw(st.sampled_from(["", " ", " \t ", "\r", "\x0b"]))
+    elif kind == "twice":  # the text field twice, the first maybe not a string
+        line = '{"text": ' + draw(st.sampled_from(['"a"', "1", "null", "[]"])) + ', "id": 2, "text": "b"}'
+    elif kind == "raw":  # a raw character in the text value: control characters are not JSON
+        line = '{"id": 1, "text": "x' + draw(st.sampled_from(["\x01", "\x1f", "\t", "\x7f", "\u2028"])) + 'y"}'
+    elif kind == "deep":
+        depth = draw(st.integers(60, 70))
+        line = '{"text": "a", "x": ' + "[" * depth + "]" * depth + "}"
+    data = line.encode("utf-8", "surrogatepass")
+    if kind == "byte":
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.sampled_from([b"\xff", b"\xc3", b"\xe1\xba"])) + data[at:]
+    if kind == "bom":
+        data = b"\xef\xbb\xbf" + data
+    return data + (b"\r\n" if kind == "crlf" else b"\n")
+
+
+def _read_both(lines: list[bytes], chunk_lines: int, limit: int) -> dict[bool, tuple[object, ...]]:
+    import io
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from seedclean.io import read
+
+    out: dict[bool, tuple[object, ...]] = {}
+    for scan in (True, False):
+        warnings = read.Warnings()
+        f = SimpleNamespace(name="in.jsonl")
+        stream = read._bounded_lines(io.BytesIO(b"".join(lines)), limit)
+        with mock.patch.object(read, "_CHUNK_LINES", chunk_lines):
+            try:
+                docs = [(d.id, d.text, d.meta) for d in read._read_jsonl(0, f, stream, "text", warnings, scan=scan)]
+                error = None
+            except read.InputError as exc:
+                docs, error = [], str(exc)
+        out[scan] = (docs, warnings.items, error)
+    return out
+
+
+@given(st.lists(jsonl_bytes(), max_size=8), st.integers(1, 4), st.sampled_from([40, 1 << 20]))
+def test_the_scanned_reader_reads_what_the_line_reader_reads(lines: list[bytes], chunk: int, limit: int) -> None:
+    both = _read_both(lines, chunk, limit)
+    assert both[True] == both[False]
+
+
+def test_the_scanner_reads_plain_records_and_leaves_the_rest_to_the_line_reader() -> None:
+    import numpy as np
+
+    from seedclean.io.jsonline import SCAN_BLANK, SCAN_READ, SCAN_SLOW, scan_lines
+
+    cases = {
+        '{"id": 1, "text": "Xin chào", "meta": {"a": [1, 2.5e-3, null, true, false, {}]}}': SCAN_READ,
+        '  {"text":"a\\"\\u00e0\\n"}  \r': SCAN_READ,
+        '{"text": "a", "id": "x"}': SCAN_READ,
+        "   \t": SCAN_BLANK,
+        '{"text": NaN}': SCAN_SLOW,  # Python reads NaN; the scanner leaves it to the line reader
+        '{"text": "a", "n": NaN}': SCAN_SLOW,
+        '{"te\\u0078t": "a"}': SCAN_SLOW,  # an escaped key
+        '{"text": "a", "text": "b"}': SCAN_SLOW,  # the line reader warns of the repeat
+        '{"text": 1}': SCAN_SLOW,
+        '{"id": 1}': SCAN_SLOW,
+        '{"text": "a",}': SCAN_SLOW,
+        '{"text": "a\x01"}': SCAN_SLOW,  # a raw control character
+        '{"text": "a", "n": 01}': SCAN_SLOW,
+        '{"text": "a", "n": 1.}': SCAN_SLOW,
+        '{"text": "a", "n": -}': SCAN_SLOW,
+        '["text"]': SCAN_SLOW,
+        '{"text": "a"} x': SCAN_SLOW,
+        '{"text": "a", "x": ' + "[" * 65 + "]" * 65 + "}": SCAN_SLOW,  # deeper than the scanner goes
+    }
+    data = "".join(cases).encode("utf-8")
+    ends = np.cumsum([len(c.encode("utf-8")) for c in cases])
+    scan = scan_lines(np.frombuffer(data, dtype=np.uint8), ends - [len(c.encode()) for c in cases], ends, "text", "id")
+    assert dict(zip(cases, scan.status.tolist())) == cases

@@ -522,3 +522,263 @@ def add_to_trailing_numbers_kernel(data, offsets, selected, add):  # pragma: no 
             if v == 0:
                 break
     return out, out_offsets
+
+
+# JSON lines ------------------------------------------------------------------------------------
+# A strict JSON scanner over the bytes of many JSONL lines: it accepts exactly the lines that
+# ``jsonline.parse_line`` would read as one object with one string text field and unescaped
+# keys, and says "slow" for everything else (the Python reader then decides and warns).
+_SLOW = 1
+_BLANK = 2
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _json_ws(data, i, end):  # pragma: no cover - compiled
+    while i < end and (data[i] == 32 or data[i] == 9 or data[i] == 13 or data[i] == 10):
+        i += 1
+    return i
+
+
+@numba.njit(cache=True, nogil=True)
+def _json_string_end(data, pos, end):  # pragma: no cover - compiled
+    """(index after the closing quote of the string opening at ``pos``, flags: 1 an escape,
+    2 a \\u escape), or (-1, 0) for a control character, a bad escape or no closing quote."""
+    i = pos + 1
+    flags = 0
+    while i < end:
+        b = data[i]
+        if b == 34:
+            return i + 1, flags
+        if b == 92:
+            if i + 1 >= end:
+                return -1, 0
+            e = data[i + 1]
+            flags |= 1
+            if e == 117:
+                if i + 5 >= end:
+                    return -1, 0
+                for k in range(i + 2, i + 6):
+                    h = data[k]
+                    if not ((h >= 48 and h <= 57) or (h >= 65 and h <= 70) or (h >= 97 and h <= 102)):
+                        return -1, 0
+                flags |= 2
+                i += 6
+                continue
+            if e == 34 or e == 92 or e == 47 or e == 98 or e == 102 or e == 110 or e == 114 or e == 116:
+                i += 2
+                continue
+            return -1, 0
+        if b < 32:
+            return -1, 0
+        i += 1
+    return -1, 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _json_number_end(data, i, end):  # pragma: no cover - compiled
+    """Index after the JSON number at ``i`` (-?(0|[1-9]\\d*)(\\.\\d+)?([eE][-+]?\\d+)?), or -1."""
+    if data[i] == 45:
+        i += 1
+    if i >= end:
+        return -1
+    if data[i] == 48:
+        i += 1
+    elif data[i] >= 49 and data[i] <= 57:
+        while i < end and data[i] >= 48 and data[i] <= 57:
+            i += 1
+    else:
+        return -1
+    if i < end and data[i] == 46:
+        i += 1
+        if i >= end or not (data[i] >= 48 and data[i] <= 57):
+            return -1
+        while i < end and data[i] >= 48 and data[i] <= 57:
+            i += 1
+    if i < end and (data[i] == 101 or data[i] == 69):
+        i += 1
+        if i < end and (data[i] == 43 or data[i] == 45):
+            i += 1
+        if i >= end or not (data[i] >= 48 and data[i] <= 57):
+            return -1
+        while i < end and data[i] >= 48 and data[i] <= 57:
+            i += 1
+    return i
+
+
+@numba.njit(cache=True, nogil=True)
+def _json_literal_end(data, i, end, word):  # pragma: no cover - compiled
+    if i + len(word) > end:
+        return -1
+    for k in range(len(word)):
+        if data[i + k] != word[k]:
+            return -1
+    return i + len(word)
+
+
+@numba.njit(cache=True, nogil=True)
+def _json_key_then_colon(data, i, end):  # pragma: no cover - compiled
+    """At an object key: the index of its value (after ``"key" :`` and spaces), or -1."""
+    if i >= end or data[i] != 34:
+        return -1
+    i, _flags = _json_string_end(data, i, end)
+    if i < 0:
+        return -1
+    i = _json_ws(data, i, end)
+    if i >= end or data[i] != 58:
+        return -1
+    return _json_ws(data, i + 1, end)
+
+
+@numba.njit(cache=True, nogil=True)
+def _json_value_end(data, i, end, stack, true_, false_, null_):  # pragma: no cover - compiled
+    """Index after the JSON value at ``i`` (nested containers tracked on ``stack``, whose size
+    bounds the depth), or -1 if it is not one."""
+    depth = 0
+    while True:
+        if i >= end:
+            return -1
+        b = data[i]
+        closed = False  # a value ended at i
+        if b == 34:
+            i, _flags = _json_string_end(data, i, end)
+            closed = True
+        elif b == 123 or b == 91:
+            if depth >= len(stack):
+                return -1
+            stack[depth] = b
+            depth += 1
+            i = _json_ws(data, i + 1, end)
+            if i >= end:
+                return -1
+            if data[i] == b + 2:  # } or ]: an empty container
+                depth -= 1
+                i += 1
+                closed = True
+            elif b == 123:
+                i = _json_key_then_colon(data, i, end)
+        elif b == 116:
+            i = _json_literal_end(data, i, end, true_)
+            closed = True
+        elif b == 102:
+            i = _json_literal_end(data, i, end, false_)
+            closed = True
+        elif b == 110:
+            i = _json_literal_end(data, i, end, null_)
+            closed = True
+        elif b == 45 or (b >= 48 and b <= 57):
+            i = _json_number_end(data, i, end)
+            closed = True
+        else:
+            return -1
+        if i < 0:
+            return -1
+        if not closed:
+            continue
+        # after a value: close containers, or go on to the next member
+        while True:
+            if depth == 0:
+                return i
+            i = _json_ws(data, i, end)
+            if i >= end:
+                return -1
+            c = data[i]
+            top = stack[depth - 1]
+            if c == 44:
+                i = _json_ws(data, i + 1, end)
+                if top == 123:
+                    i = _json_key_then_colon(data, i, end)
+                    if i < 0:
+                        return -1
+                break
+            if c == top + 2:
+                depth -= 1
+                i += 1
+                continue
+            return -1
+
+
+@numba.njit(cache=True, nogil=True)
+def _json_same(data, start, stop, word):  # pragma: no cover - compiled
+    if stop - start != len(word):
+        return False
+    for k in range(len(word)):
+        if data[start + k] != word[k]:
+            return False
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def jsonl_scan_kernel(data, starts, ends, text_key, id_key, has_id, max_depth):  # pragma: no cover
+    """Per line ``data[starts[l]:ends[l]]``: status (0 read here, 1 slow, 2 blank), the end of its
+    body (trailing CR/LF cut), the text value's span and escape flags, the id value's span
+    (-1 when absent). See :func:`seedclean.io.jsonline.scan_lines`."""
+    n = len(starts)
+    status = np.ones(n, dtype=np.uint8)
+    body_end = np.empty(n, dtype=np.int64)
+    spans = np.full((n, 4), -1, dtype=np.int64)  # text start, text end, id start, id end
+    text_flags = np.zeros(n, dtype=np.uint8)
+    stack = np.empty(max_depth, dtype=np.uint8)
+    true_ = np.array([116, 114, 117, 101], dtype=np.uint8)
+    false_ = np.array([102, 97, 108, 115, 101], dtype=np.uint8)
+    null_ = np.array([110, 117, 108, 108], dtype=np.uint8)
+    for line in range(n):
+        s = starts[line]
+        be = ends[line]
+        while be > s and (data[be - 1] == 13 or data[be - 1] == 10):
+            be -= 1
+        body_end[line] = be
+        i = s
+        while i < be and (data[i] == 32 or data[i] == 9 or data[i] == 13):
+            i += 1
+        if i == be:
+            status[line] = _BLANK
+            continue
+        if data[i] != 123:
+            continue
+        i = _json_ws(data, i + 1, be)
+        if i >= be or data[i] == 125:
+            continue
+        ok = False
+        count = 0
+        t0 = t1 = d0 = d1 = -1
+        while True:
+            if data[i] != 34:
+                break
+            key_end, key_flags = _json_string_end(data, i, be)
+            if key_end < 0 or key_flags != 0:
+                break
+            is_text = _json_same(data, i + 1, key_end - 1, text_key)
+            is_id = has_id and _json_same(data, i + 1, key_end - 1, id_key)
+            i = _json_ws(data, key_end, be)
+            if i >= be or data[i] != 58:
+                break
+            v0 = _json_ws(data, i + 1, be)
+            v1 = _json_value_end(data, v0, be, stack, true_, false_, null_)
+            if v1 < 0:
+                break
+            if is_id:
+                d0, d1 = v0, v1
+            if is_text:
+                count += 1
+                t0, t1 = v0, v1
+            i = _json_ws(data, v1, be)
+            if i >= be:
+                break
+            if data[i] == 44:
+                i = _json_ws(data, i + 1, be)
+                if i >= be:
+                    break
+                continue
+            if data[i] == 125:
+                ok = _json_ws(data, i + 1, be) == be
+            break
+        if not ok or count != 1 or data[t0] != 34:
+            continue
+        status[line] = 0
+        spans[line, 0] = t0
+        spans[line, 1] = t1
+        spans[line, 2] = d0
+        spans[line, 3] = d1
+        _end, flags = _json_string_end(data, t0, t1)
+        text_flags[line] = flags
+    return status, body_end, spans, text_flags

@@ -130,3 +130,38 @@ def parse_line(line: str, text_field: str, id_field: str | None = None) -> Parse
         kind = _KIND.get(first, "a number")
         return ParsedLine(kind, False, around, occurrences, (), record_id)
     return ParsedLine(text_value, True, around, occurrences, (), record_id)  # decoded once, by scan_once
+
+
+SCAN_READ = 0  # a line the scanner read: one object, one string text field, plain keys
+SCAN_SLOW = 1  # anything else: the line-by-line parser decides (and warns)
+SCAN_BLANK = 2  # spaces only
+_MAX_DEPTH = 64  # deeper nesting is left to the line-by-line parser
+
+
+@dataclass(frozen=True)
+class LineScan:
+    """What :func:`scan_lines` found per line: status, end of the body (line ending cut), the
+    text value's and the id value's byte spans (quotes included; -1 when absent) and whether
+    the text value has an escape (1) or a ``\\u`` escape (2, bits)."""
+
+    status: Any  # np.ndarray uint8
+    body_end: Any  # np.ndarray int64
+    spans: Any  # np.ndarray int64 (lines, 4): text start, text end, id start, id end
+    text_flags: Any  # np.ndarray uint8
+
+
+def scan_lines(data: Any, starts: Any, ends: Any, text_field: str, id_field: str | None) -> LineScan:
+    """Scan many JSONL lines (``data`` a uint8 array, line ``l`` at ``starts[l]:ends[l]``) with the
+    compiled strict JSON scanner: the lines it reads are exactly those :func:`parse_line` would
+    read as one object whose text field is one string (keys without escapes), so the reader
+    takes their text and the line around it from the spans without parsing them in Python."""
+    import numpy as np
+
+    from seedclean.fingerprint.kernels import compiled
+
+    text_key = np.frombuffer(text_field.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    id_key = np.frombuffer((id_field or "").encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    status, body_end, spans, flags = compiled().jsonl_scan_kernel(
+        data, starts, ends, text_key, id_key, id_field is not None, _MAX_DEPTH
+    )
+    return LineScan(status, body_end, spans, flags)

@@ -19,6 +19,7 @@ import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,18 @@ import numpy as np
 
 from seedclean.clustering.dedup import Document
 from seedclean.errors import InputError
-from seedclean.io.jsonline import MISSING, JsonLineError, parse_line
+from seedclean.fingerprint.kernels import HAVE_NUMBA
+from seedclean.io.jsonline import (
+    MISSING,
+    SCAN_BLANK,
+    SCAN_READ,
+    SCAN_SLOW,
+    JsonLine,
+    JsonLineError,
+    LineScan,
+    parse_line,
+    scan_lines,
+)
 
 __all__ = [
     "InputFile",
@@ -335,6 +347,48 @@ def _binary_lines(f: InputFile, limit: int = MAX_RECORD_BYTES) -> Iterator[Line]
         yield from _bounded_lines(fh, limit)
 
 
+_CHUNK_LINES = 4096  # JSONL lines scanned together by the compiled scanner
+_CHUNK_BYTES = 1 << 20  # or about this many bytes of them
+
+
+def _line_chunks(lines: Iterator[Line]) -> Iterator[tuple[list[Line], BaseException | None]]:
+    """Consecutive lines in chunks; a read error ends the stream with the chunk read before it."""
+    chunk: list[Line] = []
+    size = 0
+    while True:
+        try:
+            line = next(lines)
+        except StopIteration:
+            break
+        except _READ_ERRORS as exc:
+            yield chunk, exc
+            return
+        chunk.append(line)
+        size += line[1]
+        if len(chunk) >= _CHUNK_LINES or size >= _CHUNK_BYTES:
+            yield chunk, None
+            chunk, size = [], 0
+    if chunk:
+        yield chunk, None
+
+
+def _scan_chunk(chunk: list[Line], text_field: str, id_field: str | None) -> tuple[bytes, np.ndarray, LineScan]:
+    """The chunk's bytes, line starts and compiled scan. The scan does not check UTF-8: a line
+    whose pieces do not decode takes the line-by-line path (which warns)."""
+    block = b"".join(raw for raw, _size in chunk)
+    ends = np.cumsum(np.fromiter((len(raw) for raw, _size in chunk), dtype=np.int64, count=len(chunk)))
+    starts = ends - np.fromiter((len(raw) for raw, _size in chunk), dtype=np.int64, count=len(chunk))
+    data = np.frombuffer(block, dtype=np.uint8)
+    return block, starts, scan_lines(data, starts, ends, text_field, id_field)
+
+
+def _json_string(literal: bytes, flags: int) -> str:
+    """The value of a JSON string literal the scanner checked (quotes included)."""
+    if not flags:
+        return literal[1:-1].decode("utf-8")
+    return str(scanstring(literal.decode("utf-8"), 1, True)[0])
+
+
 def _read_jsonl(
     number: int,
     f: InputFile,
@@ -345,28 +399,27 @@ def _read_jsonl(
     whole_file: bool = True,
     id_field: str | None = "id",
     keys_seen: set[str] | None = None,
+    scan: bool = HAVE_NUMBA,
 ) -> Iterator[Document]:
     """Documents of a JSONL stream; every line that is not a record with text is a warning
     naming its line, and a read error stops the file with a warning after the last good line.
     For part of a file (``whole_file`` false) the keys of records without the text field go
-    into ``keys_seen``: the caller decides once it has every part."""
+    into ``keys_seen``: the caller decides once it has every part.
+
+    Lines are read in chunks: with ``scan``, the compiled scanner reads the plain records
+    (one object, one string text field) from their bytes, and every other line goes through
+    :func:`parse_line` one by one; both give the same documents and warnings."""
     seen = i = texts = 0
     missing_keys: set[str] = set()
-    while True:
-        try:
-            raw, size = next(lines)
-        except StopIteration:
-            break
-        except _READ_ERRORS as exc:
-            warnings.add(
-                "damaged", f.name, f"cannot read past line {i}: {_describe(exc)}; the records before it were kept", i
-            )
-            break
-        i += 1
+    name = f.name
+
+    def one_line(raw: bytes, size: int) -> Document | None:
+        """The line-by-line path: a document, or None (a warning said why, or the line is blank)."""
+        nonlocal seen, texts
         if not raw and size:
-            warnings.add("too_long", f.name, f"line of {size:,} bytes is over the record size limit; record skipped", i)
+            warnings.add("too_long", name, f"line of {size:,} bytes is over the record size limit; record skipped", i)
             seen += 1
-            continue
+            return None
         if i == 1 and first_of_file and raw.startswith(codecs.BOM_UTF8):
             raw = raw[3:]
         try:
@@ -374,43 +427,89 @@ def _read_jsonl(
             escaped = "\\u" in line  # valid UTF-8 holds no surrogate: only a \u escape can bring one
         except UnicodeDecodeError:
             decoded, _kind, message = decode_bytes(raw)
-            warnings.add("invalid_utf8", f.name, (message or "not UTF-8").split(" (first")[0], i)
+            warnings.add("invalid_utf8", name, (message or "not UTF-8").split(" (first")[0], i)
             line = decoded or ""
             escaped = True
         if not line.strip():
-            continue
+            return None
         seen += 1
         try:
             parsed = parse_line(line, text_field, id_field)
         except JsonLineError as exc:
-            warnings.add("bad_json", f.name, f"{exc}; record skipped", i)
-            continue
+            warnings.add("bad_json", name, f"{exc}; record skipped", i)
+            return None
         except RecursionError:
-            warnings.add("bad_json", f.name, "JSON nested too deeply; record skipped", i)
-            continue
+            warnings.add("bad_json", name, "JSON nested too deeply; record skipped", i)
+            return None
         if not parsed.is_text:
             missing_keys.update(parsed.keys)
             what = "missing" if parsed.text is MISSING else f"{parsed.text}, not a string"
-            warnings.add("no_text_field", f.name, f"field {text_field!r} is {what}; record skipped", i)
-            continue
+            warnings.add("no_text_field", name, f"field {text_field!r} is {what}; record skipped", i)
+            return None
         if parsed.occurrences > 1:
             warnings.add(
-                "duplicate_key", f.name, f"field {text_field!r} appears {parsed.occurrences} times; the last is used", i
+                "duplicate_key", name, f"field {text_field!r} appears {parsed.occurrences} times; the last is used", i
             )
-        text = parsed.text
+        return record(parsed.text, escaped, parsed.line, parsed.record_id)
+
+    def record(text: str, escaped: bool, around: JsonLine | None, record_id: str | None) -> Document:
+        nonlocal texts
         texts += 1
         if escaped and _LONE_SURROGATE.search(text):
             text, count = _LONE_SURROGATE.subn("\ufffd", text)
-            warnings.add("invalid_utf8", f.name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", i)
+            warnings.add("invalid_utf8", name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", i)
         if not _has_text(text):
-            warnings.add("empty_text", f.name, f"field {text_field!r} has no text; record kept as it is", i)
-        record_id, id_from = (parsed.record_id, id_field) if parsed.record_id is not None else (str(i), "line")
-        meta = {"file": number, "record": parsed.line, "record_id": record_id, "id_from": id_from}
-        yield Document(f"{f.name}:{i}", text, meta)
+            warnings.add("empty_text", name, f"field {text_field!r} has no text; record kept as it is", i)
+        record_id, id_from = (record_id, id_field) if record_id is not None else (str(i), "line")
+        meta = {"file": number, "record": around, "record_id": record_id, "id_from": id_from}
+        return Document(f"{name}:{i}", text, meta)
+
+    for chunk, error in _line_chunks(lines):
+        scanned = _scan_chunk(chunk, text_field, id_field) if scan and chunk else None
+        if scanned is not None:  # per-line values as lists: a numpy scalar per access costs more
+            block, starts, found = scanned
+            statuses = found.status.tolist()
+            text_starts, text_ends, id_starts, id_ends = (found.spans[:, c].tolist() for c in range(4))
+            flags_of, line_starts, body_ends = found.text_flags.tolist(), starts.tolist(), found.body_end.tolist()
+        for k, (raw, size) in enumerate(chunk):
+            i += 1
+            status = statuses[k] if scanned is not None and raw else SCAN_SLOW  # b"": an over-long line
+            if status == SCAN_BLANK:
+                continue
+            if status == SCAN_READ and not (i == 1 and first_of_file and raw.startswith(codecs.BOM_UTF8)):
+                t0, t1, d0 = text_starts[k], text_ends[k], id_starts[k]
+                flags = flags_of[k]
+                try:  # the head, the text and the tail cover every byte of the line
+                    head, tail = block[line_starts[k] : t0].decode("utf-8"), block[t1 : body_ends[k]].decode("utf-8")
+                    text = _json_string(block[t0:t1], flags)
+                except UnicodeDecodeError:
+                    doc = one_line(raw, size)
+                    if doc is not None:
+                        yield doc
+                    continue
+                record_id = None
+                if d0 >= 0:
+                    literal = block[d0 : id_ends[k]]
+                    record_id = literal.decode("utf-8")
+                    if literal[:1] == b'"':
+                        value = _json_string(literal, 1 if b"\\" in literal else 0)
+                        if not (b"\\u" in literal and _LONE_SURROGATE.search(value)):
+                            record_id = value
+                seen += 1
+                yield record(text, bool(flags & 2), JsonLine(head, tail), record_id)
+                continue
+            doc = one_line(raw, size)
+            if doc is not None:
+                yield doc
+        if error is not None:
+            warnings.add(
+                "damaged", name, f"cannot read past line {i}: {_describe(error)}; the records before it were kept", i
+            )
+            break
     if not seen:
-        warnings.add("empty", f.name, "empty file (no records)")
+        warnings.add("empty", name, "empty file (no records)")
     elif not texts and missing_keys and whole_file:  # the same rule as a Parquet file without the column
-        raise no_text_field_error(f.name, text_field, missing_keys)
+        raise no_text_field_error(name, text_field, missing_keys)
     if keys_seen is not None and not texts:
         keys_seen.update(missing_keys)
 
