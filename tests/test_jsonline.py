@@ -200,3 +200,32 @@ def test_the_scanner_reads_plain_records_and_leaves_the_rest_to_the_line_reader(
     ends = np.cumsum([len(c.encode("utf-8")) for c in cases])
     scan = scan_lines(np.frombuffer(data, dtype=np.uint8), ends - [len(c.encode()) for c in cases], ends, "text", "id")
     assert dict(zip(cases, scan.status.tolist())) == cases
+
+
+# rendering: the compiled JSONL line writer writes what the Python one writes ----------------------
+
+RENDER_TEXTS = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+    st.sampled_from(["", " ", "a\x01b", 'x"y\\z', "\x7f\u2028\t", "hai dòng\nthứ hai", "đoạn\n\nđoạn", "\b\f\r"]),
+)
+
+
+@given(st.lists(st.tuples(RENDER_TEXTS, st.booleans()), max_size=10), st.booleans(), st.booleans())
+def test_rendered_lines_are_what_the_python_writer_writes(docs: list[tuple[str, bool]], empty: bool, ids: bool) -> None:
+    import numpy as np
+
+    from seedclean.clustering.dedup import DedupOptions, Document, RenderJob, prepare_batch
+    from seedclean.io.write import render_lines, render_lines_reference
+
+    records = []
+    for k, (text, _keep) in enumerate(docs):
+        line = json.dumps({"id": k, "text": text} if ids else {"text": text, "n": [k]}, ensure_ascii=k % 2 == 0)
+        parsed = parse_line(line, "text", "id")
+        meta = {"file": 0, "record": parsed.line, "record_id": str(k), "id_from": "id"}
+        records.append(Document(f"in.jsonl:{k + 1}", text, meta))
+    p = prepare_batch(records, DedupOptions(), None)
+    keep = np.array([keep for (_text, keep), n in zip(docs, p.docs.units_in.tolist()) for _ in range(n)], dtype=bool)
+    job = RenderJob.of_prepared(p, 0, keep, empty)
+    fast, plain = render_lines(job, "text"), render_lines_reference(job, "text")
+    assert fast.lines == plain.lines
+    assert fast.line_ends.tolist() == plain.line_ends.tolist() and fast.bytes_out.tolist() == plain.bytes_out.tolist()

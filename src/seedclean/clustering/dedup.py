@@ -400,20 +400,25 @@ class RenderJob:
 
     def documents(self) -> Iterator[tuple[Any, str]]:
         """(record as spooled, cleaned text) of each document, in order."""
-        raw = memoryview(self.unit_utf8)
-        starts = np.concatenate(([0], self.unit_ends[:-1])).astype(np.int64)
         first_unit = 0
         for k, entry in enumerate(read_spans(self.spool, self.spool_ends)):
-            record, prefixes, trailer = from_spool(pickle.loads(entry))
-            units = int(self.units_in[k])
-            last = first_unit + units
-            texts = (
-                split_units(raw[starts[first_unit] : self.unit_ends[last - 1]], self.unit_lengths[first_unit:last])
-                if units
-                else []
+            yield self.document(pickle.loads(entry), first_unit, int(self.units_in[k]))
+            first_unit += int(self.units_in[k])
+
+    def document(self, entry: tuple[Any, ...], first_unit: int, units: int) -> tuple[Any, str]:
+        """(record as spooled, cleaned text) of the document whose unpickled spool entry is
+        ``entry``, whose units are ``first_unit`` and the ``units - 1`` after it."""
+        record, prefixes, trailer = from_spool(entry)
+        last = first_unit + units
+        start = int(self.unit_ends[first_unit - 1]) if first_unit else 0
+        texts = (
+            split_units(
+                memoryview(self.unit_utf8)[start : self.unit_ends[last - 1]], self.unit_lengths[first_unit:last]
             )
-            yield record, _kept_text(prefixes, texts, trailer, self.keep, first_unit)
-            first_unit = last
+            if units
+            else []
+        )
+        return record, _kept_text(prefixes, texts, trailer, self.keep, first_unit)
 
 
 @dataclass

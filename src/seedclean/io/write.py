@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import os
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,9 @@ from typing import Any
 import numpy as np
 
 from seedclean.clustering.dedup import RenderJob
+from seedclean.clustering.units import read_spans
 from seedclean.errors import OutputError
+from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled
 from seedclean.io.jsonline import JsonLine
 
 __all__ = ["atomic_write", "temp_path", "CorpusWriter", "OutputError", "Rendered", "render_lines", "TMP_SUFFIX"]
@@ -92,7 +95,64 @@ def render_lines(job: RenderJob, text_field: str) -> Rendered:
     """Render a job's JSONL documents as the lines the corpus writer's ``add`` would write (the
     cleaned text put in the record's line), so that workers can render runs of documents and
     the writing process only appends bytes. A document is written when it keeps text, when
-    ``keep_empty``, or when it had no text to begin with."""
+    ``keep_empty``, or when it had no text to begin with.
+
+    A one-line record (one unit, no separators) is put together by a compiled kernel from its
+    line's head and tail and its unit's UTF-8, escaped there: no text is decoded, escaped and
+    encoded again in Python. Other documents are rendered as :func:`render_lines_reference` does."""
+    if not HAVE_NUMBA:
+        return render_lines_reference(job, text_field)
+    n = len(job)
+    units_in = job.units_in.tolist()
+    unit_ends = np.asarray(job.unit_ends, dtype=np.int64)
+    unit_starts = np.concatenate((np.zeros(1, dtype=np.int64), unit_ends[:-1]))
+    keep = job.keep
+    heads: list[bytes] = []
+    tails: list[bytes] = []
+    slot = np.full(n, -2, dtype=np.int64)  # the unit written between the quotes; -1 "", -2 no quotes
+    newline = np.zeros(n, dtype=np.bool_)
+    bytes_out = np.zeros(n, dtype=np.int64)
+    first_unit = 0
+    for k, raw in enumerate(read_spans(job.spool, job.spool_ends)):
+        entry = pickle.loads(raw)
+        units = units_in[k]
+        if len(entry) == 9 and (units == 0 or (units == 1 and entry[7] == [""] and not entry[8])):
+            # a JSONL record (see dedup.to_spool) whose text is its one unit, or empty
+            kept = units == 1 and bool(keep[first_unit])
+            if kept or job.keep_empty or units == 0:
+                slot[k] = first_unit if kept else -1
+                newline[k] = True
+                heads.append(entry[3].encode("utf-8"))
+                tails.append(entry[4].encode("utf-8"))
+                if kept:
+                    bytes_out[k] = unit_ends[first_unit] - unit_starts[first_unit]
+            else:
+                heads.append(b"")
+                tails.append(b"")
+        else:
+            record, text = job.document(entry, first_unit, units)
+            bytes_out[k] = len(text.encode("utf-8"))
+            written = text or job.keep_empty or units == 0
+            heads.append(_json_line(text, (record.meta or {}).get("record"), text_field) if written else b"")
+            tails.append(b"")
+        first_unit += units
+    lines, line_ends = compiled().render_jsonl_kernel(
+        np.frombuffer(b"".join(heads), dtype=np.uint8),
+        np.cumsum(np.fromiter(map(len, heads), dtype=np.int64, count=n)),
+        np.frombuffer(b"".join(tails), dtype=np.uint8),
+        np.cumsum(np.fromiter(map(len, tails), dtype=np.int64, count=n)),
+        np.frombuffer(job.unit_utf8, dtype=np.uint8),
+        unit_starts,
+        unit_ends,
+        slot,
+        newline,
+    )
+    return Rendered(job.first, lines.tobytes(), line_ends, bytes_out, job.bytes_in)
+
+
+def render_lines_reference(job: RenderJob, text_field: str) -> Rendered:
+    """:func:`render_lines` document by document in Python: the record's line with the cleaned
+    text put in (``JsonLine.with_text``), encoded."""
     lines: list[bytes] = []
     line_ends = np.zeros(len(job), dtype=np.int64)
     bytes_out = np.zeros(len(job), dtype=np.int64)
