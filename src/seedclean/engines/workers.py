@@ -42,15 +42,28 @@ def _serve(conn: Any, fn: Callable[[Any], Any]) -> None:
             conn.send((False, exc))
 
 
+def _context() -> Any:
+    """Where workers come from: a fork server that has loaded the package and its compiled
+    kernels once (:mod:`seedclean.engines.worker_preload`) and forks each worker from itself,
+    so that workers start loaded; spawned fresh interpreters where there is no fork server.
+    The server is a clean single-threaded process, never the caller (which may hold threads
+    and locks a fork would copy)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["seedclean.engines.worker_preload"])
+    return ctx
+
+
 class OrderedPool:
-    """``workers`` spawned processes mapping ``fn`` over items, results in input order.
+    """``workers`` processes mapping ``fn`` over items, results in input order.
 
     Use as a context manager: leaving the block normally lets the workers finish; leaving it by
     an exception (Ctrl-C, SIGTERM, an error) kills them at once.
     """
 
     def __init__(self, workers: int, fn: Callable[[Any], Any]) -> None:
-        ctx = multiprocessing.get_context("spawn")
+        ctx = _context()
         self.procs: list[Any] = []
         self.conns: list[Any] = []
         in_main = threading.current_thread() is threading.main_thread()
