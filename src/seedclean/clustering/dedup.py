@@ -651,16 +651,17 @@ _DOCUMENTS_PER_READ = 4096  # documents read back from the spool at a time
 _JSONL_META = ("file", "record", "record_id", "id_from")  # what the JSONL reader puts in a Document
 
 
-def to_spool(record: Any, prefixes: list[str], trailer: str) -> tuple[Any, ...]:
+def to_spool(record: Any, prefixes: list[str], trailer: str, without_text: str | None = None) -> tuple[Any, ...]:
     """What is pickled for one document: a JSONL record (a ``Document`` with the reader's meta) as
     one flat tuple of its fields, which pickles and unpickles about 7x faster than the objects;
-    any other record as it is. :func:`from_spool` is the inverse."""
+    any other record as it is. With ``without_text`` (the text field), the record's text is left
+    out (it is rebuilt from the units). :func:`from_spool` is the inverse."""
     meta = record.meta if type(record) is Document else None
     if meta is not None and tuple(meta) == _JSONL_META and type(meta["record"]) is JsonLine:
         line = meta["record"]
         return (
             record.id,
-            record.text,
+            "" if without_text is not None else record.text,
             meta["file"],
             line.head,
             line.tail,
@@ -669,7 +670,7 @@ def to_spool(record: Any, prefixes: list[str], trailer: str) -> tuple[Any, ...]:
             prefixes,
             trailer,
         )
-    return (record, prefixes, trailer)
+    return (_without_text(record, without_text) if without_text is not None else record, prefixes, trailer)
 
 
 def from_spool(entry: tuple[Any, ...]) -> tuple[Any, list[str], str]:
@@ -888,7 +889,7 @@ def prepare_batch(
     id_from: list[str] = []
     modes: list[str] = []
     units_in: list[int] = []
-    files = np.full(len(records), -1, dtype=np.int32)
+    files: list[int] = []
     sources = [_text_of(record, text_field) for record in records]
     raws = [raw for raw, _, _ in sources]
     bytes_in = np.fromiter((len(r.encode("utf-8", "replace")) for r in raws), dtype=np.int64, count=len(raws))
@@ -909,8 +910,7 @@ def prepare_batch(
     for i, record in enumerate(records):
         _raw, rid, meta = sources[i]
         ids.append((doc_ids[i] if doc_ids else None) or rid or "")
-        if meta and "file" in meta:
-            files[i] = meta["file"]
+        files.append(meta["file"] if meta and "file" in meta else -1)
         if meta and "record_id" in meta:
             record_ids.append(str(meta["record_id"]))
             id_from.append(str(meta.get("id_from", "")))
@@ -936,10 +936,18 @@ def prepare_batch(
             texts += unit_texts
             spans += unit_spans(prefixes, unit_texts)
         modes.append(mode)
-        spooled = to_spool(_without_text(record, text_field), prefixes, trailer)
+        spooled = to_spool(record, prefixes, trailer, without_text=text_field)
         payloads.append(pickle.dumps(spooled, protocol=pickle.HIGHEST_PROTOCOL))
     docs = DocumentTable(
-        ids, record_ids, id_from, modes, np.array(units_in, dtype=np.int64), bytes_in, fix_docs, fix_counts, files
+        ids,
+        record_ids,
+        id_from,
+        modes,
+        np.array(units_in, dtype=np.int64),
+        bytes_in,
+        fix_docs,
+        fix_counts,
+        np.array(files, dtype=np.int32),
     )
     totals = fix_counts.sum(axis=0).tolist()
     changes = Counter({kind: int(n) for kind, n in zip(CHANGE_KINDS, totals) if n})
