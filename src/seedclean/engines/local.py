@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from itertools import islice
@@ -333,6 +333,10 @@ def _run_claimed(
     writer = CorpusWriter(out, opts.text_field, folder.target)
     table_tmp = temp_path(out / REMOVED_FILE)
     collector = _collector(result, table_tmp, opts.removed_text, [f.name for f in files])
+    # the removal table is made on its own thread while the corpus is written: its work is numpy,
+    # numba and Arrow (the GIL released), and the writing's is now mostly a compiled kernel too
+    table_thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed") if collector is not None else None
+    table_written = table_thread.submit(collector.finish) if table_thread and collector is not None else None
 
     table = result.documents
     try:
@@ -349,8 +353,13 @@ def _run_claimed(
         else:
             file_of = _write_documents(result, files, writer, folder, opts, wrap)
     except BaseException:
+        _stop_table(collector, table_written)
+        table_tmp.unlink(missing_ok=True)
         result.close()
         raise
+    finally:
+        if table_thread is not None:
+            table_thread.shutdown(wait=False)  # its one job ends on its own (or was stopped above)
     folder.finish()
     per_file = _per_file_figures(table, file_of, [f.name for f in files])
     timings = {"read_normalize_fingerprint": round(t_read, 3), **result.timings}
@@ -358,10 +367,11 @@ def _run_claimed(
     timings["total"] = round(time.perf_counter() - t_start, 3)
     t_report = time.perf_counter()
     try:
-        rep = _write_reports(result, collector, table_tmp, out, opts, per_file, warnings, inputs, timings)
+        rep = _write_reports(
+            result, collector, table_written, table_tmp, out, opts, per_file, warnings, inputs, timings
+        )
     except BaseException:
-        if collector is not None:
-            collector.close()
+        _stop_table(collector, table_written)
         table_tmp.unlink(missing_ok=True)
         raise
     finally:
@@ -475,9 +485,22 @@ def _preload(module: str) -> None:
     threading.Thread(target=load, name="seedclean-preload", daemon=True).start()
 
 
+def _stop_table(collector: RemovalCollector | None, written: Future[None] | None) -> None:
+    """Stop the removal table's thread at its next chunk and wait for it (a run that fails or is
+    interrupted must not close the result under it); its own error, if any, is not the story."""
+    if collector is None:
+        return
+    collector.cancel()
+    if written is not None:
+        with contextlib.suppress(BaseException):
+            written.result()
+    collector.close()
+
+
 def _write_reports(
     result: Any,
     collector: RemovalCollector | None,
+    table_written: Future[None] | None,
     table_tmp: Path,
     out: Path,
     opts: RunOptions,
@@ -486,17 +509,13 @@ def _write_reports(
     inputs: list[str],
     timings: dict[str, float],
 ) -> dict[str, Any]:
-    """Write report.html, warnings.jsonl, documents.parquet and removed.parquet (the last two
-    on background threads while the report is built: mostly numpy, numba and pyarrow work,
-    which releases the GIL); the report is returned for report.json, written last.
-
-    The removal table needs nothing from the corpus writing, but made beside it on a thread it
-    slowed the writing by more than it took (100k x1: +0.55 s of writing for a 0.25 s table,
-    sharing the GIL; session 24), so it waits for the writing to end."""
+    """Write report.html, warnings.jsonl and documents.parquet (on a background thread while the
+    report is built: mostly numpy and pyarrow work, which releases the GIL), and move
+    removed.parquet into place once ``table_written`` (begun with the corpus writing) is done;
+    the report is returned for report.json, written last."""
     lowest = [report_mod.cut_texts(r) for r in collector.lowest()] if collector is not None else []
     with ThreadPoolExecutor(2, thread_name_prefix="seedclean-report") as background:
         try:
-            table_written = background.submit(collector.finish) if collector is not None else None
             documents_written = background.submit(
                 lambda: atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
             )
@@ -527,8 +546,7 @@ def _write_reports(
                 table_written.result()
                 os.replace(table_tmp, out / REMOVED_FILE)
         except BaseException:
-            if collector is not None:
-                collector.cancel()  # its thread stops at the next chunk instead of writing them all
+            _stop_table(collector, table_written)  # its thread stops at the next chunk instead of writing them all
             raise
     return rep
 
