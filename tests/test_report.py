@@ -14,6 +14,8 @@ import jsonschema
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from seedclean.cli import main
 
@@ -85,3 +87,19 @@ def test_report_html_in_a_real_browser(tmp_path: Path) -> None:
     ).stdout
     assert "Việt Nam Dân chủ Cộng hòa" in dom  # Vietnamese survives the round trip
     assert dom.count('class="sortable"') == 2 and 'id="audit"' in dom
+
+
+@given(
+    st.lists(st.floats(0.0, 1.0) | st.sampled_from([0.8, 0.85, 0.849949999, 0.84995, 1.0, 0.99995]), max_size=40),
+    st.sampled_from([0.5, 0.7, 0.8, 0.9]),
+)
+def test_similarities_rounded_and_binned_in_arrays_as_value_by_value(values: list[float], threshold: float) -> None:
+    import numpy as np
+
+    from seedclean.clustering.dedup import round_like_python
+    from seedclean.report.summary import _histogram, _histogram_reference
+
+    array = np.array(values, dtype=np.float64)
+    assert round_like_python(array, 4).tolist() == [round(v, 4) for v in values]
+    rounded = [round(v, 4) for v in values]
+    assert _histogram(np.array(rounded), threshold) == _histogram_reference(rounded, threshold)

@@ -1008,6 +1008,18 @@ def _without_text(record: Any, text_field: str) -> Any:
     return record
 
 
+def round_like_python(values: np.ndarray, digits: int) -> np.ndarray:
+    """``round(float(x), digits)`` of each value: numpy's rounding (scale, round half to even,
+    unscale) can differ from Python's correctly rounded one next to a half-way case, so those
+    few values are rounded by Python."""
+    out: np.ndarray = np.round(values, digits)
+    scaled = values * 10.0**digits
+    close = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    if close.any():
+        out[close] = [round(float(x), digits) for x in values[close].tolist()]
+    return out
+
+
 def priority_order(uids: np.ndarray, lengths: np.ndarray, keep: str) -> np.ndarray:
     """``uids`` in keep-priority order: input order, or longest first (ties in input order);
     ``lengths[k]`` is the length of ``uids[k]``."""
@@ -1077,7 +1089,12 @@ class ClusterList(Sequence[Cluster]):
 
     def near_similarities(self) -> list[float]:
         """Similarity of every near-duplicate member to its kept unit (as the members say it)."""
-        return [round(float(x), 4) for x in self._similarity[~self._exact]]
+        values: list[float] = self.near_similarity_array().tolist()
+        return values
+
+    def near_similarity_array(self) -> np.ndarray:
+        """:meth:`near_similarities` as a float64 array (no Python float per member)."""
+        return round_like_python(self._similarity[~self._exact].astype(np.float64), 4)
 
     def _members(self, uids: np.ndarray, kinds: list[str], similarities: list[float]) -> list[Member]:
         """The members of units ``uids``: their documents found in one search, not one per member."""

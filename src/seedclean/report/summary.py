@@ -87,7 +87,7 @@ def build_report(
     warnings = warnings or []
     docs = result.documents
     if isinstance(result.clusters, ClusterList):  # arrays: no object per removed unit
-        similarities = result.clusters.near_similarities()
+        similarities: Any = result.clusters.near_similarity_array()
         shown = [
             (i, *result.clusters.listed(i, NEAR_LISTED, EXACT_LISTED))
             for i in result.clusters.largest(TOP_CLUSTERS_JSON)
@@ -356,7 +356,19 @@ def warnings_lines(warnings: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(w, ensure_ascii=False) + "\n" for w in warnings).encode("utf-8")
 
 
-def _histogram(values: list[float], threshold: float) -> list[dict[str, Any]]:
+def _histogram(values: Any, threshold: float) -> list[dict[str, Any]]:
+    """Near similarities counted in bins of 0.05 from the threshold; the last bin holds 1.0."""
+    edges = [round(threshold + k * 0.05, 2) for k in range(40) if threshold + k * 0.05 < 1.0] + [1.0]
+    array = np.asarray(values, dtype=np.float64)
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (array >= lo) & ((array < hi) | (array == 1.0) if hi == 1.0 else (array < hi))
+        out.append({"from": lo, "to": hi, "count": int(inside.sum())})
+    return out
+
+
+def _histogram_reference(values: list[float], threshold: float) -> list[dict[str, Any]]:
+    """:func:`_histogram` value by value."""
     edges = [round(threshold + k * 0.05, 2) for k in range(40) if threshold + k * 0.05 < 1.0] + [1.0]
     out = []
     for lo, hi in zip(edges[:-1], edges[1:]):
