@@ -31,6 +31,33 @@ def rss_mb(pid: int) -> int:
     return 0
 
 
+def descendants(root: int) -> list[int]:
+    """``root`` and every process under it (workers forked by a fork server are grandchildren)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, ppid in parents.items() if ppid in frontier]
+        tree += frontier
+    return tree
+
+
+def high_water_mb(pid: int) -> int:
+    """The process's own peak RSS so far (VmHWM), in MB; 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", required=True, type=Path)
@@ -55,8 +82,11 @@ def main() -> None:
     start = time.monotonic()
     proc = subprocess.Popen(cmd)
     samples: list[tuple[float, int]] = []
+    tree_peak: dict[int, int] = {}  # pid -> its VmHWM, for every process of the run seen
     while proc.poll() is None:
         samples.append((time.monotonic() - start, rss_mb(proc.pid)))
+        for pid in descendants(proc.pid):
+            tree_peak[pid] = max(tree_peak.get(pid, 0), high_water_mb(pid))
         time.sleep(args.interval)
     if proc.returncode:
         raise SystemExit(f"seedclean exited with {proc.returncode}")
@@ -88,7 +118,9 @@ def main() -> None:
     lines += [
         "",
         f"Peak {peak[1]:,} MB at {peak[0]:.1f} s of {samples[-1][0] if samples else 0:.1f} s; the largest peak "
-        f"of any of the run's processes (getrusage, what /usr/bin/time reports): {largest_peak:,} MB.",
+        f"of the processes it waited for (getrusage, what /usr/bin/time reports): {largest_peak:,} MB; "
+        f"the largest peak (VmHWM) of any process of its tree, workers of the fork server included: "
+        f"{max(tree_peak.values(), default=0):,} MB over {len(tree_peak)} processes.",
         "",
         f"Units in {totals['units_in']:,}, out {totals['units_out']:,}; removed exact "
         f"{totals['exact_duplicates_removed']:,}, near {totals['near_duplicates_removed']:,}; "
