@@ -252,3 +252,11 @@ def test_the_parent_finds_its_kernels_loaded_after_warming(tmp_path: Path) -> No
         results[mode] = done.stdout.strip().splitlines()[-1]
     assert results["cold"] != "{}"  # the run does use kernels in the parent: the check can see them
     assert results["warm"] == "{}"
+
+
+@given(st.lists(mixed_text, max_size=10))
+def test_exact_hashes_of_packed_keys_are_each_key_hashed_alone(keys: list[str]) -> None:
+    from seedclean.fingerprint.shingle import exact_hash, exact_hashes
+
+    data, bounds = kernels.pack_utf8(keys)
+    assert exact_hashes(data.tobytes(), bounds.tolist()) == b"".join(exact_hash(k) for k in keys)

@@ -55,7 +55,7 @@ from seedclean.fingerprint.kernels import (
     word_shingles_packed,
 )
 from seedclean.fingerprint.lsh import band_keys, candidate_pairs, optimal_params, recall_params
-from seedclean.fingerprint.shingle import exact_hash_bytes, shingle_hashes, tokens
+from seedclean.fingerprint.shingle import exact_hashes, shingle_hashes, tokens
 from seedclean.io.jsonline import JsonLine
 from seedclean.text import segment
 from seedclean.text.mojibake import fix_surrogates
@@ -966,7 +966,7 @@ def prepare_batch(
         docs=docs,
         payload=b"".join(payloads),
         payload_sizes=np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads)),
-        hashes=b"".join(exact_hash_bytes(raw_keys[key_bounds[i] : key_bounds[i + 1]]) for i in range(len(texts))),
+        hashes=exact_hashes(raw_keys, key_bounds.tolist()),
         shingles=flat,
         counts=counts,
         kinds=kinds,
