@@ -21,10 +21,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 
-def rss_mb(pid: int) -> int:
+def status_mb(pid: int, field: str = "VmRSS") -> int:
+    """A memory line of /proc/PID/status in MB (VmRSS: resident now; VmHWM: its peak so far); 0 once gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) // 1024
     except OSError:
         pass
@@ -45,17 +46,6 @@ def descendants(root: int) -> list[int]:
         frontier = [pid for pid, ppid in parents.items() if ppid in frontier]
         tree += frontier
     return tree
-
-
-def high_water_mb(pid: int) -> int:
-    """The process's own peak RSS so far (VmHWM), in MB; 0 once it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return 0
 
 
 def main() -> None:
@@ -84,9 +74,9 @@ def main() -> None:
     samples: list[tuple[float, int]] = []
     tree_peak: dict[int, int] = {}  # pid -> its VmHWM, for every process of the run seen
     while proc.poll() is None:
-        samples.append((time.monotonic() - start, rss_mb(proc.pid)))
+        samples.append((time.monotonic() - start, status_mb(proc.pid)))
         for pid in descendants(proc.pid):
-            tree_peak[pid] = max(tree_peak.get(pid, 0), high_water_mb(pid))
+            tree_peak[pid] = max(tree_peak.get(pid, 0), status_mb(pid, "VmHWM"))
         time.sleep(args.interval)
     if proc.returncode:
         raise SystemExit(f"seedclean exited with {proc.returncode}")

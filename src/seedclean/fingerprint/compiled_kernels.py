@@ -784,23 +784,18 @@ def jsonl_scan_kernel(data, starts, ends, text_key, id_key, has_id, max_depth): 
     return status, body_end, spans, text_flags
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _json_escaped_size(b):  # pragma: no cover - compiled
-    if b == 34 or b == 92:
-        return 2
-    if b < 32:
-        if b == 8 or b == 9 or b == 10 or b == 12 or b == 13:
-            return 2
-        return 6
-    return 1
-
-
 @numba.njit(cache=True, nogil=True)
 def render_jsonl_kernel(heads, head_ends, tails, tail_ends, units, starts, ends, slot, newline):  # pragma: no cover
     """JSONL lines, one per document ``k``: ``heads[k]``, then (unless ``slot[k] == -2``) the
     JSON string of unit ``slot[k]``'s UTF-8 (``-1``: the empty string) escaped as
     ``json.encoder.encode_basestring`` does, then ``tails[k]`` and a newline if ``newline[k]``.
     Returns the bytes and where each document's output ends."""
+    # per byte: 0 copied as it is, a letter for a two-character escape (\n, \", ...), 1 for \u00XX
+    escape = np.zeros(256, dtype=np.uint8)
+    escape[:32] = 1
+    for byte, letter in ((8, 98), (9, 116), (10, 110), (12, 102), (13, 114), (34, 34), (92, 92)):
+        escape[byte] = letter
+    hexdigits = np.array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102], dtype=np.uint8)
     n = len(slot)
     line_ends = np.empty(n, dtype=np.int64)
     size = 0
@@ -814,9 +809,9 @@ def render_jsonl_kernel(heads, head_ends, tails, tail_ends, units, starts, ends,
             size += 2
         if u >= 0:
             for i in range(starts[u], ends[u]):
-                size += _json_escaped_size(units[i])
+                e = escape[units[i]]
+                size += 1 if e == 0 else (6 if e == 1 else 2)
     out = np.empty(size, dtype=np.uint8)
-    hexdigits = np.array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102], dtype=np.uint8)
     pos = 0
     for k in range(n):
         h0 = head_ends[k - 1] if k else 0
@@ -830,36 +825,22 @@ def render_jsonl_kernel(heads, head_ends, tails, tail_ends, units, starts, ends,
             if u >= 0:
                 for i in range(starts[u], ends[u]):
                     b = units[i]
-                    if b >= 32 and b != 34 and b != 92:
+                    e = escape[b]
+                    if e == 0:
                         out[pos] = b
                         pos += 1
-                        continue
-                    out[pos] = 92
-                    if b == 34 or b == 92:
-                        out[pos + 1] = b
-                        pos += 2
-                    elif b == 8:
-                        out[pos + 1] = 98
-                        pos += 2
-                    elif b == 9:
-                        out[pos + 1] = 116
-                        pos += 2
-                    elif b == 10:
-                        out[pos + 1] = 110
-                        pos += 2
-                    elif b == 12:
-                        out[pos + 1] = 102
-                        pos += 2
-                    elif b == 13:
-                        out[pos + 1] = 114
-                        pos += 2
-                    else:
+                    elif e == 1:
+                        out[pos] = 92
                         out[pos + 1] = 117
                         out[pos + 2] = 48
                         out[pos + 3] = 48
                         out[pos + 4] = hexdigits[b >> 4]
                         out[pos + 5] = hexdigits[b & 15]
                         pos += 6
+                    else:
+                        out[pos] = 92
+                        out[pos + 1] = e
+                        pos += 2
             out[pos] = 34
             pos += 1
         t0 = tail_ends[k - 1] if k else 0
