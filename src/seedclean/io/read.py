@@ -376,8 +376,9 @@ def _scan_chunk(chunk: list[Line], text_field: str, id_field: str | None) -> tup
     """The chunk's bytes, line starts and compiled scan. The scan does not check UTF-8: a line
     whose pieces do not decode takes the line-by-line path (which warns)."""
     block = b"".join(raw for raw, _size in chunk)
-    ends = np.cumsum(np.fromiter((len(raw) for raw, _size in chunk), dtype=np.int64, count=len(chunk)))
-    starts = ends - np.fromiter((len(raw) for raw, _size in chunk), dtype=np.int64, count=len(chunk))
+    lengths = np.fromiter((len(raw) for raw, _size in chunk), dtype=np.int64, count=len(chunk))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
     data = np.frombuffer(block, dtype=np.uint8)
     return block, starts, scan_lines(data, starts, ends, text_field, id_field)
 
