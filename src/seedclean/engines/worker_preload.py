@@ -6,6 +6,8 @@ machine, paid while the other processes wanted the cores). Loading changes no re
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from seedclean.clustering.dedup import DedupOptions, Document, RenderJob, prepare_batch
@@ -29,4 +31,7 @@ def warm_worker_kernels() -> None:
     render_lines(RenderJob.of_prepared(p, 0, np.ones(len(p.counts), dtype=bool), False), "text")
 
 
-warm_worker_kernels()
+# a failure here would stop the fork server, and with it every worker: it is left for the
+# workers' real calls to meet and report
+with contextlib.suppress(Exception):
+    warm_worker_kernels()
