@@ -491,3 +491,21 @@ def test_ordered_pool_equals_map_and_raises_worker_errors() -> None:
         assert list(pool.imap(range(13))) == [x * x for x in range(13)]
         with pytest.raises(ValueError, match="thirteen"):
             list(pool.imap(range(20)))
+
+
+def _kernels_loaded(_item: object) -> tuple[bool, int]:
+    """In a worker: whether the preload module ran, and how many signatures the prescan kernel has."""
+    import sys
+
+    loaded = "seedclean.engines.worker_preload" in sys.modules
+    kernels = sys.modules.get("seedclean.fingerprint.compiled_kernels")
+    return loaded, len(kernels.prescan_kernel.signatures) if kernels is not None else 0
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the fork server is what Linux runs (elsewhere: spawn)")
+def test_workers_start_with_the_package_and_kernels_loaded() -> None:
+    from seedclean.engines.workers import OrderedPool
+
+    with OrderedPool(2, _kernels_loaded) as pool:
+        for loaded, signatures in pool.imap(range(4)):
+            assert loaded and signatures > 0  # forked from the fork server after it loaded them
