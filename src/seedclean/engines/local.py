@@ -333,9 +333,11 @@ def _run_claimed(
     writer = CorpusWriter(out, opts.text_field, folder.target)
     table_tmp = temp_path(out / REMOVED_FILE)
     collector = _collector(result, table_tmp, opts.removed_text, [f.name for f in files])
-    # the removal table is made on its own thread while the corpus is written: its work is numpy,
-    # numba and Arrow (the GIL released), and the writing's is now mostly a compiled kernel too
-    table_thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed") if collector is not None else None
+    # where the corpus is rendered elsewhere (worker processes, Ray tasks), the removal table is
+    # made on its own thread while the corpus is written; rendered here, the two share the GIL
+    # and the table waits (1M x1: it slowed the writing by 1.8 s, 77% of its own time)
+    beside = collector is not None and (pool is not None or opts.engine == "ray")
+    table_thread = ThreadPoolExecutor(1, thread_name_prefix="seedclean-removed") if beside else None
     table_written = table_thread.submit(collector.finish) if table_thread and collector is not None else None
 
     table = result.documents
@@ -511,11 +513,13 @@ def _write_reports(
 ) -> dict[str, Any]:
     """Write report.html, warnings.jsonl and documents.parquet (on a background thread while the
     report is built: mostly numpy and pyarrow work, which releases the GIL), and move
-    removed.parquet into place once ``table_written`` (begun with the corpus writing) is done;
-    the report is returned for report.json, written last."""
+    removed.parquet into place once ``table_written`` (begun with the corpus writing, or here
+    on a background thread) is done; the report is returned for report.json, written last."""
     lowest = [report_mod.cut_texts(r) for r in collector.lowest()] if collector is not None else []
     with ThreadPoolExecutor(2, thread_name_prefix="seedclean-report") as background:
         try:
+            if table_written is None and collector is not None:  # not begun beside the writing
+                table_written = background.submit(collector.finish)
             documents_written = background.submit(
                 lambda: atomic_write(out / report_mod.DOCUMENTS_FILE, report_mod.documents_table(result.documents))
             )
