@@ -322,16 +322,17 @@ def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_ton
                 bad = True
             elif f & 8 and f1 & 16:
                 bad = True  # a mojibake pair
-            elif p1 >= 0 and _is_vowel(p1) and (c == 94 or c == 40 or c == 43 or c == 92):
+            # the VIQR tests look at the rare character first (the vowel test is the dearer one)
+            elif (c == 94 or c == 40 or c == 43 or c == 92) and p1 >= 0 and _is_vowel(p1):
                 bad = True  # VIQR: vowel + ^ ( + or an escape
             elif (
-                p2 >= 0
-                and _is_vowel(p2)
-                and (p1 == 96 or p1 == 39 or p1 == 126 or p1 == 46 or p1 == 63)
+                (p1 == 96 or p1 == 39 or p1 == 126 or p1 == 46 or p1 == 63)
                 and ((c >= 65 and c <= 90) or (c >= 97 and c <= 122))
+                and p2 >= 0
+                and _is_vowel(p2)
             ):
                 bad = True  # VIQR: vowel + tone mark + letter
-            elif (p2 == 100 or p2 == 68) and (p1 == 100 or p1 == 68) and _is_vowel(c):
+            elif (p1 == 100 or p1 == 68) and (p2 == 100 or p2 == 68) and _is_vowel(c):
                 bad = True  # VIQR: dd + vowel
             if bad:
                 while i < n and data[i] != 10:
