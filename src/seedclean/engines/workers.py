@@ -47,7 +47,10 @@ def _context() -> Any:
     kernels once (:mod:`seedclean.engines.worker_preload`) and forks each worker from itself,
     so that workers start loaded; spawned fresh interpreters where there is no fork server.
     The server is a clean single-threaded process, never the caller (which may hold threads
-    and locks a fork would copy)."""
+    and locks a fork would copy). The preload list is multiprocessing's process-wide setting:
+    another fork-server pool of the same process started later preloads seedclean too (which
+    changes nothing it computes); one started earlier keeps its own server, whose workers then
+    load the kernels themselves."""
     if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
