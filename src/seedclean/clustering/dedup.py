@@ -673,6 +673,14 @@ def to_spool(record: Any, prefixes: list[str], trailer: str, without_text: str |
     return (_without_text(record, without_text) if without_text is not None else record, prefixes, trailer)
 
 
+def one_line_spooled(entry: tuple[Any, ...], units: int) -> tuple[str, str] | None:
+    """(head, tail) of the line of a spooled JSONL record whose cleaned text is its one unit as
+    it stands (no separator, no trailer) or empty (no unit); None for any other entry."""
+    if len(entry) == 9 and (units == 0 or (units == 1 and entry[7] == [""] and not entry[8])):
+        return entry[3], entry[4]
+    return None
+
+
 def from_spool(entry: tuple[Any, ...]) -> tuple[Any, list[str], str]:
     """(record, separators, trailer) from what :func:`to_spool` made."""
     if len(entry) == 3:

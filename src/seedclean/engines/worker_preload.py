@@ -7,26 +7,26 @@ machine, paid while the other processes wanted the cores). Loading changes no re
 from __future__ import annotations
 
 import contextlib
+import io
 
 import numpy as np
 
-from seedclean.clustering.dedup import DedupOptions, Document, RenderJob, prepare_batch
+from seedclean.clustering.dedup import DedupOptions, RenderJob, prepare_batch
 from seedclean.engines import local  # noqa: F401 - the pool's job function lives there
 from seedclean.fingerprint.kernels import HAVE_NUMBA
-from seedclean.io.jsonline import parse_line, scan_lines
+from seedclean.io.read import InputFile, Warnings, _bounded_lines, _read_jsonl
 from seedclean.io.write import render_lines
 from seedclean.text.normalize import NormalizeOptions
 
 
 def warm_worker_kernels() -> None:
-    """Call each kernel a worker runs once, on a tiny input, so numba loads it from its cache."""
+    """Read, prepare and render two tiny JSONL records as a worker does, so that numba loads
+    each kernel a worker runs from its cache."""
     if not HAVE_NUMBA:
         return
-    line = '{"id": 1, "text": "Xin chào, thế giới."}'
-    data = np.frombuffer(line.encode("utf-8"), dtype=np.uint8)
-    scan_lines(data, np.zeros(1, dtype=np.int64), np.array([len(data)], dtype=np.int64), "text", "id")
-    meta = {"file": 0, "record": parse_line(line, "text", "id").line, "record_id": "1", "id_from": "id"}
-    records = [Document("a.jsonl:1", "Xin chào, thế giới.", meta), Document("a.jsonl:2", "Hai\n\ndòng.", meta)]
+    data = '{"id": 1, "text": "Xin chào, thế giới."}\n{"id": 2, "text": "Hai\\n\\ndòng."}\n'.encode()
+    lines = _bounded_lines(io.BytesIO(data), 1 << 20)
+    records = list(_read_jsonl(0, InputFile(None, "a.jsonl", "jsonl"), lines, "text", Warnings()))
     p = prepare_batch(records, DedupOptions(), NormalizeOptions())
     render_lines(RenderJob.of_prepared(p, 0, np.ones(len(p.counts), dtype=bool), False), "text")
 

@@ -390,6 +390,16 @@ def _json_string(literal: bytes, flags: int) -> str:
     return str(scanstring(literal.decode("utf-8"), 1, True)[0])
 
 
+def _record_id(literal: bytes) -> str:
+    """The record id from its JSON value as :func:`parse_line` gives it: a string as such, any
+    other value (or a string holding a lone surrogate) as its JSON text."""
+    if literal[:1] == b'"':
+        value = _json_string(literal, 1 if b"\\" in literal else 0)
+        if not (b"\\u" in literal and _LONE_SURROGATE.search(value)):
+            return value
+    return literal.decode("utf-8")
+
+
 def _read_jsonl(
     number: int,
     f: InputFile,
@@ -478,27 +488,18 @@ def _read_jsonl(
             if status == SCAN_BLANK:
                 continue
             if status == SCAN_READ and not (i == 1 and first_of_file and raw.startswith(codecs.BOM_UTF8)):
-                t0, t1, d0 = text_starts[k], text_ends[k], id_starts[k]
                 flags = flags_of[k]
                 try:  # the head, the text and the tail cover every byte of the line
-                    head, tail = block[line_starts[k] : t0].decode("utf-8"), block[t1 : body_ends[k]].decode("utf-8")
-                    text = _json_string(block[t0:t1], flags)
+                    head = block[line_starts[k] : text_starts[k]].decode("utf-8")
+                    tail = block[text_ends[k] : body_ends[k]].decode("utf-8")
+                    text = _json_string(block[text_starts[k] : text_ends[k]], flags)
                 except UnicodeDecodeError:
-                    doc = one_line(raw, size)
-                    if doc is not None:
-                        yield doc
+                    pass  # not UTF-8: the line-by-line path below warns of it
+                else:
+                    seen += 1
+                    record_id = _record_id(block[id_starts[k] : id_ends[k]]) if id_starts[k] >= 0 else None
+                    yield record(text, bool(flags & 2), JsonLine(head, tail), record_id)
                     continue
-                record_id = None
-                if d0 >= 0:
-                    literal = block[d0 : id_ends[k]]
-                    record_id = literal.decode("utf-8")
-                    if literal[:1] == b'"':
-                        value = _json_string(literal, 1 if b"\\" in literal else 0)
-                        if not (b"\\u" in literal and _LONE_SURROGATE.search(value)):
-                            record_id = value
-                seen += 1
-                yield record(text, bool(flags & 2), JsonLine(head, tail), record_id)
-                continue
             doc = one_line(raw, size)
             if doc is not None:
                 yield doc

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from seedclean.clustering.dedup import RenderJob
+from seedclean.clustering.dedup import RenderJob, one_line_spooled
 from seedclean.clustering.units import read_spans
 from seedclean.errors import OutputError
 from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled
@@ -116,14 +116,14 @@ def render_lines(job: RenderJob, text_field: str) -> Rendered:
     for k, raw in enumerate(read_spans(job.spool, job.spool_ends)):
         entry = pickle.loads(raw)
         units = units_in[k]
-        if len(entry) == 9 and (units == 0 or (units == 1 and entry[7] == [""] and not entry[8])):
-            # a JSONL record (see dedup.to_spool) whose text is its one unit, or empty
+        line = one_line_spooled(entry, units)
+        if line is not None:
             kept = units == 1 and bool(keep[first_unit])
             if kept or job.keep_empty or units == 0:
                 slot[k] = first_unit if kept else -1
                 newline[k] = True
-                heads.append(entry[3].encode("utf-8"))
-                tails.append(entry[4].encode("utf-8"))
+                heads.append(line[0].encode("utf-8"))
+                tails.append(line[1].encode("utf-8"))
                 if kept:
                     bytes_out[k] = unit_ends[first_unit] - unit_starts[first_unit]
             else:

@@ -356,20 +356,25 @@ def warnings_lines(warnings: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(w, ensure_ascii=False) + "\n" for w in warnings).encode("utf-8")
 
 
+def _histogram_edges(threshold: float) -> list[float]:
+    """Bin edges 0.05 apart from the threshold to 1.0."""
+    return [round(threshold + k * 0.05, 2) for k in range(40) if threshold + k * 0.05 < 1.0] + [1.0]
+
+
 def _histogram(values: Any, threshold: float) -> list[dict[str, Any]]:
     """Near similarities counted in bins of 0.05 from the threshold; the last bin holds 1.0."""
-    edges = [round(threshold + k * 0.05, 2) for k in range(40) if threshold + k * 0.05 < 1.0] + [1.0]
+    edges = _histogram_edges(threshold)
     array = np.asarray(values, dtype=np.float64)
     out = []
     for lo, hi in zip(edges[:-1], edges[1:]):
-        inside = (array >= lo) & ((array < hi) | (array == 1.0) if hi == 1.0 else (array < hi))
+        inside = (array >= lo) & (array <= hi if hi == 1.0 else array < hi)
         out.append({"from": lo, "to": hi, "count": int(inside.sum())})
     return out
 
 
 def _histogram_reference(values: list[float], threshold: float) -> list[dict[str, Any]]:
     """:func:`_histogram` value by value."""
-    edges = [round(threshold + k * 0.05, 2) for k in range(40) if threshold + k * 0.05 < 1.0] + [1.0]
+    edges = _histogram_edges(threshold)
     out = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         last = hi == 1.0
