@@ -93,6 +93,17 @@ def _route(values: np.ndarray, parts: int) -> np.ndarray:
     return out
 
 
+ROWS_PER_PARTITION = 4_000_000  # band rows a shuffle partition holds at most (about 130 MB of them)
+MAX_PARTITIONS = 64  # beyond this, pieces x partitions small objects cost more than they save
+
+
+def _default_partitions(band_rows: int, cpus: int) -> int:
+    """Partitions of the shuffle stages: two per CPU, more when the band rows would make a
+    partition's task hold more than :data:`ROWS_PER_PARTITION` (its sort and pairs hold a few
+    times that in the worker). Results never depend on it."""
+    return max(2, 2 * cpus, min(MAX_PARTITIONS, -(-band_rows // ROWS_PER_PARTITION)))
+
+
 def _split_rows(part: np.ndarray, parts: int, **columns: np.ndarray) -> list[dict[str, np.ndarray]]:
     """Rows (columns of equal length) grouped by partition number, one dict per partition."""
     order = np.argsort(part, kind="stable")
@@ -153,6 +164,10 @@ def _exact_reduce(keep: str, *chunks: dict[str, np.ndarray]) -> tuple[np.ndarray
 def _band_map(
     p: Prepared, base: int, parts: int, bands: int, count_guard: bool, *exact: tuple[np.ndarray, np.ndarray]
 ) -> Any:
+    """Band rows of the piece's exact champions, routed by band key: per partition, stream 0
+    (band, key mixed with the guard digest, uid), where near edges come from, and with guard words
+    stream 1 (band, band key alone, uid, guard digest), for the pairs the guard words keep apart
+    (counted, never edges)."""
     n = len(p.counts)
     uid = base + np.arange(n, dtype=np.int64)
     champion = np.ones(n, dtype=bool)
@@ -160,28 +175,30 @@ def _band_map(
         inside = others[(others >= base) & (others < base + n)]
         champion[inside - base] = False
     rows = np.flatnonzero(champion & (p.kinds > 0))
-    band = (p.kinds[rows].astype(np.int64)[:, None] * bands + np.arange(bands)).reshape(-1)
+    band = (p.kinds[rows].astype(np.int16)[:, None] * bands + np.arange(bands, dtype=np.int16)).reshape(-1)
     raw = p.band_keys[rows].reshape(-1)
     uids = np.repeat(uid[rows], bands)
     guard = np.repeat(p.guard[rows], bands)
-    # stream 0: buckets of (band key, guard words), where near edges come from; stream 1 (only with
-    # guard words): the band keys alone, for the pairs the guard words keep apart (counted, never edges)
-    copies = 2 if count_guard else 1
-    stream = np.repeat(np.arange(copies, dtype=np.int8), len(raw))
-    key = np.concatenate((raw ^ guard, raw)[:copies])
-    columns = {"band": np.tile(band, copies), "key": key, "uid": np.tile(uids, copies), "guard": np.tile(guard, copies)}
-    return _out(_split_rows(_route(key, parts), parts, stream=stream, **columns))
+    key = raw ^ guard
+    edges = _split_rows(_route(key, parts), parts, band=band, key=key, uid=uids)
+    if not count_guard:
+        return _out(edges)
+    counted = _split_rows(_route(raw, parts), parts, band=band, key=raw, uid=uids, guard=guard)
+    return _out([{**e, **{f"c_{k}": v for k, v in c.items()}} for e, c in zip(edges, counted)])
 
 
 def _band_reduce(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
     rows = _concat(chunks)
-    edge = rows["stream"] == 0
-    a, b = cluster.bucket_pairs(rows["band"][edge], rows["key"][edge], rows["uid"][edge])
-    ca, cb = cluster.bucket_pairs(rows["band"][~edge], rows["key"][~edge], rows["uid"][~edge])
-    uid, at = np.unique(rows["uid"][~edge], return_index=True)
-    guard = rows["guard"][~edge][at]
-    apart = guard[np.searchsorted(uid, ca)] != guard[np.searchsorted(uid, cb)] if len(ca) else np.zeros(0, bool)
-    ca, cb = ca[apart], cb[apart]
+    a, b = cluster.bucket_pairs(rows["band"], rows["key"], rows["uid"])
+    if "c_uid" in rows:
+        ca, cb = cluster.bucket_pairs(rows["c_band"], rows["c_key"], rows["c_uid"])
+        uid, at = np.unique(rows["c_uid"], return_index=True)
+        guard = rows["c_guard"][at]
+        apart = guard[np.searchsorted(uid, ca)] != guard[np.searchsorted(uid, cb)] if len(ca) else np.zeros(0, bool)
+        ca, cb = ca[apart], cb[apart]
+    else:
+        ca = cb = np.empty(0, dtype=np.int64)
+    del rows
     a, b = np.concatenate((a, ca)), np.concatenate((b, cb))
     counted = np.concatenate((np.zeros(len(a) - len(ca), dtype=np.int8), np.ones(len(ca), dtype=np.int8)))
     return _out(_split_rows(_route(a.astype(np.uint64), parts), parts, a=a, b=b, counted=counted))
@@ -590,7 +607,6 @@ def _dedup_pieces(
 ) -> DedupResult:
     """Every stage after *prepare*, for pieces already submitted as (Prepared, meta) refs."""
     wrap: Progress = progress or (lambda it, _desc, _total: it)
-    parts = partitions or max(2, 2 * int(ray.available_resources().get("CPU", 1)))
     bands, rows = options.lsh_params()
     timings = Timings()
     pieces = [prep for prep, _meta in submitted]
@@ -616,25 +632,34 @@ def _dedup_pieces(
     unit_start = np.concatenate(([0], np.cumsum(per_doc)[:-1])).astype(np.int64) if len(per_doc) else per_doc
     timings["read_normalize_fingerprint"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    exact_maps = [_call("exact_map", parts, p, int(bases[i]), parts) for i, p in enumerate(pieces)]
-    exact = [_call("exact_reduce", 1, options.keep, *[m[q] for m in exact_maps])[0] for q in range(parts)]
     count_guard = bool(guard_words_list(options.guard_words))
-    band_maps = [
-        _call("band_map", parts, p, int(bases[i]), parts, bands, count_guard, *exact) for i, p in enumerate(pieces)
-    ]
-    pairs = [_call("band_reduce", parts, parts, *[m[q] for m in band_maps]) for q in range(parts)]
+    cpus = int(ray.available_resources().get("CPU", 1))
+    parts = partitions or _default_partitions(int(bases[-1]) * bands * (2 if count_guard else 1), cpus)
+
+    # Intermediate results are dropped by the driver as soon as the tasks that read them are
+    # submitted: Ray keeps an object while a pending task holds it, and frees it after, so the
+    # object store holds the pieces and the stages in flight, not every stage's output at once.
+    t0 = time.perf_counter()
+    maps = [_call("exact_map", parts, p, int(bases[i]), parts) for i, p in enumerate(pieces)]
+    exact = [_call("exact_reduce", 1, options.keep, *[m[q] for m in maps])[0] for q in range(parts)]
+    maps = [_call("band_map", parts, p, int(bases[i]), parts, bands, count_guard, *exact) for i, p in enumerate(pieces)]
+    pairs = [_call("band_reduce", parts, parts, *[m[q] for m in maps]) for q in range(parts)]
+    del maps
     by_verify = [[pairs[q][r] for q in range(parts)] for r in range(parts)]
+    del pairs
     requests = [_call("request", 1, *chunks)[0] for chunks in by_verify]
     want_sigs = options.verify == "signature"
     threshold = options.threshold if options.mode == "near" else 2.0  # exact / off: no near edge passes
     answers = [_call("serve", parts, p, int(bases[i]), want_sigs, *requests) for i, p in enumerate(pieces)]
+    del requests
     verify_out = [
         _call("verify", parts + 1, threshold, want_sigs, parts, npieces, *by_verify[r], *[a[r] for a in answers])
         for r in range(parts)
     ]
+    del by_verify, answers
     edges = [out[:parts] for out in verify_out]
     guard_kept_apart = sum(ray.get([out[parts] for out in verify_out]))
+    del verify_out
     for _ in wrap(range(1), "bands+verify", 1):
         ray.wait([e[0] for e in edges], num_returns=len(edges))
     timings["near"] = time.perf_counter() - t0
@@ -652,14 +677,18 @@ def _dedup_pieces(
         _call("label_edges", 2 * parts, parts, *[e[r] for e in verified], *[x[1 + parts + r] for x in large])
         for r in range(parts)
     ]
+    del verified, edges, large
     comp_edges = [[j[q] for j in joined] for q in range(parts)]
     members = [[j[parts + q] for j in joined] for q in range(parts)]
+    del joined
     requests = [_call("request", 1, *chunks)[0] for chunks in members]
     answers = [_call("serve", parts, p, int(bases[i]), False, *requests) for i, p in enumerate(pieces)]
+    del requests
     stars = [
         _call("stars", 1, options.keep, parts, npieces, *comp_edges[q], *members[q], *[a[q] for a in answers])[0]
         for q in range(parts)
     ]
+    del comp_edges, members, answers
     star_rows = ray.get(stars)
     exact_rows = ray.get(exact)
     if options.mode == "off":  # normalise only: no unit follows a champion out
