@@ -293,7 +293,7 @@ class UnitTexts:
         (start, end) character spans in their documents."""
         if self._map is not None:
             raise ValueError("units are added before any is read back")
-        self._file.write(np.ascontiguousarray(data, dtype=np.uint8).tobytes())
+        self._file.write(np.ascontiguousarray(data, dtype=np.uint8).data)
         self._ends.extend(self._size + np.asarray(bounds[1:], dtype=np.int64))
         self._spans.extend(np.asarray(spans, dtype=np.int64).reshape(-1, 2))
         self._size += int(bounds[-1])

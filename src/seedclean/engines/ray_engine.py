@@ -495,10 +495,12 @@ class RayDedupResult(DedupResult):
 
     def prefetch_units(self, uids: np.ndarray) -> None:
         """Fetch the texts of ``uids`` from the pieces in one round of tasks and keep them in a
-        local store, so the many asks that follow (the removal table's chunks) need no task."""
+        local store (a file), piece by piece, so the many asks that follow (the removal table's
+        chunks) need no task and the driver never holds them all in memory."""
         wanted = np.unique(np.asarray(uids, dtype=np.int64))
         store = UnitTexts()
-        store.extend(*self._fetch(wanted))
+        for part in self._fetch_parts(wanted):
+            store.extend(*part)
         if self._local is not None:
             self._local.close()
         self._local, self._local_uids = store, wanted
@@ -517,17 +519,23 @@ class RayDedupResult(DedupResult):
                 return self._local.gather(at)
         return self._fetch(uids)
 
-    def _fetch(self, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _fetch_parts(self, uids: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """:meth:`unit_texts` of ``uids`` (ascending), one piece concerned at a time, in order
+        (every piece's task submitted at once)."""
         if not self._pieces:
             raise ValueError("this DedupResult is closed (its with block has ended): ask for texts inside the block")
         ray = init_ray()
         bounds = np.searchsorted(uids, self._bases)
-        refs = [
+        refs = deque(
             _call("unit_texts", 1, p, int(self._bases[i]), uids[bounds[i] : bounds[i + 1]])[0]
             for i, p in enumerate(self._pieces)
             if bounds[i + 1] > bounds[i]
-        ]
-        parts = ray.get(refs)
+        )
+        while refs:
+            yield ray.get(refs.popleft())
+
+    def _fetch(self, uids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        parts = list(self._fetch_parts(uids))
         data = np.concatenate([d for d, _o, _p in parts]) if parts else np.zeros(0, dtype=np.uint8)
         sizes = np.concatenate([np.diff(o) for _d, o, _p in parts]) if parts else np.zeros(0, dtype=np.int64)
         offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
