@@ -138,7 +138,10 @@ NEGATED = [  # a near pair only the guard words keep apart (word 3-gram Jaccard 
     ],
     ids=["default", "sentence-longest", "signature-char", "min-kept"],
 )
-def test_pieces_and_partitions_do_not_change_the_result(ray_local, options: seedclean.DedupOptions) -> None:
+def test_pieces_and_partitions_do_not_change_the_result(
+    ray_local, options: seedclean.DedupOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedclean.engines import ray_engine
     from seedclean.engines.ray_engine import dedup_on_ray
 
     docs = [r["text"] for r in _records()] + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
@@ -149,9 +152,22 @@ def test_pieces_and_partitions_do_not_change_the_result(ray_local, options: seed
     assert local.near_removed > 0 and local.exact_removed > 0  # the corpus exercises both paths
     if options.min_kept:
         assert local.documents.dropped.sum() > 0  # the policy has documents to drop
-    for batch, parts in ((1, 1), (7, 3), (64, 2), (1000, 5)):
+    # band waves too: one wave, one band per wave (1 row), or a few bands per wave
+    for batch, parts, wave_rows in ((1, 1, 10**9), (7, 3, 1), (64, 2, 3_000), (1000, 5, 10**9)):
+        monkeypatch.setattr(ray_engine, "ROWS_PER_WAVE", wave_rows)
         far = dedup_on_ray(docs, options, seedclean.NormalizeOptions(), batch_size=batch, partitions=parts)
-        assert _summary(far) == expected, (batch, parts)
+        assert _summary(far) == expected, (batch, parts, wave_rows)
+
+
+def test_band_waves_cover_every_band_once() -> None:
+    from seedclean.engines import ray_engine
+
+    assert ray_engine._band_waves(10, 16) == [(0, 16)]
+    per_band = ray_engine._band_waves(10**12, 16)
+    assert per_band == [(b, b + 1) for b in range(16)]
+    three = ray_engine._band_waves(3 * ray_engine.ROWS_PER_WAVE, 16)
+    assert len(three) == 3 and three[0][0] == 0 and three[-1][1] == 16
+    assert all(a[1] == b[0] for a, b in zip(three, three[1:]))
 
 
 def test_tasks_read_files_in_ranges_like_a_local_read(ray_local, tmp_path: Path) -> None:

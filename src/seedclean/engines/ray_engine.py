@@ -94,15 +94,25 @@ def _route(values: np.ndarray, parts: int) -> np.ndarray:
     return out
 
 
-ROWS_PER_PARTITION = 4_000_000  # band rows a shuffle partition holds at most (about 130 MB of them)
+ROWS_PER_WAVE = 8_000_000  # band rows one wave of the band stage makes at most (about 250 MB of them)
+ROWS_PER_PARTITION = 2_000_000  # band rows a shuffle partition of one wave holds at most
 MAX_PARTITIONS = 64  # beyond this, pieces x partitions small objects cost more than they save
 
 
-def _default_partitions(band_rows: int, cpus: int) -> int:
-    """Partitions of the shuffle stages: two per CPU, more when the band rows would make a
+def _band_waves(band_rows: int, bands: int) -> list[tuple[int, int]]:
+    """The bands split into consecutive ranges of about :data:`ROWS_PER_WAVE` rows each: the band
+    stage runs one range after another (two in flight), so the object store holds a few waves'
+    rows, not every band's. Buckets never span bands: the pairs are the same for any split."""
+    waves = min(bands, max(1, -(-band_rows // ROWS_PER_WAVE)))
+    cuts = [bands * w // waves for w in range(waves + 1)]
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def _default_partitions(wave_rows: int, cpus: int) -> int:
+    """Partitions of the shuffle stages: two per CPU, more when one wave's band rows would make a
     partition's task hold more than :data:`ROWS_PER_PARTITION` (its sort and pairs hold a few
     times that in the worker). Results never depend on it."""
-    return max(2, 2 * cpus, min(MAX_PARTITIONS, -(-band_rows // ROWS_PER_PARTITION)))
+    return max(2, 2 * cpus, min(MAX_PARTITIONS, -(-wave_rows // ROWS_PER_PARTITION)))
 
 
 def _split_rows(part: np.ndarray, parts: int, **columns: np.ndarray) -> list[dict[str, np.ndarray]]:
@@ -184,9 +194,16 @@ def _exact_reduce(keep: str, *chunks: dict[str, np.ndarray]) -> tuple[np.ndarray
 
 
 def _band_map(
-    p: Prepared, base: int, parts: int, bands: int, count_guard: bool, *exact: tuple[np.ndarray, np.ndarray]
+    p: Prepared,
+    base: int,
+    parts: int,
+    bands: int,
+    wave: tuple[int, int],
+    count_guard: bool,
+    *exact: tuple[np.ndarray, np.ndarray],
 ) -> Any:
-    """Band rows of the piece's exact champions, routed by band key: per partition, stream 0
+    """Band rows of the piece's exact champions for the bands ``wave`` (lo, hi), routed by band
+    key: per partition, stream 0
     (band, key mixed with the guard digest, uid), where near edges come from, and with guard words
     stream 1 (band, band key alone, uid, guard digest), for the pairs the guard words keep apart
     (counted, never edges)."""
@@ -197,10 +214,11 @@ def _band_map(
         inside = others[(others >= base) & (others < base + n)]
         champion[inside - base] = False
     rows = np.flatnonzero(champion & (p.kinds > 0))
-    band = (p.kinds[rows].astype(np.int16)[:, None] * bands + np.arange(bands, dtype=np.int16)).reshape(-1)
-    raw = p.band_keys[rows].reshape(-1)
-    uids = np.repeat(uid[rows], bands)
-    guard = np.repeat(p.guard[rows], bands)
+    lo, hi = wave
+    band = (p.kinds[rows].astype(np.int16)[:, None] * bands + np.arange(lo, hi, dtype=np.int16)).reshape(-1)
+    raw = p.band_keys[rows, lo:hi].reshape(-1)
+    uids = np.repeat(uid[rows], hi - lo)
+    guard = np.repeat(p.guard[rows], hi - lo)
     key = raw ^ guard
     edges = _split_rows(_route(key, parts), parts, band=band, key=key, uid=uids)
     if not count_guard:
@@ -281,11 +299,12 @@ def _unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return packed[:, 0], packed[:, 1]
 
 
-def _verify(threshold: float, by_signature: bool, parts: int, npieces: int, *args: Any) -> Any:
-    """Verified edges of one pair partition, routed both ways to the partitions of their ends, and
-    how many pairs the guard words kept apart (last)."""
-    pairs = _concat(args[:parts])
-    units = _Units(args[parts : parts + npieces])
+def _verify(threshold: float, by_signature: bool, parts: int, chunks: int, npieces: int, *args: Any) -> Any:
+    """Verified edges of one pair partition (its ``chunks`` chunks of pairs, then ``npieces``
+    answers), routed both ways to the ``parts`` partitions of their ends, and how many pairs the
+    guard words kept apart (last)."""
+    pairs = _concat(args[:chunks])
+    units = _Units(args[chunks : chunks + npieces])
 
     def passing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if by_signature and len(a):
@@ -666,8 +685,9 @@ def _dedup_pieces(
     timings["read_normalize_fingerprint"] = time.perf_counter() - t0
 
     count_guard = bool(guard_words_list(options.guard_words))
+    waves = _band_waves(int(bases[-1]) * bands * (2 if count_guard else 1), bands)
     cpus = int(ray.available_resources().get("CPU", 1))
-    parts = partitions or _default_partitions(int(bases[-1]) * bands * (2 if count_guard else 1), cpus)
+    parts = partitions or _default_partitions(int(bases[-1]) * max(hi - lo for lo, hi in waves), cpus)
 
     # Intermediate results are dropped by the driver as soon as the tasks that read them are
     # submitted: Ray keeps an object while a pending task holds it, and frees it after, so the
@@ -675,18 +695,39 @@ def _dedup_pieces(
     t0 = time.perf_counter()
     maps = [_call("exact_map", parts, p, int(bases[i]), parts) for i, p in enumerate(pieces)]
     exact = [_call("exact_reduce", 1, options.keep, *[m[q] for m in maps])[0] for q in range(parts)]
-    maps = [_call("band_map", parts, p, int(bases[i]), parts, bands, count_guard, *exact) for i, p in enumerate(pieces)]
-    pairs = [_call("band_reduce", parts, parts, *[m[q] for m in maps]) for q in range(parts)]
-    del maps
-    by_verify = [[pairs[q][r] for q in range(parts)] for r in range(parts)]
-    del pairs
+    by_verify: list[list[Any]] = [[] for _ in range(parts)]
+    in_flight: deque[list[Any]] = deque()
+    for wave in waves:
+        if len(in_flight) == 2:  # the wave before last has its pairs: its rows are freed
+            ray.wait(in_flight.popleft(), num_returns=parts)
+        maps = [
+            _call("band_map", parts, p, int(bases[i]), parts, bands, wave, count_guard, *exact)
+            for i, p in enumerate(pieces)
+        ]
+        pairs = [_call("band_reduce", parts, parts, *[m[q] for m in maps]) for q in range(parts)]
+        del maps
+        for r in range(parts):
+            by_verify[r].extend(pairs[q][r] for q in range(parts))
+        in_flight.append([pairs[q][0] for q in range(parts)])
+        del pairs
+    del in_flight
     requests = [_call("request", 1, *chunks)[0] for chunks in by_verify]
     want_sigs = options.verify == "signature"
     threshold = options.threshold if options.mode == "near" else 2.0  # exact / off: no near edge passes
     answers = [_call("serve", parts, p, int(bases[i]), want_sigs, *requests) for i, p in enumerate(pieces)]
     del requests
     verify_out = [
-        _call("verify", parts + 1, threshold, want_sigs, parts, npieces, *by_verify[r], *[a[r] for a in answers])
+        _call(
+            "verify",
+            parts + 1,
+            threshold,
+            want_sigs,
+            parts,
+            len(by_verify[r]),
+            npieces,
+            *by_verify[r],
+            *[a[r] for a in answers],
+        )
         for r in range(parts)
     ]
     del by_verify, answers
