@@ -657,25 +657,30 @@ def _dedup_pieces(
     t0: float,
     absorb: Callable[[int, DocumentTable, Any], int] | None = None,
 ) -> DedupResult:
-    """Every stage after *prepare*, for pieces already submitted as (Prepared, meta) refs."""
+    """Every stage after *prepare*, for pieces already submitted as (Prepared, meta) refs
+    (``submitted`` is emptied: each meta is freed once read)."""
     wrap: Progress = progress or (lambda it, _desc, _total: it)
     bands, rows = options.lsh_params()
     timings = Timings()
     pieces = [prep for prep, _meta in submitted]
+    metas = deque(meta for _prep, meta in submitted)
+    submitted.clear()  # each meta object leaves the store once read: no reference to it is left
     parts_of_table: list[DocumentTable] = []
     unit_lengths: list[np.ndarray] = []
     changes: Counter[str] = Counter()
     repairs, units, line_offsets = 0, [0], []
-    for i, (_prep, ref) in enumerate(wrap(submitted, "read+prepare", len(submitted))):
-        doc_stats, lengths, doc_changes, doc_repairs, doc_timings, extra = _get(ray, ref)
+    for i in wrap(range(len(pieces)), "read+prepare", len(pieces)):
+        doc_stats, lengths, doc_changes, doc_repairs, doc_timings, extra = _get(ray, metas.popleft())
         line_offsets.append(absorb(i, doc_stats, extra) if absorb is not None else 0)
         parts_of_table.append(doc_stats)
-        unit_lengths.append(lengths)  # for the document policy: 4 bytes per unit
+        unit_lengths.append(lengths.copy())  # for the document policy; a view would pin the object
         units.append(len(lengths))
         changes.update(doc_changes)
         repairs += doc_repairs
         timings.add(doc_timings)
     documents = DocumentTable.concat(parts_of_table)
+    doc_counts = [len(t) for t in parts_of_table]
+    del parts_of_table
     unnamed = documents.ids.empty()
     documents.ids = documents.ids.replaced(unnamed.tolist(), [str(k) for k in unnamed.tolist()])
     bases = np.cumsum(units).astype(np.int64)  # bases[i]: first uid of piece i; bases[-1] = total
@@ -805,6 +810,6 @@ def _dedup_pieces(
     )
     result._pieces, result._bases, result._removed = pieces, bases, np.union1d(removed, dropped)
     result._line_offsets = line_offsets
-    result._doc_firsts = np.cumsum([0] + [len(t) for t in parts_of_table[:-1]]).astype(np.int64)
+    result._doc_firsts = np.cumsum([0] + doc_counts[:-1]).astype(np.int64)
     fill_cluster_texts(result)
     return result
