@@ -56,7 +56,7 @@ from seedclean.clustering.dedup import (
     priority_order,
     shift_record,
 )
-from seedclean.clustering.units import UnitTexts
+from seedclean.clustering.units import StringColumn, UnitTexts
 from seedclean.engines.local import read_prepare
 from seedclean.errors import EngineUnavailable
 from seedclean.fingerprint.kernels import gather_ranges, intersections
@@ -134,16 +134,24 @@ def _out(parts: list[Any]) -> Any:
 # ---- stage functions (run inside Ray tasks; plain numpy in, plain numpy out) ------------------
 
 
-def _stored(p: Prepared) -> Prepared:
-    """The piece as the object store keeps it: its texts (read only to write the output and the
-    removal table) zstd-compressed, a fifth to a third of their size; :func:`_texts_back` undoes it."""
+def _stored(p: Prepared) -> tuple[Prepared, np.ndarray]:
+    """The piece as the object store keeps it, and its band keys apart (read only by the band
+    stage, then freed). Its texts (read only to write the output and the removal table) are
+    zstd-compressed, a fifth to a third of their size (:func:`_texts_back` undoes it), and of
+    its documents it keeps what rendering reads: units and bytes in (the driver has the rest)."""
     import pyarrow as pa
 
-    return replace(
+    n = len(p.docs)
+    blank = StringColumn.of([""] * n)
+    figures = DocumentTable(blank, blank, [""] * n, [""] * n, p.docs.units_in, p.docs.bytes_in)
+    stored = replace(
         p,
+        docs=figures,
+        band_keys=p.band_keys[:, :0],
         payload=pa.compress(p.payload, codec="zstd", asbytes=True),
         unit_utf8=np.frombuffer(pa.compress(p.unit_utf8, codec="zstd", asbytes=True), dtype=np.uint8),
     )
+    return stored, p.band_keys
 
 
 def _texts_back(p: Prepared) -> Prepared:
@@ -158,7 +166,7 @@ def _texts_back(p: Prepared) -> Prepared:
 def _prepare(records: list[Any], options: DedupOptions, nopts: NormalizeOptions | None, field: str) -> Any:
     p = prepare_batch(records, options, nopts, field)
     meta = (p.docs, p.lengths, p.changes, p.repairs, p.timings, None)
-    return _stored(p), meta
+    return (*_stored(p), meta)
 
 
 def _read_prepare(
@@ -172,7 +180,7 @@ def _read_prepare(
     """Read a piece of the input on the node that prepares it (no text passes the driver)."""
     p, read = read_prepare(piece, options, nopts, field, id_field, max_record_bytes)
     meta = (p.docs, p.lengths, p.changes, p.repairs, p.timings, read)
-    return _stored(p), meta
+    return (*_stored(p), meta)
 
 
 def _exact_map(p: Prepared, base: int, parts: int) -> Any:
@@ -195,6 +203,7 @@ def _exact_reduce(keep: str, *chunks: dict[str, np.ndarray]) -> tuple[np.ndarray
 
 def _band_map(
     p: Prepared,
+    keys: np.ndarray,
     base: int,
     parts: int,
     bands: int,
@@ -202,7 +211,7 @@ def _band_map(
     count_guard: bool,
     *exact: tuple[np.ndarray, np.ndarray],
 ) -> Any:
-    """Band rows of the piece's exact champions for the bands ``wave`` (lo, hi), routed by band
+    """Band rows of the piece's exact champions (band keys ``keys``) for the bands ``wave`` (lo, hi), routed by band
     key: per partition, stream 0
     (band, key mixed with the guard digest, uid), where near edges come from, and with guard words
     stream 1 (band, band key alone, uid, guard digest), for the pairs the guard words keep apart
@@ -216,7 +225,7 @@ def _band_map(
     rows = np.flatnonzero(champion & (p.kinds > 0))
     lo, hi = wave
     band = (p.kinds[rows].astype(np.int16)[:, None] * bands + np.arange(lo, hi, dtype=np.int16)).reshape(-1)
-    raw = p.band_keys[rows, lo:hi].reshape(-1)
+    raw = keys[rows, lo:hi].reshape(-1)
     uids = np.repeat(uid[rows], hi - lo)
     guard = np.repeat(p.guard[rows], hi - lo)
     key = raw ^ guard
@@ -615,7 +624,7 @@ def dedup_on_ray(
     it = iter(docs)
     submitted = []
     while batch := list(islice(it, batch_size)):
-        submitted.append(_call("prepare", 2, batch, opts_ref, nopts_ref, text_field))
+        submitted.append(_call("prepare", 3, batch, opts_ref, nopts_ref, text_field))
     return _dedup_pieces(ray, submitted, options, normalize_options, partitions, progress, t0)
 
 
@@ -641,7 +650,7 @@ def dedup_files_on_ray(
     opts_ref, nopts_ref = ray.put(options), ray.put(normalize_options)
     pieces = plan_pieces(files, piece_bytes)
     submitted = [
-        _call("read_prepare", 2, piece, opts_ref, nopts_ref, text_field, id_field, max_record_bytes) for piece in pieces
+        _call("read_prepare", 3, piece, opts_ref, nopts_ref, text_field, id_field, max_record_bytes) for piece in pieces
     ]
     merger = PieceMerger(pieces, warnings, text_field)
     return _dedup_pieces(ray, submitted, options, normalize_options, partitions, progress, t0, merger.absorb)
@@ -657,13 +666,14 @@ def _dedup_pieces(
     t0: float,
     absorb: Callable[[int, DocumentTable, Any], int] | None = None,
 ) -> DedupResult:
-    """Every stage after *prepare*, for pieces already submitted as (Prepared, meta) refs
-    (``submitted`` is emptied: each meta is freed once read)."""
+    """Every stage after *prepare*, for pieces already submitted as (stored piece, band keys,
+    meta) refs (``submitted`` is emptied: each meta is freed once read)."""
     wrap: Progress = progress or (lambda it, _desc, _total: it)
     bands, rows = options.lsh_params()
     timings = Timings()
-    pieces = [prep for prep, _meta in submitted]
-    metas = deque(meta for _prep, meta in submitted)
+    pieces = [prep for prep, _keys, _meta in submitted]
+    band_keys = [keys for _prep, keys, _meta in submitted]
+    metas = deque(meta for _prep, _keys, meta in submitted)
     submitted.clear()  # each meta object leaves the store once read: no reference to it is left
     parts_of_table: list[DocumentTable] = []
     unit_lengths: list[np.ndarray] = []
@@ -706,7 +716,7 @@ def _dedup_pieces(
         if len(in_flight) == 2:  # the wave before last has its pairs: its rows are freed
             ray.wait(in_flight.popleft(), num_returns=parts)
         maps = [
-            _call("band_map", parts, p, int(bases[i]), parts, bands, wave, count_guard, *exact)
+            _call("band_map", parts, p, band_keys[i], int(bases[i]), parts, bands, wave, count_guard, *exact)
             for i, p in enumerate(pieces)
         ]
         pairs = [_call("band_reduce", parts, parts, *[m[q] for m in maps]) for q in range(parts)]
@@ -715,7 +725,7 @@ def _dedup_pieces(
             by_verify[r].extend(pairs[q][r] for q in range(parts))
         in_flight.append([pairs[q][0] for q in range(parts)])
         del pairs
-    del in_flight
+    del in_flight, band_keys  # each piece's keys are freed when its last band map ends
     requests = [_call("request", 1, *chunks)[0] for chunks in by_verify]
     want_sigs = options.verify == "signature"
     threshold = options.threshold if options.mode == "near" else 2.0  # exact / off: no near edge passes
