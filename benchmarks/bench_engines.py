@@ -30,8 +30,8 @@ def _meminfo_kb(key: str) -> int:
     return 0
 
 
-def _tree_anon_kb(root: int) -> int:
-    """Sum of RssAnon over ``root`` and all its descendants (Ray's raylet, GCS and workers too)."""
+def _tree(root: int) -> set[int]:
+    """``root`` and all its descendants (Ray's raylet, GCS and workers too)."""
     parent: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -45,31 +45,52 @@ def _tree_anon_kb(root: int) -> int:
         more = {p for p, pp in parent.items() if pp in tree and p not in tree}
         tree |= more
         grew = bool(more)
-    total = 0
-    for pid in tree:
+    return tree
+
+
+_RAY_DAEMONS = ("raylet", "gcs_server", "dashboard", "log_monitor", "monitor.py", "RuntimeEnvAgent", "DashboardAgent")
+
+
+def _anon_by_role(root: int) -> dict[str, int]:
+    """RssAnon (kB) of the tree split into the run's own process ("driver"), the processes that
+    run its work ("workers": Ray workers, the local pool and its fork server) and Ray's own
+    daemons ("ray daemons": raylet, GCS, dashboard and runtime-env agents, log monitor)."""
+    out = {"driver": 0, "workers": 0, "ray daemons": 0}
+    for pid in _tree(root):
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("RssAnon:"):
-                    total += int(line.split()[1])
+            status = Path(f"/proc/{pid}/status").read_text()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-    return total
+        anon = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("RssAnon:")), 0)
+        role = "driver" if pid == root else "ray daemons" if any(d in cmdline for d in _RAY_DAEMONS) else "workers"
+        out[role] += anon
+    return out
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
-    """(seconds, peak MB) of a command: anonymous memory of its whole process tree plus the
-    growth of shared memory (Ray's object store lives in /dev/shm), sampled every 0.5 s."""
+def _tree_anon_kb(root: int) -> int:
+    """Sum of RssAnon over ``root`` and all its descendants."""
+    return sum(_anon_by_role(root).values())
+
+
+def measure(cmd: list[str]) -> tuple[float, float, dict[str, float]]:
+    """(seconds, peak MB, the peak's parts in MB) of a command: anonymous memory of its whole
+    process tree plus the growth of shared memory (Ray's object store lives in /dev/shm),
+    sampled every 0.5 s."""
     shm_base = _meminfo_kb("Shmem")
-    peak = 0
+    peak, parts = 0, {}
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     while proc.poll() is None:
-        peak = max(peak, _tree_anon_kb(proc.pid) + max(0, _meminfo_kb("Shmem") - shm_base))
+        roles = _anon_by_role(proc.pid)
+        roles["object store"] = max(0, _meminfo_kb("Shmem") - shm_base)
+        if sum(roles.values()) > peak:
+            peak, parts = sum(roles.values()), roles
         time.sleep(0.5)
     seconds = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"failed: {' '.join(cmd)}")
-    return seconds, peak / 1024
+    return seconds, peak / 1024, {k: v / 1024 for k, v in parts.items()}
 
 
 def main() -> None:
@@ -85,9 +106,9 @@ def main() -> None:
         out = args.scratch / f"{engine}-{workers}"
         shutil.rmtree(out, ignore_errors=True)
         cmd = [exe, "run", str(args.corpus), "--out", str(out), "-q", "--engine", engine, "--workers", str(workers)]
-        seconds, peak = measure(cmd)
+        seconds, peak, parts = measure(cmd)
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-        rows.append((engine, workers, seconds, peak, report["totals"]["units_out"], report["timings"]))
+        rows.append((engine, workers, seconds, peak, report["totals"]["units_out"], report["timings"], parts))
         outputs.append(out / args.corpus.name)
         print(f"{engine} x{workers}: {seconds:.1f} s, {peak:,.0f} MB", flush=True)
     same = all(filecmp.cmp(outputs[0], o, shallow=False) for o in outputs[1:])
@@ -101,13 +122,29 @@ def main() -> None:
         "| engine | workers | seconds | MB/s | peak memory (MB) | vs local x1 | units out |",
         "|---|---|---|---|---|---|---|",
     ]
-    for engine, workers, seconds, peak, units_out, _t in rows:
+    for engine, workers, seconds, peak, units_out, _t, _parts in rows:
         lines.append(
             f"| {engine} | {workers} | {seconds:.1f} | {size_mb / seconds:.1f} | {peak:,.0f} | "
             f"{base / seconds:.2f}x | {units_out:,} |"
         )
+    lines += [
+        "",
+        "The peak's parts (MB): the run's process, its workers (Ray workers; the local pool and its fork",
+        "server), Ray's daemons (raylet, GCS, dashboard and runtime-env agents, log monitor), the object",
+        "store (growth of /dev/shm); and object store + workers + driver against local with as many workers:",
+        "",
+        "| engine | workers | driver | workers | ray daemons | object store | store + workers + driver vs local |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    local_peak = {w: pk for e, w, _s, pk, _u, _t, _p in rows if e == "local"}
+    for engine, workers, _s, _pk, _u, _t, parts in rows:
+        own = parts["driver"] + parts["workers"] + parts["object store"]
+        lines.append(
+            f"| {engine} | {workers} | {parts['driver']:,.0f} | {parts['workers']:,.0f} | "
+            f"{parts['ray daemons']:,.0f} | {parts['object store']:,.0f} | {own / local_peak[workers]:.2f}x |"
+        )
     lines += ["", f"Outputs byte-identical across all four runs: **{same}**", "", "Stage timings (s):", ""]
-    for engine, workers, _s, _p, _u, timings in rows:
+    for engine, workers, _s, _p, _u, timings, _parts in rows:
         lines.append(f"- {engine} x{workers}: " + ", ".join(f"{k} {v}" for k, v in timings.items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
