@@ -229,3 +229,24 @@ def test_rendered_lines_are_what_the_python_writer_writes(docs: list[tuple[str, 
     fast, plain = render_lines(job, "text"), render_lines_reference(job, "text")
     assert fast.lines == plain.lines
     assert fast.line_ends.tolist() == plain.line_ends.tolist() and fast.bytes_out.tolist() == plain.bytes_out.tolist()
+
+
+def test_shown_text_check_is_the_character_rule_for_every_code_point() -> None:
+    """``\\s`` in the fast check is exactly ``str.isspace``: every code point alone, and padded."""
+    from seedclean.io.read import _has_text, _has_text_reference
+
+    for cp in range(0x110000):
+        ch = chr(cp)
+        assert _has_text(ch) == _has_text_reference(ch), hex(cp)
+    assert not _has_text(" \u00a0\t\u200b\ufeff\u00ad\n") and _has_text(" \u200b x ")
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(" \t\n\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff\u00adaẠ.\u0301")), max_size=12
+    )
+)
+def test_shown_text_check_agrees_with_its_reference(text: str) -> None:
+    from seedclean.io.read import _has_text, _has_text_reference
+
+    assert _has_text(text) == _has_text_reference(text)

@@ -220,3 +220,19 @@ def test_input_error_inside_a_task_is_one_clear_line(ray_local, tmp_path: Path) 
     )
     assert res.exit_code == 3, res.output
     assert "no column 'text'" in res.output and "Traceback" not in res.output
+
+
+def test_a_stored_piece_gives_back_its_texts_and_keeps_what_rendering_reads() -> None:
+    """What the object store keeps of a piece: texts compressed (given back exactly), band keys
+    apart, and of its documents their units and bytes in."""
+    from seedclean.clustering.dedup import prepare_batch
+    from seedclean.engines.ray_engine import _stored, _texts_back
+
+    p = prepare_batch([r["text"] for r in _records()] + ["", "một dòng"], seedclean.DedupOptions())
+    stored, keys = _stored(p)
+    assert len(stored.payload) < len(p.payload) and stored.unit_utf8.nbytes < p.unit_utf8.nbytes
+    assert np.array_equal(keys, p.band_keys) and stored.band_keys.size == 0
+    back = _texts_back(stored)
+    assert back.payload == p.payload and np.array_equal(back.unit_utf8, p.unit_utf8)
+    assert np.array_equal(back.docs.units_in, p.docs.units_in) and np.array_equal(back.docs.bytes_in, p.docs.bytes_in)
+    assert list(back.docs.ids) == [""] * len(p.docs)  # the driver keeps the ids: the store need not

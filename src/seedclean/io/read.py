@@ -271,17 +271,18 @@ def _open_bytes(f: InputFile) -> tuple[bytes, str | None]:
     return out, None
 
 
-_DROP_INVISIBLE = {ord(c): None for c in INVISIBLE}
+_SHOWN = re.compile(f"[^\\s{INVISIBLE}]")  # a character that is neither white space nor invisible
 
 
 def _has_text(text: str) -> bool:
-    """True if the text shows something: not only spaces and invisible characters."""
-    stripped = text.strip()
-    if not stripped:
-        return False
-    if stripped[0] not in INVISIBLE:  # the usual case, decided by one character
-        return True
-    return bool(stripped.translate(_DROP_INVISIBLE).strip())
+    """True if the text shows something: not only spaces and invisible characters (one search
+    that stops at the first shown character, usually the first; :func:`_has_text_reference`)."""
+    return _SHOWN.search(text) is not None
+
+
+def _has_text_reference(text: str) -> bool:
+    """:func:`_has_text` character by character (``str.isspace`` is what ``\\s`` matches)."""
+    return any(not c.isspace() and c not in INVISIBLE for c in text)
 
 
 def read_documents(
