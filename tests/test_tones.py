@@ -6,9 +6,10 @@ import unicodedata
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from strategies import SYLLABLES, mixed_text, vietnamese_text
 
-from seedclean.text.tones import fix_tones, place_tone
+from seedclean.text.tones import STYLES, fix_tones, place_tone
 
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 VOWELS = set("aăâeêioôơuưy")
@@ -145,3 +146,18 @@ def test_tone_placement_loses_no_letters(text: str) -> None:
 def test_tone_placement_keeps_mark_counts(text: str) -> None:
     for style in ("hòa", "hoà", "keep"):
         assert _marks(fix_tones(text, style)) == _marks(text)
+
+
+_TOKENS = ["hoà", "hòa", "Thuỷ", "thủy", "khoẻ,", "(hoá)", "quý", "gì", "café", "x", "Hoà-bình", "HOÀ", "1.000", "ĐOÀN"]
+
+
+@given(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=12), st.sampled_from(STYLES))
+def test_single_spaced_text_is_rebuilt_from_its_tokens_as_any_text_is(tokens: list[str], style: str) -> None:
+    """The tone step's fast rebuild (a text of tokens joined by single spaces) gives what its
+    general path gives the same tokens between other white space."""
+    from seedclean.text.tones import fix_tones_counted
+
+    fast, n_fast = fix_tones_counted(" ".join(tokens), style)
+    slow, n_slow = fix_tones_counted("\t".join(tokens), style)
+    assert fast.split(" ") == slow.split("\t") and n_fast == n_slow
+    assert fast.split(" ") == [place_tone(t, style) if t.isalpha() else fix_tones(t, style) for t in tokens]

@@ -426,7 +426,8 @@ def _familiarity(text: str) -> int:
 
 @dataclass(frozen=True)
 class Detection:
-    """The verdict on one piece of text: which encoding (or None) and the decoded text."""
+    """The verdict on one piece of text: which encoding (or None), the decoded text, and the
+    scores of the readings weighed (none when the verdict came before any scoring)."""
 
     encoding: str | None
     text: str
@@ -466,18 +467,20 @@ def detect(text: str, prior: str | None = None) -> Detection:
     left, and beats the runner-up clearly. ``prior`` (the document's dominant encoding) lowers
     the bar to one more syllable for that encoding alone.
     """
+    data = _to_bytes(text)
+    if data is not None and not data.isascii():
+        try:
+            if _looks_latin(data.decode("utf-8")):
+                # UTF-8 read as cp1252: mojibake, not a legacy encoding (decided before the costly
+                # scoring: whatever the scores, the verdict is None, and None's scores are not read)
+                return Detection(None, text, {})
+        except UnicodeDecodeError:
+            pass
     base = score_text(text)
     scores = {"unicode": base}
     viqr_suspect = maybe_viqr(text)
     if base[1] == 0 and not viqr_suspect and (prior is None or not _HIGH.search(text)):
         return Detection(None, text, scores)
-    data = _to_bytes(text)
-    if data is not None and not data.isascii():
-        try:
-            if _looks_latin(data.decode("utf-8")):
-                return Detection(None, text, scores)  # UTF-8 read as cp1252: mojibake, not a legacy encoding
-        except UnicodeDecodeError:
-            pass
     candidates = []
     for enc in ENCODINGS:
         if enc == "viqr" and (not viqr_suspect or base[0] > 0):

@@ -225,7 +225,8 @@ def fix_tones_counted(text: str, style: str = "hòa") -> tuple[str, int]:
     if style not in STYLES:
         raise ValueError(f"unknown tone style {style!r}; expected one of {STYLES}")
     good = _good[style]
-    unknown = set(text.split()).difference(good)
+    tokens = text.split()
+    unknown = set(tokens).difference(good)
     if not unknown:
         return text, 0
     fixed: dict[str, tuple[str, int]] = {}
@@ -248,13 +249,15 @@ def fix_tones_counted(text: str, style: str = "hòa") -> tuple[str, int]:
             good.add(token)
     if not fixed:
         return text, 0
+    count = sum(fixed[token][1] for token in tokens if token in fixed)
+    if " ".join(tokens) == text:
+        # single spaces between the tokens (what a normalised line has): the tokens rebuild it
+        return " ".join([fixed[token][0] if token in fixed else token for token in tokens]), count
     parts = _SPACES.split(text)  # tokens at even positions, whitespace runs at odd ones
-    count = 0
     for k in range(0, len(parts), 2):
         hit = fixed.get(parts[k])
         if hit is not None:
             parts[k] = hit[0]
-            count += hit[1]
     return "".join(parts), count
 
 
