@@ -494,12 +494,16 @@ def test_ordered_pool_equals_map_and_raises_worker_errors() -> None:
 
 
 def _kernels_loaded(_item: object) -> tuple[bool, int]:
-    """In a worker: whether the preload module ran, and how many signatures the prescan kernel has."""
+    """In a worker: whether the preload module ran, and how many signatures the least of the
+    prescan, recomposed-words and JSONL kernels has."""
     import sys
 
     loaded = "seedclean.engines.worker_preload" in sys.modules
     kernels = sys.modules.get("seedclean.fingerprint.compiled_kernels")
-    return loaded, len(kernels.prescan_kernel.signatures) if kernels is not None else 0
+    if kernels is None:
+        return loaded, 0
+    names = ("prescan_kernel", "changed_words_kernel", "jsonl_scan_kernel", "render_jsonl_kernel")
+    return loaded, min(len(getattr(kernels, name).signatures) for name in names)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the fork server is what Linux runs (elsewhere: spawn)")

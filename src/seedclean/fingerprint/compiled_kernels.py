@@ -853,3 +853,62 @@ def render_jsonl_kernel(heads, head_ends, tails, tail_ends, units, starts, ends,
             pos += 1
         line_ends[k] = pos
     return out, line_ends
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _space_at(data, i, space):  # pragma: no cover - compiled
+    """(whether the character at ``data[i]`` is white space as ``str.split`` sees it, its bytes)."""
+    cp, size = _decode_utf8(data, i)
+    return cp < len(space) and space[cp], size
+
+
+@numba.njit(cache=True, nogil=True)
+def changed_words_kernel(before, before_ends, after, after_ends, space):  # pragma: no cover - compiled
+    """Per pair of texts (``before[...:before_ends[k]]``, ``after[...:after_ends[k]]``, each
+    text's bytes ending where the next begins, after one separator byte): how many of their
+    white-space separated words differ, position by position, up to the shorter word list
+    (``sum(map(str.__ne__, after.split(), before.split()))``)."""
+    n = len(before_ends)
+    out = np.zeros(n, dtype=np.int64)
+    ia = 0
+    ib = 0
+    for k in range(n):
+        ea = before_ends[k]
+        eb = after_ends[k]
+        count = 0
+        while True:
+            while ia < ea:
+                blank, size = _space_at(before, ia, space)
+                if not blank:
+                    break
+                ia += size
+            while ib < eb:
+                blank, size = _space_at(after, ib, space)
+                if not blank:
+                    break
+                ib += size
+            if ia >= ea or ib >= eb:
+                break
+            sa = ia
+            while ia < ea:
+                blank, size = _space_at(before, ia, space)
+                if blank:
+                    break
+                ia += size
+            sb = ib
+            while ib < eb:
+                blank, size = _space_at(after, ib, space)
+                if blank:
+                    break
+                ib += size
+            if ia - sa != ib - sb:
+                count += 1
+            else:
+                for j in range(ia - sa):
+                    if before[sa + j] != after[sb + j]:
+                        count += 1
+                        break
+        out[k] = count
+        ia = ea + 1
+        ib = eb + 1
+    return out

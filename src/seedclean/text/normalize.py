@@ -26,11 +26,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import unicodedata2 as ud
 
+from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled
 from seedclean.text.legacy import CONTROL_LETTERS, fix_legacy
 from seedclean.text.legacy import score_text as legacy_score
 from seedclean.text.mojibake import fix_mojibake, fix_surrogates
@@ -203,8 +205,40 @@ def _nfc(text: str, changes: Counter[str]) -> str:
     out: str = ud.normalize("NFC", text)  # has its own quick check: near-free on NFC input
     if out == text:
         return text
-    changes["nfc"] += sum(map(str.__ne__, out.split(), text.split())) or 1
+    changes["nfc"] += changed_words_reference([text], [out])[0] or 1
     return out
+
+
+@lru_cache(maxsize=1)
+def _white_space() -> np.ndarray:
+    """bool per code point up to U+3000 (the last white space): what ``str.split()`` splits at."""
+    table = np.array([chr(c).isspace() for c in range(0x3001)], dtype=np.bool_)
+    table.setflags(write=False)
+    return table
+
+
+def changed_words_reference(befores: list[str], afters: list[str]) -> list[int]:
+    """Per pair, how many white-space separated words differ position by position (what
+    :func:`_nfc` counts as the ``nfc`` fixes of a text)."""
+    return [sum(map(str.__ne__, after.split(), before.split())) for before, after in zip(befores, afters)]
+
+
+def changed_words(befores: list[str], afters: list[str]) -> list[int]:
+    """:func:`changed_words_reference` by one compiled pass over all the pairs' UTF-8, when numba
+    is there (and no text holds a ``\\n``, which separates them there)."""
+    if not HAVE_NUMBA or not befores:
+        return changed_words_reference(befores, afters)
+
+    def packed(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        data = np.frombuffer("\n".join(texts).encode("utf-8", "surrogatepass") + b"\n", dtype=np.uint8)
+        return data, np.flatnonzero(data == 10)
+
+    before, before_ends = packed(befores)
+    after, after_ends = packed(afters)
+    if len(before_ends) != len(befores) or len(after_ends) != len(afters):  # a text holds a \n
+        return changed_words_reference(befores, afters)
+    counts: np.ndarray = compiled().changed_words_kernel(before, before_ends, after, after_ends, _white_space())
+    return counts.tolist()  # type: ignore[no-any-return]
 
 
 _LINEBREAK = re.compile("(\r\n|[\n\r\u2028\u2029\x85\x0b\x0c])")
@@ -234,17 +268,22 @@ def _cheap_repairs(lines: list[str], options: NormalizeOptions) -> list[Repair]:
     repair applies to comes back as (FULL, line, no fixes)."""
     out: list[Repair] = [(FULL, line, Counter()) for line in lines]
     tried: list[int] = []
+    composed: dict[int, str] = {}  # NFC changed these: their fixes are counted below, all at once
     for i, line in enumerate(lines):
-        fixes: Counter[str] = Counter()
         if options.nfc and "\u0335" not in line and "\u0336" not in line:
-            composed = _nfc(line, fixes)
-            if composed is not line:
-                out[i] = (FULL, composed, fixes)
+            nfc: str = ud.normalize("NFC", line)  # as :func:`_nfc` (no stroke to compose here)
+            if nfc != line:
+                composed[i] = nfc
                 tried.append(i)
                 continue
         if options.whitespace and ("  " in line or line.endswith(" ")) and not _WS_SUSPECT.search(line):
+            fixes: Counter[str] = Counter()
             out[i] = (FULL, _whitespace(line, fixes, keep_legacy_letters=options.legacy), fixes)
             tried.append(i)
+    if composed:
+        changed = changed_words([lines[i] for i in composed], list(composed.values()))
+        for (i, nfc), n in zip(composed.items(), changed):
+            out[i] = (FULL, nfc, Counter({"nfc": n or 1}))
     if tried:
         codes = lines_needing_work([out[i][1] for i in tried], _style(options))
         for i, code in zip(tried, codes.tolist()):
