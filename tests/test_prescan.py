@@ -111,6 +111,15 @@ def test_kernel_equals_twin(texts: list[str], style: str | None) -> None:
     np.testing.assert_array_equal(lines_needing_work(texts, style), lines_needing_work_reference(texts, style))
 
 
+@pytest.mark.skipif(not HAVE_NUMBA, reason="compares the compiled kernel with its twin")
+def test_kernel_reads_code_points_outside_the_basic_plane_and_lone_surrogates() -> None:
+    """The kernel reads UTF-32: a character past U+FFFF or a lone surrogate is one unit, never plain."""
+    texts = ["Xin chào", "chào 😀", "x\ud800y\nHà Nội", "\U0001d400", "", "a\n\nb"]
+    codes = lines_needing_work(texts, "hòa").tolist()
+    assert codes == lines_needing_work_reference(texts, "hòa").tolist()
+    assert codes == [4, 1, 1, 0, 1, 0, 0, 0, 0]  # "chào": Latin-1 letters only, a legacy reading applies
+
+
 @given(faulty_text(), st.sampled_from(OPTION_SETS))
 def test_skipping_plain_lines_changes_nothing(text: str, options: NormalizeOptions) -> None:
     assert_same_as_full_path([text], options)

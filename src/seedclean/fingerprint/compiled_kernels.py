@@ -243,11 +243,12 @@ def _known_syllable(run, n, slots, offsets, points, mask):  # pragma: no cover -
 
 @numba.njit(cache=True, nogil=True)
 def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_tones, longest):  # pragma: no cover
-    """One code per ``\\n``-separated line of the UTF-8 ``data``: 1 (FULL) or the TONES (2) and
-    LEGACY (4) bits (see :mod:`seedclean.text.prescan`, whose Python twin this must equal)."""
+    """One code per ``\\n``-separated line of ``data`` (code points, as UTF-32): 1 (FULL) or the
+    TONES (2) and LEGACY (4) bits (see :mod:`seedclean.text.prescan`, whose Python twin this
+    must equal)."""
     n_lines = 1
-    for b in data:
-        if b == 10:
+    for c in data:
+        if c == 10:
             n_lines += 1
     out = np.zeros(n_lines, dtype=np.uint8)
     run = np.zeros(longest + 1, dtype=np.int32)
@@ -271,22 +272,9 @@ def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_ton
             if i >= n or data[i] == 10:
                 c = -1
                 f = 0
-                step = 1
             else:
-                b0 = data[i]
-                if b0 < 0x80:
-                    c = b0
-                    step = 1
-                elif b0 >= 0xE0 and b0 < 0xF0 and i + 2 < n:
-                    c = ((b0 & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
-                    step = 3
-                elif b0 >= 0xC0 and b0 < 0xE0 and i + 1 < n:
-                    c = ((b0 & 0x1F) << 6) | (data[i + 1] & 0x3F)
-                    step = 2
-                else:
-                    c = size  # 4-byte sequences and anything odd: never plain
-                    step = 1
-                f = classes[c] if c < size else 0
+                c = np.int64(data[i])
+                f = classes[c] if c < size else 0  # past the table (astral, surrogates): never plain
                 if f & 1 == 0:
                     bad = True
             if bad:
@@ -342,7 +330,7 @@ def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_ton
             p2 = p1
             p1 = c
             f1 = f
-            i += step
+            i += 1
         if bad:
             out[line] = 1
         else:

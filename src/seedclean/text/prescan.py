@@ -2,7 +2,7 @@
 
 Most lines of a crawled Vietnamese corpus are already clean: NFC letters, plain spaces, tone
 marks where the chosen style puts them. The pre-scan finds them cheaply (a compiled pass over
-the UTF-8 bytes of a whole batch) so that only the other lines pay for the normaliser.
+the code points of a whole batch, as UTF-32) so that only the other lines pay for the normaliser.
 
 A line is *plain*, and copied as it is, when all of this holds:
 
@@ -229,7 +229,8 @@ def lines_needing_work(texts: list[str], style: str | None) -> np.ndarray:
     """:func:`lines_needing_work_reference`, computed by the compiled kernel when numba is there."""
     if not HAVE_NUMBA or not texts:
         return lines_needing_work_reference(texts, style)
-    data = np.frombuffer("\n".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    # code points as UTF-32: a near copy of the texts' own storage (UTF-8 cost twice as long)
+    data = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     slots, offsets, points, mask = _syllable_index(style)
     flags: np.ndarray = compiled().prescan_kernel(
         data, char_classes(), lower_table(), slots, offsets, points, mask[0], style is not None, MAX_SYLLABLE
