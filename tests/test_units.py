@@ -136,3 +136,17 @@ def test_numbers_added_to_ids_as_the_reference_adds_them(items: list[tuple[str, 
         head, _, tail = value.rpartition(":")
         if chosen and ":" in value and tail.isascii() and tail.isdigit():
             assert got == f"{head}:{int(tail) + add}"
+
+
+def test_fewer_collections_raises_the_young_threshold_and_restores_it() -> None:
+    import gc
+
+    from seedclean.clustering.units import YOUNG_COLLECTION_EVERY, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold() == (YOUNG_COLLECTION_EVERY, *before[1:])
+    assert gc.get_threshold() == before
+    with pytest.raises(KeyError), fewer_collections():
+        raise KeyError("an error inside the run")
+    assert gc.get_threshold() == before

@@ -36,6 +36,7 @@ from seedclean.clustering.units import (
     StringColumn,
     UnitTexts,
     close_map,
+    fewer_collections,
     read_at,
     read_spans,
     release_pages,
@@ -1284,8 +1285,9 @@ class Deduplicator:
 
     def add_many(self, records: Iterable[Any], *, text_field: str = "text") -> None:
         """:meth:`add` for a stream of records, prepared in batches (much faster for short ones)."""
-        for batch in record_batches(records, text_field):
-            self.add_prepared(prepare_batch(batch, self.options, self.normalize_options, text_field))
+        with fewer_collections():
+            for batch in record_batches(records, text_field):
+                self.add_prepared(prepare_batch(batch, self.options, self.normalize_options, text_field))
 
     def add_prepared(self, p: Prepared, line_offset: int = 0) -> None:
         """Add documents fingerprinted by :func:`prepare_batch` (possibly in another process);

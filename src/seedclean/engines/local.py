@@ -33,7 +33,7 @@ from seedclean.clustering.dedup import (
     prepare_batch,
     record_batches,
 )
-from seedclean.clustering.units import return_free_memory
+from seedclean.clustering.units import fewer_collections, return_free_memory
 from seedclean.engines.workers import OrderedPool
 from seedclean.fingerprint.kernels import warm_parent_kernels
 from seedclean.io.outdir import RESERVED_NAMES, OutputFolder
@@ -231,7 +231,7 @@ def run(
         t_start = time.perf_counter()  # the run's time counts the workers' start
         # one pool of worker processes for the whole run: reading and preparing, then rendering
         pool = OrderedPool(opts.workers, call_job) if opts.workers > 1 and opts.engine == "local" else None
-        with pool if pool is not None else contextlib.nullcontext():
+        with pool if pool is not None else contextlib.nullcontext(), fewer_collections():
             return _run_claimed(inputs, files, folder, opts, progress, warnings, pool, t_start)
     finally:
         folder.release()

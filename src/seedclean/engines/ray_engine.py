@@ -56,7 +56,7 @@ from seedclean.clustering.dedup import (
     priority_order,
     shift_record,
 )
-from seedclean.clustering.units import StringColumn, UnitTexts
+from seedclean.clustering.units import StringColumn, UnitTexts, fewer_collections
 from seedclean.engines.local import read_prepare
 from seedclean.errors import EngineUnavailable
 from seedclean.fingerprint.kernels import gather_ranges, intersections
@@ -164,7 +164,8 @@ def _texts_back(p: Prepared) -> Prepared:
 
 
 def _prepare(records: list[Any], options: DedupOptions, nopts: NormalizeOptions | None, field: str) -> Any:
-    p = prepare_batch(records, options, nopts, field)
+    with fewer_collections():
+        p = prepare_batch(records, options, nopts, field)
     meta = (p.docs, p.lengths, p.changes, p.repairs, p.timings, None)
     return (*_stored(p), meta)
 
@@ -178,7 +179,8 @@ def _read_prepare(
     max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> Any:
     """Read a piece of the input on the node that prepares it (no text passes the driver)."""
-    p, read = read_prepare(piece, options, nopts, field, id_field, max_record_bytes)
+    with fewer_collections():
+        p, read = read_prepare(piece, options, nopts, field, id_field, max_record_bytes)
     meta = (p.docs, p.lengths, p.changes, p.repairs, p.timings, read)
     return (*_stored(p), meta)
 

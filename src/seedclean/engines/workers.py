@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from seedclean.clustering.units import fewer_collections
+
 __all__ = ["OrderedPool"]
 
 _STARTUP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -29,17 +31,18 @@ def _serve(conn: Any, fn: Callable[[Any], Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STARTUP_SIGNALS)
     conn.send("ready")
-    while True:
-        try:
-            item = conn.recv()
-        except EOFError:  # the parent is gone
-            return
-        if item is None:
-            return
-        try:
-            conn.send((True, fn(item)))
-        except Exception as exc:  # sent back and raised in the parent, where it is reported
-            conn.send((False, exc))
+    with fewer_collections():  # the process is the pool's: what it allocates is the items'
+        while True:
+            try:
+                item = conn.recv()
+            except EOFError:  # the parent is gone
+                return
+            if item is None:
+                return
+            try:
+                conn.send((True, fn(item)))
+            except Exception as exc:  # sent back and raised in the parent, where it is reported
+                conn.send((False, exc))
 
 
 def _context() -> Any:
