@@ -598,3 +598,21 @@ def test_one_line_records_split_as_the_segmenter_splits_them(text: str, segmenta
     assert p.unit_spans.tolist() == [list(span) for span in unit_spans(prefixes, [s.text for s in segs])]
     assert p.unit_utf8.tobytes() == "".join(s.text for s in segs).encode("utf-8")
     assert from_spool(pickle.loads(p.payload))[1:] == (prefixes, trailer)
+
+
+_RAW_TEXTS = st.one_of(
+    vietnamese_text(12),
+    st.sampled_from(["Hoà bình", "Xin chào.", "a\nb", "  ", "", "x\ud800y", "Việt  Nam", "Ã“ là", "một\n\nhai"]),
+    st.text(max_size=20),
+)
+
+
+@given(st.lists(_RAW_TEXTS, max_size=8), st.sampled_from(["paragraph", "line", "sentence"]), st.booleans())
+def test_input_size_of_every_record_is_its_texts_utf8(texts: list[str], granularity: str, normalise: bool) -> None:
+    """A record's bytes_in is its raw text's UTF-8 size (a lone surrogate replaced: one byte),
+    whether it came from its one unit's bytes (an unchanged one-line record) or was encoded."""
+    from seedclean import NormalizeOptions
+    from seedclean.clustering.dedup import prepare_batch
+
+    p = prepare_batch(texts, DedupOptions(granularity=granularity), NormalizeOptions() if normalise else None)
+    assert p.docs.bytes_in.tolist() == [len(t.encode("utf-8", "replace")) for t in texts]

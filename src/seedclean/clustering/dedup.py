@@ -891,7 +891,9 @@ def prepare_batch(
     """:func:`prepare` for many records at once, in order: shingling, signing and banding run
     once over all units of the batch, so per-call overheads are paid once, not per document."""
     t0 = time.perf_counter()
-    payloads, texts, repairs = [], [], 0
+    payloads: list[bytes] = []
+    texts: list[str] = []
+    repairs = 0
     spans: list[tuple[int, int]] = []
     ids: list[str] = []
     record_ids: list[str] = []
@@ -901,7 +903,9 @@ def prepare_batch(
     files: list[int] = []
     sources = [_text_of(record, text_field) for record in records]
     raws = [raw for raw, _, _ in sources]
-    bytes_in = np.fromiter((len(r.encode("utf-8", "replace")) for r in raws), dtype=np.int64, count=len(raws))
+    # a record whose text is its one unit as it came in takes its input size from the unit's
+    # UTF-8 (below); the others are encoded here (a lone surrogate counts one byte, as replaced)
+    whole_unit: list[tuple[int, int]] = []  # (record, unit)
     if normalize_options is not None:
         # one pre-scan over the batch: clean texts are not touched one by one
         normalized = normalize_many(raws, normalize_options)
@@ -931,6 +935,8 @@ def prepare_batch(
             trailer, mode = "", one_line_mode
             if text.strip():
                 prefixes = [""]
+                if text is _raw:  # unchanged: so without lone surrogates (the normaliser repairs them)
+                    whole_unit.append((i, len(texts)))
                 texts.append(text)
                 spans.append((0, len(text)))
                 units_in.append(1)
@@ -947,13 +953,14 @@ def prepare_batch(
         modes.append(mode)
         spooled = to_spool(record, prefixes, trailer, without_text=text_field)
         payloads.append(pickle.dumps(spooled, protocol=pickle.HIGHEST_PROTOCOL))
+    unit_utf8, unit_bounds = pack_utf8(texts)
     docs = DocumentTable(
         ids,
         record_ids,
         id_from,
         modes,
         np.array(units_in, dtype=np.int64),
-        bytes_in,
+        _input_sizes(raws, whole_unit, unit_bounds),
         fix_docs,
         fix_counts,
         np.array(files, dtype=np.int32),
@@ -962,7 +969,6 @@ def prepare_batch(
     changes = Counter({kind: int(n) for kind, n in zip(CHANGE_KINDS, totals) if n})
     t1 = time.perf_counter()
     placed = normalize_options is not None and normalize_options.tones and normalize_options.tone_style == "hòa"
-    unit_utf8, unit_bounds = pack_utf8(texts)
     key_data, key_bounds = dedup_keys(texts, options.ignore_punctuation, placed, packed=(unit_utf8, unit_bounds))
     flat, counts, kinds = fingerprint(key_data, key_bounds, options)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
@@ -991,6 +997,18 @@ def prepare_batch(
     )
     timings["fingerprint"] = time.perf_counter() - t1
     return prepared
+
+
+def _input_sizes(raws: list[str], whole_unit: list[tuple[int, int]], unit_bounds: np.ndarray) -> np.ndarray:
+    """UTF-8 bytes of each raw text: a record that is one unit as it came in has its unit's size,
+    every other text is encoded (lone surrogates replaced: one byte each)."""
+    sizes = np.full(len(raws), -1, dtype=np.int64)
+    if whole_unit:
+        docs, units = np.array(whole_unit, dtype=np.int64).T
+        sizes[docs] = unit_bounds[units + 1] - unit_bounds[units]
+    for i in np.flatnonzero(sizes < 0).tolist():
+        sizes[i] = len(raws[i].encode("utf-8", "replace"))
+    return sizes
 
 
 def _split_one(text: str, options: DedupOptions) -> tuple[list[segment.Segment], str, str, int]:
