@@ -213,11 +213,10 @@ def _band_map(
     count_guard: bool,
     *exact: tuple[np.ndarray, np.ndarray],
 ) -> Any:
-    """Band rows of the piece's exact champions (band keys ``keys``) for the bands ``wave`` (lo, hi), routed by band
-    key: per partition, stream 0
-    (band, key mixed with the guard digest, uid), where near edges come from, and with guard words
-    stream 1 (band, band key alone, uid, guard digest), for the pairs the guard words keep apart
-    (counted, never edges)."""
+    """Band rows of the piece's exact champions (band keys ``keys``) for the bands ``wave``
+    (lo, hi), routed by band key: per partition, stream 0 (band, key mixed with the guard digest,
+    uid), where near edges come from, and with guard words stream 1 (band, band key alone, uid,
+    guard digest), for the pairs the guard words keep apart (counted, never edges)."""
     n = len(p.counts)
     uid = base + np.arange(n, dtype=np.int64)
     champion = np.ones(n, dtype=bool)
