@@ -94,8 +94,9 @@ def main() -> None:
     lines = [
         f"# Main process memory per stage: {args.corpus.name}, {args.workers} workers",
         "",
-        f"Command: `python benchmarks/memory_phases.py --corpus {args.corpus} --workers {args.workers}`"
-        f" (VmRSS every {args.interval} s; stages from report.json, whose clock starts a little after the process)",
+        f"Command: `python benchmarks/memory_phases.py --corpus {args.corpus} --workers {args.workers}"
+        + (f" --out {args.out}`" if args.out else "`")
+        + f" (VmRSS every {args.interval} s; stages from report.json, whose clock starts a little after the process)",
         "",
         "| stage | seconds | peak RSS (MB) |",
         "|---|---|---|",
