@@ -250,3 +250,9 @@ def test_shown_text_check_agrees_with_its_reference(text: str) -> None:
     from seedclean.io.read import _has_text, _has_text_reference
 
     assert _has_text(text) == _has_text_reference(text)
+
+
+def test_a_cut_string_is_named_once_with_its_column() -> None:
+    with pytest.raises(JsonLineError) as err:
+        parse_line('{"id": 2, "text": "broken', "text")
+    assert str(err.value) == "invalid JSON: Unterminated string starting at column 19"

@@ -120,7 +120,8 @@ def parse_line(line: str, text_field: str, id_field: str | None = None) -> Parse
     except IndexError:
         raise JsonLineError("invalid JSON: the line ends inside the object") from None
     except json.JSONDecodeError as exc:
-        raise JsonLineError(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+        # json's messages may end in "at" ("Unterminated string starting at"): one "at" is enough
+        raise JsonLineError(f"invalid JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}") from None
     if span is None:
         return ParsedLine(MISSING, False, None, 0, tuple(keys), record_id)
     start, end = span
