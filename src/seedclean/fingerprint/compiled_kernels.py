@@ -850,6 +850,18 @@ def _space_at(data, i, space):  # pragma: no cover - compiled
     return cp < len(space) and space[cp], size
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _skip_while(data, i, end, space, blank):  # pragma: no cover - compiled
+    """The first position from ``i`` (``end`` at most) whose character is white space if not
+    ``blank``, or is not white space if ``blank``: past a run of spaces, or of a word."""
+    while i < end:
+        is_blank, size = _space_at(data, i, space)
+        if is_blank != blank:
+            break
+        i += size
+    return i
+
+
 @numba.njit(cache=True, nogil=True)
 def changed_words_kernel(before, before_ends, after, after_ends, space):  # pragma: no cover - compiled
     """Per pair of texts (``before[...:before_ends[k]]``, ``after[...:after_ends[k]]``, each
@@ -865,30 +877,14 @@ def changed_words_kernel(before, before_ends, after, after_ends, space):  # prag
         eb = after_ends[k]
         count = 0
         while True:
-            while ia < ea:
-                blank, size = _space_at(before, ia, space)
-                if not blank:
-                    break
-                ia += size
-            while ib < eb:
-                blank, size = _space_at(after, ib, space)
-                if not blank:
-                    break
-                ib += size
+            ia = _skip_while(before, ia, ea, space, True)
+            ib = _skip_while(after, ib, eb, space, True)
             if ia >= ea or ib >= eb:
                 break
             sa = ia
-            while ia < ea:
-                blank, size = _space_at(before, ia, space)
-                if blank:
-                    break
-                ia += size
+            ia = _skip_while(before, ia, ea, space, False)
             sb = ib
-            while ib < eb:
-                blank, size = _space_at(after, ib, space)
-                if blank:
-                    break
-                ib += size
+            ib = _skip_while(after, ib, eb, space, False)
             if ia - sa != ib - sb:
                 count += 1
             else:
