@@ -158,3 +158,23 @@ def test_exact_champions_first_and_longest() -> None:
     lengths = np.array([3, 9, 8, 8, 9])
     assert cluster.exact_champions(hashes, uids, lengths, "first").tolist() == [10, 11, 10, 10, 11]
     assert cluster.exact_champions(hashes, uids, lengths, "longest").tolist() == [12, 11, 12, 12, 11]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(1, 4)), max_size=40),
+    st.sampled_from(["first", "longest"]),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_exact_champions_equal_the_unique_twin(rows, keep: str, structured: bool, rng) -> None:
+    """Any hashes (plain, or two fields compared in order), lengths with ties, uids in any order."""
+    uids = np.array(rng.sample(range(1000), len(rows)), dtype=np.int64)
+    hi = np.array([r[0] for r in rows], dtype=np.uint64)
+    lo = np.array([r[1] for r in rows], dtype=np.uint64)
+    lengths = np.array([r[2] for r in rows], dtype=np.int32)
+    if structured:
+        hashes = np.stack((hi, lo), axis=1).view([("hi", "<u8"), ("lo", "<u8")]).reshape(-1)
+    else:
+        hashes = hi * np.uint64(3) + lo
+    got = cluster.exact_champions(hashes, uids, lengths, keep)
+    assert got.tolist() == cluster.exact_champions_reference(hashes, uids, lengths, keep).tolist()

@@ -13,12 +13,33 @@ import numpy as np
 from seedclean.fingerprint.kernels import greedy_stars
 from seedclean.fingerprint.lsh import bucket_neighbours
 
-__all__ = ["exact_champions", "bucket_pairs", "split_stars", "removed_units"]
+__all__ = ["exact_champions", "exact_champions_reference", "bucket_pairs", "split_stars", "removed_units"]
 
 
 def exact_champions(hashes: np.ndarray, uids: np.ndarray, lengths: np.ndarray, keep: str) -> np.ndarray:
-    """Champion uid of each row's exact group (equal ``hashes``): the first unit, or with
-    ``keep="longest"`` the longest one, ties to the first."""
+    """Champion uid of each row's exact group (equal ``hashes``: a plain array, or a structured
+    one whose fields are compared in order): the first unit, or with ``keep="longest"`` the
+    longest one, ties to the first. One lexsort over the hash's fields (a sort of a structured
+    array compares field by field in Python's generic way: 6x slower at 1M rows);
+    :func:`exact_champions_reference` is its twin."""
+    if not len(uids):
+        return np.empty(0, dtype=np.int64)
+    fields = [hashes[name] for name in hashes.dtype.names] if hashes.dtype.names else [hashes]
+    ties = (uids, -lengths.astype(np.int64)) if keep == "longest" else (uids,)
+    order = np.lexsort((*ties, *reversed(fields)))  # the last key sorts first
+    first = np.zeros(len(order), dtype=bool)
+    first[0] = True
+    for column in fields:
+        ordered = column[order]
+        first[1:] |= ordered[1:] != ordered[:-1]
+    champions = np.asarray(uids, dtype=np.int64)[order][first][np.cumsum(first) - 1]
+    out = np.empty(len(order), dtype=np.int64)
+    out[order] = champions
+    return out
+
+
+def exact_champions_reference(hashes: np.ndarray, uids: np.ndarray, lengths: np.ndarray, keep: str) -> np.ndarray:
+    """:func:`exact_champions` by ``np.unique`` over the hashes (groups numbered, then ranked)."""
     if not len(uids):
         return np.empty(0, dtype=np.int64)
     _, group = np.unique(hashes, return_inverse=True)
