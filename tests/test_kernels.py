@@ -260,3 +260,15 @@ def test_exact_hashes_of_packed_keys_are_each_key_hashed_alone(keys: list[str]) 
 
     data, bounds = kernels.pack_utf8(keys)
     assert exact_hashes(data.tobytes(), bounds.tolist()) == b"".join(exact_hash(k) for k in keys)
+
+
+@given(
+    st.lists(st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 255, 256, 2**63, 2**64 - 1])), max_size=300),
+    st.integers(1, 4),
+)
+def test_radix_argsort_is_numpys_stable_argsort(values: list[int], repeat: int) -> None:
+    """Any uint64 keys, with many equal ones (repeated lists): equal keys keep their order."""
+    from seedclean.fingerprint.kernels import argsort_u64
+
+    keys = np.array(values * repeat, dtype=np.uint64)
+    assert argsort_u64(keys).tolist() == np.argsort(keys, kind="stable").tolist()

@@ -896,3 +896,36 @@ def changed_words_kernel(before, before_ends, after, after_ends, space):  # prag
         ia = ea + 1
         ib = eb + 1
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def argsort_u64_kernel(keys):  # pragma: no cover - compiled
+    """Stable argsort of uint64 ``keys``: an LSD radix sort, 8 passes of 8 bits, the keys moved
+    with their positions (no gather per pass); a pass whose digit is the same everywhere is
+    skipped."""
+    n = len(keys)
+    order = np.arange(n)
+    spare = np.empty(n, dtype=np.int64)
+    current = keys.copy()
+    moved = np.empty(n, dtype=np.uint64)
+    counts = np.empty(256, dtype=np.int64)
+    for shift in range(0, 64, 8):
+        counts[:] = 0
+        for i in range(n):
+            counts[(current[i] >> np.uint64(shift)) & np.uint64(255)] += 1
+        if n == 0 or counts[(current[0] >> np.uint64(shift)) & np.uint64(255)] == n:
+            continue
+        total = 0
+        for d in range(256):
+            c = counts[d]
+            counts[d] = total
+            total += c
+        for i in range(n):
+            d = (current[i] >> np.uint64(shift)) & np.uint64(255)
+            at = counts[d]
+            counts[d] = at + 1
+            spare[at] = order[i]
+            moved[at] = current[i]
+        order, spare = spare, order
+        current, moved = moved, current
+    return order

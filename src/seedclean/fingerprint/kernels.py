@@ -34,6 +34,7 @@ __all__ = [
     "intersections",
     "blocked_intersections",
     "union_sorted",
+    "argsort_u64",
     "greedy_stars",
     "word_char_table",
     "pack_utf8",
@@ -68,7 +69,7 @@ def compiled() -> Any:
 
 def warm_parent_kernels() -> None:
     """Load from numba's cache the kernels a parent process runs beside and after its workers
-    (renumbering pieces' ids, verification, star split, gathers), for the argument types it
+    (renumbering pieces' ids, bucket sorts, verification, star split, gathers), for the argument types it
     calls them with: about
     0.4 s of loading that a parent otherwise pays on its critical path, and can pay instead
     while it waits for the workers. Results do not depend on it."""
@@ -85,6 +86,8 @@ def warm_parent_kernels() -> None:
     kernels.intersections_kernel(readonly(np.zeros(0, dtype=np.uint32)), one, none, none)
     kernels.greedy_stars_kernel(one, none)
     kernels.union_sorted_kernel(none, none)
+    for keys in (np.zeros(0, dtype=np.uint64), readonly(np.zeros(0, dtype=np.uint64))):
+        kernels.argsort_u64_kernel(keys)
     for data in (np.zeros(0, dtype=np.uint8), readonly(np.zeros(0, dtype=np.uint8))):
         kernels.gather_ranges_kernel(data, none, none)
         kernels.add_to_trailing_numbers_kernel(data, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.bool_), 0)
@@ -267,6 +270,15 @@ def blocked_intersections(
         out[at] = intersections(flat, offsets, left[at], right[at])
         release()
     return out
+
+
+def argsort_u64(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for uint64 keys, by a compiled radix sort when numba
+    is there (about 3x numpy's stable sort on a band of 1M random keys)."""
+    if not HAVE_NUMBA:
+        return np.argsort(keys, kind="stable")
+    order: np.ndarray = compiled().argsort_u64_kernel(np.ascontiguousarray(keys, dtype=np.uint64))
+    return order
 
 
 def union_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from seedclean.fingerprint.kernels import union_sorted
+from seedclean.fingerprint.kernels import argsort_u64, union_sorted
 
 __all__ = [
     "optimal_params",
@@ -154,7 +154,7 @@ def candidate_pairs(
         n = len(col)  # the same in every band (read from the column: a band file is read once)
         if salt is not None:
             col = col ^ salt
-        order = np.argsort(col, kind="stable")
+        order = argsort_u64(col)  # stable: a bucket's members stay in ascending order
         same = col[order][1:] == col[order][:-1]
         if not same.any():
             continue
