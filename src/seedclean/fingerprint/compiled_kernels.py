@@ -13,6 +13,16 @@ _FNV_PRIME = np.uint64(0x01000193)
 _M32 = np.uint64(0xFFFFFFFF)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _counts_to_starts(counts):  # pragma: no cover - compiled
+    """A radix pass's digit counts turned, in place, into where each digit's run starts."""
+    total = 0
+    for d in range(len(counts)):
+        c = counts[d]
+        counts[d] = total
+        total += c
+
+
 @numba.njit(cache=True, nogil=True)
 def sort_u32(a, scratch, counts):  # pragma: no cover - compiled
     """Sort a uint32 array in place: insertion sort when short, else an LSD radix sort
@@ -33,11 +43,7 @@ def sort_u32(a, scratch, counts):  # pragma: no cover - compiled
         counts[:] = 0
         for i in range(m):
             counts[(src[i] >> shift) & 255] += 1
-        total = 0
-        for b in range(256):
-            c = counts[b]
-            counts[b] = total
-            total += c
+        _counts_to_starts(counts)
         for i in range(m):
             b = (src[i] >> shift) & 255
             dst[counts[b]] = src[i]
@@ -915,11 +921,7 @@ def argsort_u64_kernel(keys):  # pragma: no cover - compiled
             counts[(current[i] >> np.uint64(shift)) & np.uint64(255)] += 1
         if n == 0 or counts[(current[0] >> np.uint64(shift)) & np.uint64(255)] == n:
             continue
-        total = 0
-        for d in range(256):
-            c = counts[d]
-            counts[d] = total
-            total += c
+        _counts_to_starts(counts)
         for i in range(n):
             d = (current[i] >> np.uint64(shift)) & np.uint64(255)
             at = counts[d]
