@@ -272,3 +272,12 @@ def test_radix_argsort_is_numpys_stable_argsort(values: list[int], repeat: int) 
 
     keys = np.array(values * repeat, dtype=np.uint64)
     assert argsort_u64(keys).tolist() == np.argsort(keys, kind="stable").tolist()
+
+
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=60), st.integers(1, 3))
+def test_sorted_unique_is_numpys_unique(values: list[int], repeat: int) -> None:
+    from seedclean.fingerprint.kernels import sorted_unique
+
+    array = np.array(values * repeat, dtype=np.int64)
+    got = sorted_unique(array)
+    assert got.dtype == np.int64 and got.tolist() == np.unique(array).tolist()

@@ -51,6 +51,7 @@ from seedclean.fingerprint.kernels import (
     dedup_keys,
     pack_utf8,
     signatures_flat,
+    sorted_unique,
     unpack,
     word_char_table,
     word_shingles_packed,
@@ -1398,7 +1399,7 @@ class Deduplicator:
         else:  # each exact group is represented by its champion under the keep policy
             champ_of_unit = cluster.exact_champions(self.unit_hash.view(), uids, self.unit_len.view(), opts.keep)
         del uids
-        champion = np.unique(champ_of_unit)
+        champion = sorted_unique(champ_of_unit)
         self.timings["exact"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         # the near stage's per-unit arrays (8 bytes a unit each) go before the decision makes its own
@@ -1496,7 +1497,7 @@ class Deduplicator:
         a = np.concatenate(edges_a) if edges_a else np.empty(0, dtype=np.int64)
         b = np.concatenate(edges_b) if edges_b else np.empty(0, dtype=np.int64)
         sim = np.concatenate(edges_sim) if edges_sim else np.empty(0)
-        nodes = np.unique(np.concatenate((a, b)))
+        nodes = sorted_unique(np.concatenate((a, b)))
         items = priority_order(nodes, self.unit_len.view()[nodes], self.options.keep)
         center, center_sim = cluster.split_stars(items, a, b, sim)
         removed, kept = cluster.removed_units(n, champ_of_unit, items, center)

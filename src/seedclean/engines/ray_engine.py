@@ -59,7 +59,7 @@ from seedclean.clustering.dedup import (
 from seedclean.clustering.units import StringColumn, UnitTexts, fewer_collections
 from seedclean.engines.local import read_prepare
 from seedclean.errors import EngineUnavailable
-from seedclean.fingerprint.kernels import gather_ranges, intersections
+from seedclean.fingerprint.kernels import gather_ranges, intersections, sorted_unique
 from seedclean.io.read import MAX_RECORD_BYTES, InputError, InputFile, Piece, PieceMerger, Warnings, plan_pieces
 from seedclean.io.write import render_lines
 from seedclean.text.normalize import NormalizeOptions
@@ -257,7 +257,7 @@ def _band_reduce(parts: int, *chunks: dict[str, np.ndarray]) -> Any:
 def _request(*chunks: dict[str, np.ndarray]) -> np.ndarray:
     """The uids a partition needs (sorted, unique)."""
     rows = _concat(chunks)
-    return np.unique(np.concatenate([rows[k] for k in rows if k in ("a", "b", "item")]))
+    return sorted_unique(np.concatenate([rows[k] for k in rows if k in ("a", "b", "item")]))
 
 
 def _serve(p: Prepared, base: int, want_sigs: bool, *requests: np.ndarray) -> Any:
@@ -398,7 +398,7 @@ def _stars(keep: str, parts: int, npieces: int, *args: Any) -> tuple[np.ndarray,
     champions that are not centres, sorted by item."""
     edges, members = _concat(args[:parts]), _concat(args[parts : 2 * parts])
     units = _Units(args[2 * parts : 2 * parts + npieces])
-    nodes = np.unique(members["item"])
+    nodes = sorted_unique(members["item"])
     items = priority_order(nodes, units.lengths[units.pos(nodes)], keep)
     center, sim = cluster.split_stars(items, edges["a"], edges["b"], edges["sim"])
     moved = center != items
@@ -551,7 +551,7 @@ class RayDedupResult(DedupResult):
         """Fetch the texts of ``uids`` from the pieces in one round of tasks and keep them in a
         local store (a file), piece by piece, so the many asks that follow (the removal table's
         chunks) need no task and the driver never holds them all in memory."""
-        wanted = np.unique(np.asarray(uids, dtype=np.int64))
+        wanted = sorted_unique(np.asarray(uids, dtype=np.int64))
         store = UnitTexts()
         for part in self._fetch_parts(wanted):
             store.extend(*part)

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from seedclean.fingerprint.kernels import argsort_u64, union_sorted
+from seedclean.fingerprint.kernels import argsort_u64, sorted_unique, union_sorted
 
 __all__ = [
     "optimal_params",
@@ -162,5 +162,5 @@ def candidate_pairs(
         if differing is not None:
             apart = differing[a] != differing[b]
             a, b = a[apart], b[apart]
-        pair = union_sorted(pair, np.unique(a * n + b))
+        pair = union_sorted(pair, sorted_unique(a * n + b))
     return pair // n, pair % n
