@@ -853,7 +853,7 @@ def render_jsonl_kernel(heads, head_ends, tails, tail_ends, units, starts, ends,
 def _space_at(data, i, space):  # pragma: no cover - compiled
     """(whether the character at ``data[i]`` is white space as ``str.split`` sees it, its bytes)."""
     cp, size = _decode_utf8(data, i)
-    return cp < len(space) and space[cp], size
+    return cp < len(space) and space[cp] != 0, size
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

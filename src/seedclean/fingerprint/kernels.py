@@ -36,6 +36,7 @@ __all__ = [
     "union_sorted",
     "argsort_u64",
     "sorted_unique",
+    "white_space_table",
     "greedy_stars",
     "word_char_table",
     "pack_utf8",
@@ -115,11 +116,19 @@ _FOLD_SIZE = 0x10000
 
 
 @lru_cache(maxsize=1)
+def white_space_table() -> np.ndarray:
+    """uint8 per BMP code point: 1 where ``str.split`` splits (``str.isspace``; none lies past
+    the BMP), read-only."""
+    space = np.array([chr(cp).isspace() for cp in range(_FOLD_SIZE)], dtype=np.uint8)
+    space.setflags(write=False)
+    return space
+
+
+@lru_cache(maxsize=1)
 def _fold_tables() -> tuple[np.ndarray, np.ndarray]:
     """(case fold per BMP code point, -1 where it is not one character of no longer UTF-8, and
-    1 per code point that ``str.split`` splits at), read-only."""
+    :func:`white_space_table`), read-only."""
     fold = np.full(_FOLD_SIZE, -1, dtype=np.int32)
-    space = np.zeros(_FOLD_SIZE, dtype=np.uint8)
     for cp in range(_FOLD_SIZE):
         if 0xD800 <= cp <= 0xDFFF:
             continue
@@ -127,10 +136,8 @@ def _fold_tables() -> tuple[np.ndarray, np.ndarray]:
         low = ch.casefold()
         if len(low) == 1 and len(low.encode("utf-8")) <= len(ch.encode("utf-8")):
             fold[cp] = ord(low)
-        space[cp] = ch.isspace()
     fold.setflags(write=False)
-    space.setflags(write=False)
-    return fold, space
+    return fold, white_space_table()
 
 
 Packed = tuple[np.ndarray, np.ndarray]  # UTF-8 bytes of many strings, and where each starts

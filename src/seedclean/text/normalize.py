@@ -26,13 +26,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import unicodedata2 as ud
 
-from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled
+from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled, white_space_table
 from seedclean.text.legacy import CONTROL_LETTERS, fix_legacy
 from seedclean.text.legacy import score_text as legacy_score
 from seedclean.text.mojibake import fix_mojibake, fix_surrogates
@@ -209,14 +208,6 @@ def _nfc(text: str, changes: Counter[str]) -> str:
     return out
 
 
-@lru_cache(maxsize=1)
-def _white_space() -> np.ndarray:
-    """bool per code point up to U+3000 (the last white space): what ``str.split()`` splits at."""
-    table = np.array([chr(c).isspace() for c in range(0x3001)], dtype=np.bool_)
-    table.setflags(write=False)
-    return table
-
-
 def changed_words_reference(befores: list[str], afters: list[str]) -> list[int]:
     """Per pair, how many white-space separated words differ position by position (what
     :func:`_nfc` counts as the ``nfc`` fixes of a text)."""
@@ -237,7 +228,7 @@ def changed_words(befores: list[str], afters: list[str]) -> list[int]:
     after, after_ends = packed(afters)
     if len(before_ends) != len(befores) or len(after_ends) != len(afters):  # a text holds a \n
         return changed_words_reference(befores, afters)
-    counts: np.ndarray = compiled().changed_words_kernel(before, before_ends, after, after_ends, _white_space())
+    counts: np.ndarray = compiled().changed_words_kernel(before, before_ends, after, after_ends, white_space_table())
     return counts.tolist()  # type: ignore[no-any-return]
 
 
