@@ -142,34 +142,30 @@ def test_no_removed_text_leaves_the_texts_out_and_nothing_else(tmp_path: Path) -
     invoke("report", str(tmp_path / "without"), "--html")  # re-rendering from the tables still works
 
 
-def test_the_collector_refuses_a_unit_removed_for_a_later_one(tmp_path: Path) -> None:
-    """Rows are made while the corpus is written, which needs every kept unit to come first."""
-    from types import SimpleNamespace
-
-    import numpy as np
-
-    from seedclean.clustering.dedup import ClusterList, DocumentTable
-    from seedclean.report.removals import RemovalCollector
-
-    class Clusters(ClusterList):
-        def __init__(self, removed: int, kept: int) -> None:  # no clusters behind it: only its arrays
-            self.removed, self.kept = removed, kept
-
-        def arrays(self) -> dict[str, np.ndarray]:
-            return {
-                "removed": np.array([self.removed]),
-                "kept": np.array([self.kept]),
-                "exact": np.array([True]),
-                "similarity": np.array([1.0]),
-                "cluster": np.array([0]),
-            }
-
-    docs = DocumentTable(["a", "b"], ["", ""], ["", ""], ["", ""], np.array([1, 1]), np.array([5, 5]))
-    path = tmp_path / "removed.parquet"
-
-    def result(removed: int, kept: int) -> object:
-        return SimpleNamespace(clusters=Clusters(removed, kept), documents=docs, dropped_units=np.zeros(0))
-
-    RemovalCollector(result(1, 0), path).close()  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="later one"):
-        RemovalCollector(result(0, 1), path)  # type: ignore[arg-type]
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_keep_longest_removes_units_for_later_ones_and_names_them(tmp_path: Path, workers: str) -> None:
+    """``--keep longest`` keeps a later, longer copy: the first record's row names the later one
+    (a run once stopped here with a traceback: the table expected every kept unit to come first)."""
+    longer = VI[:-1] + " và là trung tâm chính trị, văn hóa của cả nước."
+    records = [{"id": "a", "text": VI}, {"id": "b", "text": "Một đoạn khác hẳn."}, {"id": "c", "text": longer}]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    out = tmp_path / "o"
+    invoke(
+        "run",
+        str(tmp_path / "c.jsonl"),
+        "--out",
+        str(out),
+        "--keep",
+        "longest",
+        "--threshold",
+        "0.5",
+        "--workers",
+        workers,
+    )
+    written = [json.loads(line)["id"] for line in (out / "c.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert written == ["b", "c"]
+    rows = pq.read_table(out / "removed.parquet").to_pylist()
+    assert [(r["record_id"], r["kept_record_id"], r["kind"]) for r in rows] == [("a", "c", "near")]
+    assert rows[0]["text"] == VI and rows[0]["kept_text"] == longer
+    library = seedclean.dedup(records, keep="longest", threshold=0.5).removed.to_pylist()
+    assert [(r["record_id"], r["kept_record_id"]) for r in library] == [("a", "c")]

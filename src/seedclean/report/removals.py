@@ -66,9 +66,9 @@ class RemovalCollector:
         extra = np.asarray(result.dropped_units, dtype=np.int64)
         order = np.argsort(np.concatenate((arrays["removed"], extra)), kind="stable")
         self.removed = np.concatenate((arrays["removed"], extra))[order]
+        # a unit may be removed for a later one (keep="longest"): the rows are made once every
+        # document they name is noted, so the kept side need not come first
         self.kept = np.concatenate((arrays["kept"], np.full(len(extra), -1, dtype=np.int64)))[order]
-        if np.any(self.kept >= self.removed):  # chunks are made once their rows' documents are noted
-            raise ValueError("a unit is removed in favour of a later one: the removal table cannot be streamed")
         self.kind = np.concatenate((np.where(arrays["exact"], 0, 1), np.full(len(extra), 2)))[order].astype(np.int8)
         self.similarity = np.concatenate((arrays["similarity"], np.full(len(extra), np.nan)))[order]
         self.cluster = np.concatenate((arrays["cluster"], np.full(len(extra), -1, dtype=np.int64)))[order]
