@@ -149,6 +149,27 @@ def test_auto_joins_a_forced_break_that_lands_before_an_option_mid_sentence() ->
     assert [s.text for s in split(grub)] == [grub]
 
 
+def test_auto_joins_a_two_line_paragraph_wrapped_before_an_option() -> None:
+    # real text (coreutils chcon, git repack): the only break of the record lands before an
+    # option mid-sentence; with one break a pair of commands or a heading and a bullet look alike,
+    # so only an option that is not being defined ("-v, --verbose", "--x  description") joins
+    for wrapped in (
+        "Thay đổi ngữ cảnh bảo mật của từng TẬP_TIN thành NGỮ_CẢNH. Khi có\n"
+        "--reference, ngữ cảnh bảo mật cho từng TẬP_TIN được lấy từ TẬP_TIN_TC.",
+        "Gia tăng các repack là không tương thích với chỉ mục bitmap. Dùng\n"
+        "--no-write-bitmap-index hay tắt cấu hình pack.writeBitmaps.",
+        "Không đường dẫn với các tùy chọn\n--include/--only không hợp lý.",
+    ):
+        assert [s.text for s in split(wrapped)] == [wrapped]
+    bullet = (
+        "không thể nhúng được, nhưng mà chức năng được yêu cầu khi cài đặt cross-disk\n"
+        "* cross-disk: thư mục /boot ở trên một đĩa nhưng MBR lại trên một cái khác"
+    )
+    assert len(split(bullet)) == 2
+    defined = "Dùng các tùy chọn sau đây để điều khiển cách chương trình chạy\n--quiet    không in gì"
+    assert len(split(defined)) == 2
+
+
 def test_auto_keeps_a_placeholder_line_with_the_message_above_it() -> None:
     # real catalogue messages: the argument on its own line belongs to the line above, whatever
     # that line ends with; alone, "%1" would be an exact copy of every other such line

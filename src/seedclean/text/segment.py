@@ -130,7 +130,8 @@ def _continues(previous: str, line: str) -> bool:
 # word would not have fitted on the line. Its forced breaks are wraps. A line that opens a list
 # item, an option or a prompt key ("n - ...") continues nothing, unless it was only wrapped there:
 # its break is forced, the line before ends mid-sentence, it is not indented, and the document
-# has at least two forced breaks (with one, a pair of commands "$ a" / "$ b" looks the same).
+# has at least two forced breaks (with one, a pair of commands "$ a" / "$ b" looks the same),
+# or the line opens with an option after a line that is no item ("... Khi có" / "--reference, ...").
 _WRAP_WIDTHS = (30, 100)
 _LIST_ITEM = re.compile(r"\s*(?:[-*•–+>]\s|\d{1,3}[.)]\s|[a-zA-Z](?:[.)]|\s[-–:])\s|-{1,2}\w|\$\s)")
 
@@ -140,6 +141,20 @@ def _wrapped_into_item(line: str, next_line: str) -> bool:
     (``-S: ...``, ``--reference, ...``, ``• 1 ...``) is a wrap after all: ``line`` ends mid-sentence
     and ``next_line`` is not indented as list items are."""
     return not _ENDS_PARAGRAPH.search(line) and not next_line[:1].isspace()
+
+
+_OPTION = re.compile(r"--?\w")
+# how an option list defines an option: short and long form (``-v, --verbose``), or a gap before
+# the description column (``--strip  xóa ...``)
+_OPTION_DEFINITION = re.compile(r"-\w,\s+--|--?[\w-]+(?:[= ]\S+)?\s{2,}")
+
+
+def _wrapped_into_option(line: str, next_line: str) -> bool:
+    """Whether ``next_line`` opens with an option (``--reference, ...``) that ``line``, no list
+    item itself, was wrapped before: taken as a wrap even when it is the document's only forced
+    break, unless it reads as an option's definition; a bullet there is more often a real one
+    (``... cross-disk`` / ``* cross-disk: ...``)."""
+    return bool(_OPTION.match(next_line)) and not _OPTION_DEFINITION.match(next_line) and not _LIST_ITEM.match(line)
 
 
 def _forced(line: str, next_line: str, width: int) -> bool:
@@ -173,7 +188,11 @@ def _unwrap(lines: list[Segment]) -> list[Segment]:
             if (
                 (wrapped or _continues(last, seg.text))
                 and not _LIST_ITEM.match(seg.text)
-                or (wrapped and forced >= 2 and _wrapped_into_item(last, seg.text))
+                or (
+                    wrapped
+                    and (forced >= 2 or _wrapped_into_option(last, seg.text))
+                    and _wrapped_into_item(last, seg.text)
+                )
             ):
                 groups[-1].append(seg)
                 continue
