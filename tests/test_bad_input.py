@@ -138,6 +138,43 @@ def test_parquet_columns_schema_and_row_groups_are_kept(tmp_path: Path) -> None:
     assert got.column("ts").cast(pa.int64()).to_pylist() == [1, 3, 4]
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_parquet_with_view_typed_columns_is_written_with_its_types(tmp_path: Path, workers: str) -> None:
+    """Arrow cannot take rows from string_view / binary_view columns (a run once stopped there
+    with a traceback): they are taken as their large kind and cast back."""
+    table = pa.table(
+        {
+            "text": pa.array(["Xin chào.", "Xin chào.", "Sức khoẻ.", "Tạm biệt."], pa.string_view()),
+            "raw": pa.array([b"a", b"b", b"c", b"d"], pa.binary_view()),
+            "id": pa.array([1, 2, 3, 4], pa.int64()),
+        }
+    )
+    pq.write_table(table, tmp_path / "v.parquet", row_group_size=3)
+    res = invoke("run", str(tmp_path / "v.parquet"), "--out", str(tmp_path / "o"), "--workers", workers)
+    assert res.exit_code == 0, res.output
+    got = pq.read_table(tmp_path / "o" / "v.parquet")
+    assert got.schema == table.schema
+    assert got.to_pydict() == {
+        "text": ["Xin chào.", "Sức khỏe.", "Tạm biệt."],
+        "raw": [b"a", b"c", b"d"],
+        "id": [1, 3, 4],
+    }
+
+
+def test_parquet_text_column_that_holds_no_text_is_a_one_line_error(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"text": pa.array([["Xin chào."], ["Tạm biệt."]])}), tmp_path / "l.parquet")
+    res = invoke("run", str(tmp_path / "l.parquet"), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 3 and "Traceback" not in res.output
+    assert res.output.strip().splitlines()[-1] == (
+        "seedclean: error: l.parquet: column 'text' holds list<element: string>, not text; use --text-field"
+    )
+    # a column of nulls only is text that is missing: each row a warning, as before
+    pq.write_table(pa.table({"text": pa.array([None, None], pa.null())}), tmp_path / "n.parquet")
+    res = invoke("run", str(tmp_path / "n.parquet"), "--out", str(tmp_path / "o2"))
+    assert res.exit_code == 0, res.output
+    assert [w["kind"] for w in report(tmp_path / "o2")["warnings"]] == ["no_text_field", "no_text_field"]
+
+
 # 6 ------------------------------------------------------------------------------------------
 def test_deeply_nested_line_is_one_warning(tmp_path: Path) -> None:
     lines = ["[" * 100_000, '{"a":' + "[" * 100_000 + "]" * 100_000 + ',"text":"x"}', json.dumps({"text": VI})]

@@ -526,6 +526,20 @@ def no_text_field_error(name: str, text_field: str, keys: set[str]) -> InputErro
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _holds_text(arrow_type: Any) -> bool:
+    """Whether a Parquet column of this type can be read as text: strings of any Arrow kind,
+    bytes (decoded as UTF-8), a dictionary of either, or nulls only (each row a warning)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arrow_type):
+        arrow_type = arrow_type.value_type
+    kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
+    return any(kind(arrow_type) for kind in (*kinds, pa.types.is_null)) or arrow_type in (
+        pa.string_view(),
+        pa.binary_view(),
+    )
+
+
 def _read_parquet(
     number: int, f: InputFile, text_field: str, warnings: Warnings, id_field: str | None = "id"
 ) -> Iterator[Document]:
@@ -544,6 +558,9 @@ def _read_parquet(
         raise InputError(
             f"{f.name}: no column {text_field!r} (columns: {', '.join(table.schema_arrow.names)}); use --text-field"
         )
+    text_type = table.schema_arrow.field(text_field).type
+    if not _holds_text(text_type):
+        raise InputError(f"{f.name}: column {text_field!r} holds {text_type}, not text; use --text-field")
     row = 0
     with_id = id_field is not None and id_field in table.schema_arrow.names and id_field != text_field
     try:

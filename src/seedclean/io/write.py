@@ -66,6 +66,26 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _take_rows(table: Any, rows: Any) -> Any:
+    """``table.take(rows)``, also for columns of Arrow's view types (``string_view``,
+    ``binary_view``), which Arrow cannot take from: taken as their large kind, cast back."""
+    import pyarrow as pa
+
+    views = {pa.string_view(): pa.large_string(), pa.binary_view(): pa.large_binary()}
+    viewed = [k for k, field in enumerate(table.schema) if field.type in views]
+    if not viewed:
+        return table.take(rows)
+    schema = table.schema
+    for k in viewed:
+        table = table.set_column(
+            k, schema.field(k).with_type(views[schema.field(k).type]), table.column(k).cast(views[schema.field(k).type])
+        )
+    picked = table.take(rows)
+    for k in viewed:
+        picked = picked.set_column(k, schema.field(k), picked.column(k).cast(schema.field(k).type))
+    return picked
+
+
 def _json_line(text: str, record: Any, text_field: str) -> bytes:
     """One output JSONL line: the input line with its text value replaced (a JsonLine), or a
     dict record encoded with the text set."""
@@ -302,7 +322,7 @@ def parquet_with_texts(source: Path, text_field: str, kept: list[tuple[int, str]
                 stop += 1
             if stop > at:
                 table = pf.read_row_group(group)
-                picked = table.take(pa.array([r - first for r in rows[at:stop]], pa.int64()))
+                picked = _take_rows(table, pa.array([r - first for r in rows[at:stop]], pa.int64()))
                 new = pa.array(texts[at:stop], pa.large_string() if pa.types.is_large_string(text_type) else None)
                 if not new.type.equals(text_type):
                     new = pc.cast(new, text_type)
