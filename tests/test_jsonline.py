@@ -171,6 +171,21 @@ def test_the_scanned_reader_reads_what_the_line_reader_reads(lines: list[bytes],
     assert both[True] == both[False]
 
 
+def test_a_null_id_names_the_record_by_its_line_on_both_readers() -> None:
+    """A JSON null id is no id (as a Parquet null is): the line number names the record, on the
+    scanned path and the line-by-line one; the string "null" is an id."""
+    lines = [
+        b'{"id": null, "text": "a"}\n',
+        b'{"id" : null , "text": "b", "n": NaN}\n',
+        b'{"id": "null", "text": "c"}\n',
+    ]
+    both = _read_both(lines, 4, 1 << 20)
+    assert both[True] == both[False]
+    docs, warnings, error = both[True]
+    assert [(m["record_id"], m["id_from"]) for _, _, m in docs] == [("1", "line"), ("2", "line"), ("null", "id")]  # type: ignore[index, union-attr]
+    assert warnings == [] and error is None
+
+
 def test_the_scanner_reads_plain_records_and_leaves_the_rest_to_the_line_reader() -> None:
     import numpy as np
 

@@ -100,9 +100,11 @@ def parse_line(line: str, text_field: str, id_field: str | None = None) -> Parse
                     _value, end = _DECODER.scan_once(body, start)  # type: ignore[attr-defined]
                 except StopIteration:
                     raise JsonLineError(f"invalid JSON: expected a value at column {start + 1}") from None
-                if key == id_field:  # a plain string as such; anything else (or a lone surrogate) as its JSON
+                if (
+                    key == id_field
+                ):  # a plain string as such; null: none; anything else (or a lone surrogate) as its JSON
                     plain = isinstance(_value, str) and body[start] == '"' and not _SURROGATE.search(_value)
-                    record_id = _value if plain else body[start:end]
+                    record_id = _value if plain else None if _value is None else body[start:end]
                 if key == text_field:
                     span, occurrences, text_value = (start, end), occurrences + 1, _value
                 elif span is None and len(keys) < 20:

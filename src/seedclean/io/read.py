@@ -391,9 +391,12 @@ def _json_string(literal: bytes, flags: int) -> str:
     return str(scanstring(literal.decode("utf-8"), 1, True)[0])
 
 
-def _record_id(literal: bytes) -> str:
-    """The record id from its JSON value as :func:`parse_line` gives it: a string as such, any
+def _record_id(literal: bytes) -> str | None:
+    """The record id from its JSON value as :func:`parse_line` gives it: a string as such, null
+    as none (the record is named by its line, as a Parquet row with a null id is by its row), any
     other value (or a string holding a lone surrogate) as its JSON text."""
+    if literal == b"null":
+        return None
     if literal[:1] == b'"':
         value = _json_string(literal, 1 if b"\\" in literal else 0)
         if not (b"\\u" in literal and _LONE_SURROGATE.search(value)):
