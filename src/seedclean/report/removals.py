@@ -26,8 +26,8 @@ __all__ = ["RemovalCollector", "SCHEMA_DOC", "REMOVED_FILE"]
 REMOVED_FILE = "removed.parquet"
 SCHEMA_DOC = {
     "file": "input file of the removed unit (relative path, as in the output)",
-    "record_id": "the record's id: its --id-field value when it has one, else its line (JSONL) or row (Parquet)"
-    " number; empty for a text file",
+    "record_id": "the record's id: its --id-field value when it has one (null is none), else its line (JSONL)"
+    " or row (Parquet) number; empty for a text file",
     "id_from": "where record_id came from: the id field's name, 'line', 'row' or 'file'",
     "doc": "the document id seedclean uses (file, or file:line / file:row)",
     "unit": "index of the unit in its document (0-based)",
