@@ -4,6 +4,10 @@ rounds, with peak memory of each process.
 
     python ../shared/bench/gen_corpus.py 100000 c100k && python ../shared/bench/make_jsonl.py c100k.txt c100k.jsonl
     python benchmarks/bench_reference.py --corpus c100k.jsonl --rounds 3 --out benchmarks/results/reference.md
+
+``--seedclean`` runs another install's executable: a plain ``pip install .`` in its own venv is
+what a user runs (without the test extras' scipy, which numba imports in every process when it
+is there); the peer runs on this interpreter, which has datasketch.
 """
 
 from __future__ import annotations
@@ -38,9 +42,10 @@ def main() -> None:
     parser.add_argument("--corpus", required=True, type=Path)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--seedclean", help="seedclean executable to run (default: the one on PATH)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp())
-    exe = shutil.which("seedclean") or "seedclean"
+    exe = args.seedclean or shutil.which("seedclean") or "seedclean"
     runs: dict[str, list[tuple[float, float]]] = {"seedclean x1": [], "seedclean x2": [], "datasketch": []}
     timings = {}
     for r in range(args.rounds):
@@ -85,6 +90,8 @@ def main() -> None:
     print(text)
     if args.out:
         command = f"python benchmarks/bench_reference.py --corpus {args.corpus} --rounds {args.rounds} --out {args.out}"
+        if args.seedclean:
+            command += f" --seedclean {args.seedclean}"
         args.out.write_text(f"# Reference corpus, end to end\n\n`{command}`\n\n{text}", encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)
 
