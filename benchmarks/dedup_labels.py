@@ -19,7 +19,9 @@ called directly), near removals of multi-line units appeared that the first samp
 contain. ``census`` lists every distinct one at the defaults on the same records; all were read
 and labelled by the same rules: 42 first (36 held-out, 6 tuned), then the 88 more that the
 width rule of auto segmentation brought (69 of them one coreutils template whose URL line
-now stays with its sentence). Pairs the defaults no longer remove stay labelled.
+now stays with its sentence), then 19 more when auto began to keep short documents whole
+(session 28, read one by one: 12 same content, 5 same template, 2 different content). Pairs the
+defaults no longer remove stay labelled.
 
 ``score``: for each configuration, which labelled pairs it would still remove (the two units
 alone through ``seedclean.dedup``), and the share of each label among them, per stratum and

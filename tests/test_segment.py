@@ -7,9 +7,16 @@ from pathlib import Path
 import pytest
 
 from seedclean import normalize
+from seedclean.text import segment
 from seedclean.text.segment import Segment, detect_mode, join, repair_broken_numbers, split
 
 SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+def unwrapped(text: str) -> list[Segment]:
+    """The units auto makes of a document of lines without blank lines that is not short
+    (``segment.short_document``): its lines, hard-wrapped ones joined back (``_unwrap``)."""
+    return segment._unwrap(segment._split_on(text, segment._LINE))
 
 
 def _seed(prefix: str) -> str:
@@ -82,22 +89,22 @@ def test_auto_keeps_a_hard_wrapped_line_with_the_line_it_continues() -> None:
         "Dòng thứ hai là một đoạn riêng.\n"
         "Dòng ba."
     )
-    units = [s.text for s in split(text)]
+    units = [s.text for s in unwrapped(text)]
     assert units == [
         "Nếu miếng vá được áp dụng sạch sẽ, khúc đã sửa sẽ ngay lập tức\nđược đánh dấu để áp dụng.",
         "Dòng thứ hai là một đoạn riêng.",
         "Dòng ba.",
     ]
-    assert join(split(text), trailer="") == text  # written back with its own line break
+    assert join(unwrapped(text), trailer="") == text  # written back with its own line break
     assert len(split(text, "line")) == 4  # an explicit line mode still means one unit per line
 
 
 def test_auto_keeps_a_list_wrapped_after_a_comma_together_but_not_a_numbered_list() -> None:
     # real text (GIMP): one line of a number series in one catalogue, wrapped after "9," in another
     wrapped = "n, 1, 2, n-1, n-2, 3, 4, n-3, n-4, 5, 6, n-5, n-6, 7, 8, n-7, n-8, 9,\n10, n-9, n-10, 11, 12, n-11…"
-    assert [s.text for s in split(wrapped)] == [wrapped]
+    assert [s.text for s in unwrapped(wrapped)] == [wrapped]
     numbered = "Các bước:\n1. Mở tệp\n2. Lưu tệp"  # a number after a line ending "tệp" or ":" starts one
-    assert [s.text for s in split(numbered)] == ["Các bước:", "1. Mở tệp", "2. Lưu tệp"]
+    assert [s.text for s in unwrapped(numbered)] == ["Các bước:", "1. Mở tệp", "2. Lưu tệp"]
 
 
 def test_auto_joins_a_paragraph_wrapped_at_a_fixed_width_whatever_its_lines_start_with() -> None:
@@ -109,16 +116,16 @@ def test_auto_joins_a_paragraph_wrapped_at_a_fixed_width_whatever_its_lines_star
         "lên màn hình. Có nhiều định dạng phim khác nhau và mỗi định\n"
         "dạng cần có bộ giải mã riêng. Để kiểm tra định dạng phim:"
     )
-    assert [s.text for s in split(text)] == [text]
+    assert [s.text for s in unwrapped(text)] == [text]
     ended = "Dòng này đủ dài để làm chuẩn cho chiều rộng, và hết câu.\nBa.\nMột dòng mới bắt đầu ở đây."
     # "hết câu." is the widest line, so its break looks forced; after "Ba." the next line's
     # first word would have fitted: one of two breaks forced is not most, so not wrapped
-    assert [s.text for s in split(ended)] == ended.split("\n")
+    assert [s.text for s in unwrapped(ended)] == ended.split("\n")
 
 
 def test_auto_does_not_join_lists_or_short_lines_by_width() -> None:
     menu = "Click\nGo\nForward"  # narrower than any wrap width
-    assert len(split(menu)) == 3
+    assert len(unwrapped(menu)) == 3
     prompt = (  # git's prompt help: one item per line, of uneven width
         "y - áp dụng khúc này vào cây làm việc\n"
         "n - đừng áp dụng khúc vào cây làm việc\n"
@@ -126,9 +133,9 @@ def test_auto_does_not_join_lists_or_short_lines_by_width() -> None:
         "a - áp dụng khúc này và tất cả các khúc sau này trong tập tin\n"
         "d - đừng áp dụng khúc này cũng như bất kỳ cái nào sau này trong tập tin"
     )
-    assert len(split(prompt)) == 5  # "n - đừng" starts in lower case but opens an item
+    assert len(unwrapped(prompt)) == 5  # "n - đừng" starts in lower case but opens an item
     options = "Dùng các tùy chọn sau đây để điều khiển cách chương trình chạy\n-v, --verbose in thêm"
-    assert len(split(options)) == 2  # a forced break before an option line opens the option
+    assert len(unwrapped(options)) == 2  # a forced break before an option line opens the option
 
 
 def test_auto_joins_a_forced_break_that_lands_before_an_option_mid_sentence() -> None:
@@ -160,23 +167,23 @@ def test_auto_joins_a_two_line_paragraph_wrapped_before_an_option() -> None:
         "--no-write-bitmap-index hay tắt cấu hình pack.writeBitmaps.",
         "Không đường dẫn với các tùy chọn\n--include/--only không hợp lý.",
     ):
-        assert [s.text for s in split(wrapped)] == [wrapped]
+        assert [s.text for s in unwrapped(wrapped)] == [wrapped]
     bullet = (
         "không thể nhúng được, nhưng mà chức năng được yêu cầu khi cài đặt cross-disk\n"
         "* cross-disk: thư mục /boot ở trên một đĩa nhưng MBR lại trên một cái khác"
     )
-    assert len(split(bullet)) == 2
+    assert len(unwrapped(bullet)) == 2
     defined = "Dùng các tùy chọn sau đây để điều khiển cách chương trình chạy\n--quiet    không in gì"
-    assert len(split(defined)) == 2
+    assert len(unwrapped(defined)) == 2
 
 
 def test_auto_keeps_a_placeholder_line_with_the_message_above_it() -> None:
     # real catalogue messages: the argument on its own line belongs to the line above, whatever
     # that line ends with; alone, "%1" would be an exact copy of every other such line
     for message in ("Không thể mở\n%1", "Lỗi được báo là:\n%1", "Lỗi truy cập %s: \n%s.", "Tệp\n%(name)s", "a\n{0}."):
-        assert [s.text for s in split(message)] == [message]
-    assert [s.text for s in split("Không thể mở\n%1\nThử lại sau.")] == ["Không thể mở\n%1", "Thử lại sau."]
-    assert [s.text for s in split("Giá: 50%\n100% miễn phí")] == ["Giá: 50%", "100% miễn phí"]
+        assert [s.text for s in unwrapped(message)] == [message]
+    assert [s.text for s in unwrapped("Không thể mở\n%1\nThử lại sau.")] == ["Không thể mở\n%1", "Thử lại sau."]
+    assert [s.text for s in unwrapped("Giá: 50%\n100% miễn phí")] == ["Giá: 50%", "100% miễn phí"]
 
 
 def test_auto_keeps_option_lists_and_command_pairs_apart_even_when_their_breaks_look_forced() -> None:
@@ -187,11 +194,11 @@ def test_auto_keeps_option_lists_and_command_pairs_apart_even_when_their_breaks_
         "  -S, --suffix=HẬU_TỐ          ghi đè lên HẬU_TỐ thông thường của bản sao\n"
         "  -t, --target-directory=THƯ_MỤC  sao chép mọi đối số vào THƯ_MỤC đích"
     )
-    assert len(split(indented)) == 4
+    assert len(unwrapped(indented)) == 4
     commands = "$ dconf read /org/mate/desktop/interface/enable-animations\n$ gsettings get org.mate.interface x"
-    assert len(split(commands)) == 2
+    assert len(unwrapped(commands)) == 2
     ended = "Dòng này đủ dài để làm chuẩn cho chiều rộng của cả đoạn văn bản:\n-v in thêm thông tin\n-q im lặng"
-    assert len(split(ended)) == 3  # a line ending in ":" opens the list that follows
+    assert len(unwrapped(ended)) == 3  # a line ending in ":" opens the list that follows
 
 
 def test_auto_keeps_one_sentence_per_line_documents_line_by_line() -> None:
@@ -203,4 +210,43 @@ def test_auto_keeps_one_sentence_per_line_documents_line_by_line() -> None:
         "Người dân được khuyến cáo giữ ấm cho trẻ nhỏ và người già.\n"
         "Các trường học vẫn mở cửa bình thường."
     )
-    assert [s.text for s in split(text)] == text.split("\n")
+    assert [s.text for s in unwrapped(text)] == text.split("\n")
+
+
+def test_auto_keeps_a_short_document_of_narrow_lines_whole() -> None:
+    # issue 16, real catalogue messages: as lines, "Lỗi nội bộ ở máy chủ" / "%1" or a message
+    # whose every line is also a record elsewhere was emptied line by line
+    for short in (
+        "Lỗi nội bộ ở máy chủ\n%1",
+        "Sáng nay, Hà Nội đón đợt không khí lạnh đầu tiên.\nNhiệt độ thấp nhất có thể xuống dưới 10 độ.",
+        "y - áp dụng khúc này\nn - đừng áp dụng khúc này\nq - thoát",
+    ):
+        assert [s.text for s in split(short)] == [short]
+        assert join(split(short), trailer="") == short  # written back with its own line breaks
+    # sentences still come from each line
+    assert [s.text for s in split("Câu một đây. Câu hai đây.\nCâu ba đây.", granularity="sentence")] == [
+        "Câu một đây.",
+        "Câu hai đây.",
+        "Câu ba đây.",
+    ]
+    # not short: a repeated line (a copy within the document is still found), more than ten
+    # lines, a line wider than any wrap; nor with an explicit mode
+    repeated = "Xin chào các bạn.\nHôm nay trời đẹp.\nXin chào các bạn."
+    assert [s.text for s in split(repeated)] == repeated.split("\n")
+    eleven = "\n".join(f"Dòng số {i} là một câu riêng." for i in range(11))
+    assert len(split(eleven)) == 11 and len(split(eleven.rsplit("\n", 1)[0])) == 1
+    wide = "Một dòng ngắn.\n" + "Một đoạn văn dài " * 7 + "kết thúc."
+    assert len(split(wide)) == 2
+    assert len(split("Lỗi nội bộ ở máy chủ\nKhông thể kết nối", "line")) == 2
+
+
+def test_a_short_record_is_not_emptied_by_copies_of_its_lines() -> None:
+    from seedclean import dedup
+
+    records = [
+        "Lỗi nội bộ ở máy chủ",
+        "Không thể kết nối tới máy chủ",
+        "Lỗi nội bộ ở máy chủ\nKhông thể kết nối tới máy chủ",
+    ]
+    assert list(dedup(records)) == records
+    assert list(dedup([*records, records[2]])) == records  # a copy of the whole record still goes

@@ -205,6 +205,25 @@ def _unwrap(lines: list[Segment]) -> list[Segment]:
     ]
 
 
+# A short document without blank lines whose lines are all as narrow as hard wraps (a message
+# with its argument, an address, a stanza, a few lines of dialogue, a wrapped paragraph: at most
+# SHORT_LINES lines of at most 100 characters) is one paragraph with line breaks, not a list of
+# one-line paragraphs: as lines, each could be removed as a copy of a line elsewhere and the
+# record lost in pieces, or left as a fragment. Not when a line repeats in it: a paragraph copied
+# within a document is still found. Paragraph granularity only (sentences come from each line).
+SHORT_LINES = 10
+
+
+def short_document(text: str) -> bool:
+    """Whether auto keeps this document whole (see ``SHORT_LINES``); it has no blank line."""
+    lines = [line.rstrip() for line in text.strip("\n").split("\n")]
+    return (
+        1 < len(lines) <= SHORT_LINES
+        and all(len(line) <= _WRAP_WIDTHS[1] for line in lines)
+        and len(set(lines)) == len(lines)
+    )
+
+
 def split(text: str, mode: str = "auto", granularity: str = "paragraph") -> list[Segment]:
     """Split a document into units; ``mode`` says how paragraphs are delimited."""
     if mode not in MODES:
@@ -219,7 +238,9 @@ def split(text: str, mode: str = "auto", granularity: str = "paragraph") -> list
     elif mode == "auto":
         mode = detect_mode(text)
         unwrap = mode == "line"  # one paragraph per line, unless a line is a hard wrap of the one before
-    paragraphs = _split_on(text, _BLANK if mode == "blank" else _LINE)
+        if unwrap and granularity == "paragraph" and short_document(text):  # sentences: from each line
+            mode, unwrap = "whole", False
+    paragraphs = _split_on(text, _BLANK if mode == "blank" else _NOWHERE if mode == "whole" else _LINE)
     if unwrap:
         paragraphs = _unwrap(paragraphs)
     if granularity != "sentence":
