@@ -104,8 +104,8 @@ class DedupOptions:
             documents, what datatrove, NeMo Curator and text-dedup deduplicate): the unit that is
             deduplicated.
         segmentation: ``"auto"`` (per document: blank-line paragraphs if it has blank lines, else
-            lines, hard-wrapped ones joined back into their paragraph), ``"blank"`` (blank-line
-            paragraphs) or ``"line"`` (every line a unit).
+            lines, hard-wrapped ones joined back into their paragraph, and a short document of
+            narrow lines whole), ``"blank"`` (blank-line paragraphs) or ``"line"`` (every line a unit).
         threshold: Jaccard similarity at or above which two units are near duplicates.
         num_perm: MinHash permutations.
         seed: MinHash seed (the same as ``datasketch.MinHash(seed=...)``).
