@@ -15,7 +15,7 @@ SEEDS = Path(__file__).parent.parent / "seeds"
 
 def unwrapped(text: str) -> list[Segment]:
     """The units auto makes of a document of lines without blank lines that is not short
-    (``segment.short_document``): its lines, hard-wrapped ones joined back (``_unwrap``)."""
+    (``segment._short_document``): its lines, hard-wrapped ones joined back (``_unwrap``)."""
     return segment._unwrap(segment._split_on(text, segment._LINE))
 
 

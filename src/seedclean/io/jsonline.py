@@ -100,9 +100,8 @@ def parse_line(line: str, text_field: str, id_field: str | None = None) -> Parse
                     _value, end = _DECODER.scan_once(body, start)  # type: ignore[attr-defined]
                 except StopIteration:
                     raise JsonLineError(f"invalid JSON: expected a value at column {start + 1}") from None
-                if (
-                    key == id_field
-                ):  # a plain string as such; null: none; anything else (or a lone surrogate) as its JSON
+                # the id: a plain string as such; null: none; anything else (or a lone surrogate) as its JSON
+                if key == id_field:
                     plain = isinstance(_value, str) and body[start] == '"' and not _SURROGATE.search(_value)
                     record_id = _value if plain else None if _value is None else body[start:end]
                 if key == text_field:

@@ -537,10 +537,8 @@ def _holds_text(arrow_type: Any) -> bool:
     if pa.types.is_dictionary(arrow_type):
         arrow_type = arrow_type.value_type
     kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
-    return any(kind(arrow_type) for kind in (*kinds, pa.types.is_null)) or arrow_type in (
-        pa.string_view(),
-        pa.binary_view(),
-    )
+    views = (pa.string_view(), pa.binary_view())
+    return any(kind(arrow_type) for kind in kinds) or pa.types.is_null(arrow_type) or arrow_type in views
 
 
 def _read_parquet(

@@ -77,9 +77,8 @@ def _take_rows(table: Any, rows: Any) -> Any:
         return table.take(rows)
     schema = table.schema
     for k in viewed:
-        table = table.set_column(
-            k, schema.field(k).with_type(views[schema.field(k).type]), table.column(k).cast(views[schema.field(k).type])
-        )
+        large = views[schema.field(k).type]
+        table = table.set_column(k, schema.field(k).with_type(large), table.column(k).cast(large))
     picked = table.take(rows)
     for k in viewed:
         picked = picked.set_column(k, schema.field(k), picked.column(k).cast(schema.field(k).type))

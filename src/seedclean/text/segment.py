@@ -214,8 +214,8 @@ def _unwrap(lines: list[Segment]) -> list[Segment]:
 SHORT_LINES = 10
 
 
-def short_document(text: str) -> bool:
-    """Whether auto keeps this document whole (see ``SHORT_LINES``); it has no blank line."""
+def _short_document(text: str) -> bool:
+    """Whether auto keeps this document, in which it found no blank line, whole (``SHORT_LINES``)."""
     lines = [line.rstrip() for line in text.strip("\n").split("\n")]
     return (
         1 < len(lines) <= SHORT_LINES
@@ -238,7 +238,7 @@ def split(text: str, mode: str = "auto", granularity: str = "paragraph") -> list
     elif mode == "auto":
         mode = detect_mode(text)
         unwrap = mode == "line"  # one paragraph per line, unless a line is a hard wrap of the one before
-        if unwrap and granularity == "paragraph" and short_document(text):  # sentences: from each line
+        if unwrap and granularity == "paragraph" and _short_document(text):  # sentences: from each line
             mode, unwrap = "whole", False
     paragraphs = _split_on(text, _BLANK if mode == "blank" else _NOWHERE if mode == "whole" else _LINE)
     if unwrap:
