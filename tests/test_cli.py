@@ -323,6 +323,38 @@ def test_streaming_helpers_batch_without_changing_results() -> None:
     assert batch["text"] == [seedclean.normalize(t) if isinstance(t, str) else t for t in column]
 
 
+def test_arrow_tables_in_and_out() -> None:
+    """dedup() takes a pyarrow Table or RecordBatch (its rows) and gives a table back with the
+    input's schema; normalize_batch() maps a table to a table, other columns untouched."""
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            "id": pa.array([1, 2, 3, 4], pa.int32()),
+            "text": pa.array(["Sức khoẻ là vàng.", "SỨC KHỎE LÀ VÀNG.", None, "Hoà bình."], pa.large_string()),
+            "score": [0.5, 0.25, 1.0, 2.0],
+        }
+    )
+    rows = table.filter(pa.array([True, True, False, True]))
+    for given in (rows, rows.to_batches()[0]):
+        with seedclean.dedup(given) as result:
+            out = result.to_arrow()
+            assert list(result) == out.to_pylist()
+        assert out.schema == table.schema
+        assert out.to_pydict() == {"id": [1, 4], "text": ["Sức khỏe là vàng.", "Hòa bình."], "score": [0.5, 2.0]}
+    with seedclean.dedup(["Chào bạn.", "Chào bạn."]) as result:
+        assert result.to_arrow().to_pydict() == {"text": ["Chào bạn."]}
+    with pytest.raises(KeyError, match="no 'body' column"):
+        seedclean.dedup(pa.table({"text": ["x"]}), text_field="body")
+    fixed = seedclean.normalize_batch(table)
+    assert fixed.schema == table.schema and fixed.column("score").equals(table.column("score"))
+    assert fixed.column("text").to_pylist() == ["Sức khỏe là vàng.", "SỨC KHỎE LÀ VÀNG.", None, "Hòa bình."]
+    batch = seedclean.normalize_batch(table.to_batches()[0])
+    assert isinstance(batch, pa.RecordBatch) and batch.column(1).to_pylist() == fixed.column("text").to_pylist()
+    with pytest.raises(TypeError, match="normalize_batch"):
+        list(seedclean.normalize_records(table))
+
+
 def _bad_jsonl_folder(root: Path) -> Path:
     """A folder of JSONL files with what goes wrong in real corpora, big enough to be split."""
     src = root / "in"

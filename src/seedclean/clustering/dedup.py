@@ -445,6 +445,7 @@ class DedupResult:
     dropped_units: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # by ``min_kept``
     guard_kept_apart: int = 0  # candidate pairs similar enough whose guard words differ: not near copies
     _closed: bool = False
+    _arrow_schema: Any = None  # the schema of the Arrow table dedup() was given, for to_arrow()
 
     @property
     def units_in(self) -> int:
@@ -470,6 +471,29 @@ class DedupResult:
         for d, record, text in self.iter_documents():
             if text or self.options.keep_empty or units_in[d] == 0:
                 yield record
+
+    def to_arrow(self) -> Any:
+        """The cleaned records (what iterating gives) as a ``pyarrow.Table``: with the schema of
+        the table :func:`dedup` was given, else the dicts' fields, or a ``text`` column for str
+        (and ``id`` for Documents). Made a batch of rows at a time, never all as Python objects."""
+        import pyarrow as pa
+
+        def table_of(rows: list[Any]) -> Any:
+            dicts = [
+                r if isinstance(r, dict) else {"id": r.id, "text": r.text} if isinstance(r, Document) else {"text": r}
+                for r in rows
+            ]
+            return pa.Table.from_pylist(dicts, schema=self._arrow_schema)
+
+        tables, rows = [], []
+        for record in self:
+            rows.append(record)
+            if len(rows) == _ROWS_PER_TABLE:
+                tables.append(table_of(rows))
+                rows = []
+        if rows or not tables:
+            tables.append(table_of(rows))
+        return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
     def iter_documents(
         self, on_record: Callable[[int, Any], None] | None = None, as_spooled: bool = False
@@ -650,6 +674,7 @@ def _text_of(record: Any, text_field: str) -> tuple[str, str | None, dict[str, A
 
 
 _DOCUMENTS_PER_READ = 4096  # documents read back from the spool at a time
+_ROWS_PER_TABLE = 65_536  # rows turned from Python objects into Arrow at a time (DedupResult.to_arrow)
 _JSONL_META = ("file", "record", "record_id", "id_from")  # what the JSONL reader puts in a Document
 
 
@@ -1538,6 +1563,21 @@ def fill_cluster_texts(result: DedupResult) -> None:
     clusters.texts.update(zip(wanted.tolist(), result.unit_strings(wanted)))
 
 
+def is_arrow_table(value: Any) -> bool:
+    """Whether ``value`` is a ``pyarrow.Table`` or ``RecordBatch`` (told without importing pyarrow)."""
+    kind = type(value)
+    return kind.__module__.startswith("pyarrow") and kind.__name__ in ("Table", "RecordBatch")
+
+
+def arrow_rows(table: Any, text_field: str) -> Iterator[dict[str, Any]]:
+    """The rows of an Arrow table as dicts, one record batch at a time (not the whole table as
+    Python objects at once); a table without ``text_field`` is refused before any row."""
+    if text_field not in table.schema.names:
+        raise KeyError(f"the table has no {text_field!r} column (columns: {table.schema.names[:8]})")
+    for batch in table.to_batches() if hasattr(table, "to_batches") else [table]:
+        yield from batch.to_pylist()
+
+
 def _check_records(records: Any) -> None:
     """Refuse the iterables that iterate into something other than documents."""
     if isinstance(records, (str, bytes)):
@@ -1549,6 +1589,8 @@ def _check_records(records: Any) -> None:
         raise TypeError(
             "dedup() takes an iterable of records, not one dict (it would iterate its keys): use dedup([record])"
         )
+    if is_arrow_table(records):
+        return
     if hasattr(records, "columns") and hasattr(records, "shape"):  # pandas / polars DataFrame
         raise TypeError(
             "dedup(df) would iterate the DataFrame's column names: give its rows, e.g. "
@@ -1566,10 +1608,12 @@ def dedup(
     text_field: str = "text",
     **overrides: Any,
 ) -> DedupResult:
-    """Normalise and deduplicate an iterable of str, dict (``text_field``) or Document records.
+    """Normalise and deduplicate an iterable of str, dict (``text_field``) or Document records,
+    or the rows of a ``pyarrow.Table`` / ``RecordBatch``.
 
     Keyword arguments override fields of ``options``. Iterate the result for the cleaned
-    records; ``result.clusters`` says what was removed and why.
+    records (``result.to_arrow()`` for a table, with the input's schema when it was one);
+    ``result.clusters`` says what was removed and why.
 
     Example:
         >>> result = dedup(["Xin chào.\\n\\nXin chào.", "Xin chào."])
@@ -1580,6 +1624,9 @@ def dedup(
     if options is not None and not isinstance(options, DedupOptions):
         raise TypeError(f"options must be a DedupOptions, not {type(options).__name__}")
     opts = replace(options or DedupOptions(), **overrides) if overrides else (options or DedupOptions())
+    schema = getattr(records, "schema", None) if is_arrow_table(records) else None
     engine = Deduplicator(opts, normalize_options)
-    engine.add_many(records, text_field=text_field)
-    return engine.result_with_bytes(engine.finish())
+    engine.add_many(arrow_rows(records, text_field) if schema is not None else records, text_field=text_field)
+    result = engine.result_with_bytes(engine.finish())
+    result._arrow_schema = schema
+    return result

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from seedclean.clustering.dedup import (
     Document,
     DocumentTable,
     Prepared,
+    is_arrow_table,
     prepare_batch,
     record_batches,
 )
@@ -582,6 +583,8 @@ def normalize_records(
     """Normalise a stream of str (yields str) or dicts (yields copies with ``text_field`` fixed),
     ``batch_size`` records at a time (one pre-scan per batch; the stream is never held whole)."""
     opts = options or DEFAULT_NORMALIZE
+    if is_arrow_table(records):
+        raise TypeError("normalize_records() takes records; for a pyarrow table use normalize_batch(table)")
     for batch in batched(records, batch_size):
         texts = []
         for record in batch:
@@ -595,12 +598,24 @@ def normalize_records(
             yield text if isinstance(record, str) else {**record, text_field: text}
 
 
+@overload
 def normalize_batch(
     batch: dict[str, list[Any]], options: NormalizeOptions | None = None, *, text_field: str = "text"
-) -> dict[str, list[Any]]:
+) -> dict[str, list[Any]]: ...
+
+
+@overload
+def normalize_batch(batch: Any, options: NormalizeOptions | None = None, *, text_field: str = "text") -> Any: ...
+
+
+def normalize_batch(batch: Any, options: NormalizeOptions | None = None, *, text_field: str = "text") -> Any:
     """Batch function for ``datasets.Dataset.map(normalize_batch, batched=True)``: a dict of
-    columns in, the same columns out with ``text_field`` normalised (non-str values left as they are)."""
+    columns in, the same columns out with ``text_field`` normalised (non-str values left as they
+    are). A ``pyarrow.Table`` or ``RecordBatch`` gives the same kind back, its schema and other
+    columns untouched (Ray Data's ``map_batches(..., batch_format="pyarrow")``)."""
     opts = options or DEFAULT_NORMALIZE
+    if is_arrow_table(batch):
+        return _normalize_arrow(batch, opts, text_field)
     column = batch[text_field]
     where = [i for i, t in enumerate(column) if isinstance(t, str)]
     fixed = normalize_many([column[i] for i in where], opts).texts
@@ -609,6 +624,25 @@ def normalize_batch(
     for i, text in zip(where, fixed):
         out[text_field][i] = text
     return out
+
+
+def _normalize_arrow(table: Any, opts: NormalizeOptions, text_field: str) -> Any:
+    """:func:`normalize_batch` for a pyarrow Table or RecordBatch: only the text column changes."""
+    import pyarrow as pa
+
+    if text_field not in table.schema.names:
+        raise KeyError(f"the table has no {text_field!r} column (columns: {table.schema.names[:8]})")
+    at = table.schema.get_field_index(text_field)
+    field = table.schema.field(at)
+    values = table.column(at).to_pylist()
+    where = [i for i, t in enumerate(values) if isinstance(t, str)]
+    for i, text in zip(where, normalize_many([values[i] for i in where], opts).texts):
+        values[i] = text
+    column = pa.array(values, pa.large_string()).cast(field.type)
+    if isinstance(table, pa.RecordBatch):
+        arrays = [column if k == at else table.column(k) for k in range(table.num_columns)]
+        return pa.RecordBatch.from_arrays(arrays, schema=table.schema)
+    return table.set_column(at, field, column)
 
 
 __all__ += ["InputError", "OutputError"]
