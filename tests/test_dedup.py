@@ -168,8 +168,13 @@ def test_record_batches_stop_at_the_record_that_cannot_be_deduplicated() -> None
 
     batches = record_batches(["a", "b", 42], most=1)
     assert next(batches) == ["a"] and next(batches) == ["b"]
-    with pytest.raises(TypeError, match="cannot deduplicate a int"):
+    with pytest.raises(TypeError, match="record 2 \\(counted from 0\\): cannot deduplicate a int"):
         next(batches)
+    # dedup() names the record whose text is missing or not a str
+    with pytest.raises(TypeError, match="record 1 .*field 'text' is NoneType, not str"):
+        dedup([{"text": "a"}, {"text": None}])
+    with pytest.raises(KeyError, match="record 2 .*has no 'text' field"):
+        dedup(["a", {"text": "b"}, {"body": "c"}])
 
 
 def test_same_input_same_output() -> None:
