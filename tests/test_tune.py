@@ -50,6 +50,11 @@ def test_tune_counts_match_run_at_each_threshold(tmp_path: Path) -> None:
         assert by_threshold[t] == removed_by_run(src, tmp_path / f"o{t}", t), t
     examples = figures["examples"]
     assert len(examples) == 20 and all(e["text"] and e["kept_text"] for e in examples)
+    # named by file and line, as run names them (they were numbers in the sample)
+    lines = src.read_text(encoding="utf-8").splitlines()
+    for e in examples:
+        assert e["doc"].startswith("c.jsonl:") and e["kept_doc"].startswith("c.jsonl:")
+        assert json.loads(lines[int(e["doc"].split(":")[1]) - 1])["text"] == e["text"]
     page = (tmp_path / "tune.html").read_text(encoding="utf-8")
     assert "<svg" in page and "polyline" in page
 
@@ -65,3 +70,10 @@ def test_tune_on_the_seeds_runs_and_agrees_with_run(tmp_path: Path) -> None:
 def test_s_curve() -> None:
     assert candidate_probability(0.0, 9, 13) == 0.0 and candidate_probability(1.0, 9, 13) == 1.0
     assert abs(candidate_probability(0.8, 9, 13) - (1 - (1 - 0.8**13) ** 9)) < 1e-12
+
+
+def test_the_sample_is_drawn_in_one_pass_holding_only_the_sample() -> None:
+    from seedclean.report.tune import _sample
+
+    drawn = _sample(iter(range(1_000_000)), 5)  # a generator: nothing is listed first
+    assert len(drawn) == 5 and drawn == sorted(drawn) and drawn == _sample(iter(range(1_000_000)), 5)

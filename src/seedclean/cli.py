@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import click
 
 from seedclean import __version__
-from seedclean.clustering.dedup import DedupOptions
+from seedclean.clustering.dedup import DedupOptions, Document
 from seedclean.engines.local import RunOptions, run
 from seedclean.errors import EngineUnavailable
 from seedclean.flags import DEDUP_FLAGS, NORMALIZE_FLAGS, build_options, load_config
@@ -451,10 +451,11 @@ def tune_cmd(
     warnings = Warnings()
     try:
         files = discover(list(inputs), DEFAULT_INCLUDE, (), "txt", frozenset(), warnings)
-        texts = [doc.text for doc in read_documents(files, text_field, warnings)]
+        # streamed into the reservoir: only the sample is held, named by file and line
+        documents = (Document(doc.id, doc.text) for doc in read_documents(files, text_field, warnings))
+        result = tune(documents, dedup, nopts, sample=sample)
     except InputError as exc:
         _fail(str(exc), EXIT_INPUT)
-    result = tune(texts, dedup, nopts, sample=sample)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
     else:

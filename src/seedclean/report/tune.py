@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from seedclean.clustering.dedup import DedupOptions, dedup
+from seedclean.clustering.dedup import DedupOptions, Document, dedup
 from seedclean.text.normalize import NormalizeOptions, normalize
 
 __all__ = ["TuneResult", "tune", "render_tune_text", "render_tune_html", "THRESHOLDS"]
@@ -49,12 +49,13 @@ def candidate_probability(similarity: float, bands: int, rows: int) -> float:
     return float(1.0 - (1.0 - similarity**rows) ** bands)
 
 
-def _sample(texts: Iterable[str], size: int | None, seed: int = 0) -> list[str]:
-    """Reservoir sample of ``size`` texts in their input order (all of them if size is None)."""
+def _sample(texts: Iterable[Any], size: int | None, seed: int = 0) -> list[Any]:
+    """Reservoir sample of ``size`` texts in their input order (all of them if size is None):
+    one pass, holding only the sample."""
     if size is None:
         return list(texts)
     rng = random.Random(seed)
-    kept: list[tuple[int, str]] = []
+    kept: list[tuple[int, Any]] = []
     for i, text in enumerate(texts):
         if len(kept) < size:
             kept.append((i, text))
@@ -66,17 +67,21 @@ def _sample(texts: Iterable[str], size: int | None, seed: int = 0) -> list[str]:
 
 
 def tune(
-    texts: Iterable[str],
+    texts: Iterable[str | Document],
     options: DedupOptions | None = None,
     normalize_options: NormalizeOptions | None = None,
     *,
     sample: int | None = None,
     thresholds: tuple[float, ...] = THRESHOLDS,
 ) -> TuneResult:
-    """Run the engine on a sample at each threshold and measure the similarities it finds."""
+    """Run the engine on a sample at each threshold and measure the similarities it finds.
+    ``texts`` are str (named by their position in the sample) or Documents (named by their id)."""
     opts = options or DedupOptions()
     norm = normalize_options if normalize_options is not None else NormalizeOptions()
-    docs = [normalize(t, norm) for t in _sample(texts, sample)]
+    docs: list[str | Document] = [
+        Document(t.id, normalize(t.text, norm)) if isinstance(t, Document) else normalize(t, norm)
+        for t in _sample(texts, sample)
+    ]
     result = TuneResult(sample_documents=len(docs), units=0, chosen=opts.threshold)
     lowest = min(thresholds)
     for t in thresholds:
