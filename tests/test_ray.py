@@ -236,3 +236,39 @@ def test_a_stored_piece_gives_back_its_texts_and_keeps_what_rendering_reads() ->
     assert back.payload == p.payload and np.array_equal(back.unit_utf8, p.unit_utf8)
     assert np.array_equal(back.docs.units_in, p.docs.units_in) and np.array_equal(back.docs.bytes_in, p.docs.bytes_in)
     assert list(back.docs.ids) == [""] * len(p.docs)  # the driver keeps the ids: the store need not
+
+
+def test_an_unreachable_ray_address_is_a_one_line_error_not_a_wait(tmp_path: Path) -> None:
+    """Ray waits without end on an address nobody answers at (seen: 400 s and counting, with its
+    own log lines); seedclean checks the address first and says what is wrong."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from seedclean.engines.ray_engine import unreachable
+
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        assert unreachable(f"127.0.0.1:{port}") is None and unreachable(f"ray://127.0.0.1:{port}") is None
+    assert unreachable(f"127.0.0.1:{port}") is not None  # closed now: refused
+    assert unreachable("auto") is None and unreachable("local") is None  # Ray finds those itself
+    env = {**os.environ, "RAY_ADDRESS": f"127.0.0.1:{port}"}
+    start = time.monotonic()
+    res = subprocess.run(
+        [sys.executable, "-m", "seedclean", "run", str(SEEDS), "--out", str(tmp_path / "o"), "--engine", "ray", "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert res.returncode == 3 and time.monotonic() - start < 60
+    assert (
+        res.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"seedclean: error: cannot reach the Ray cluster at RAY_ADDRESS=127.0.0.1:{port}")
+    )
+    assert "Traceback" not in res.stderr and not (tmp_path / "o").exists()

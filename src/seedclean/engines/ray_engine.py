@@ -28,6 +28,7 @@ scheduling order: rows are routed by content, and every group is decided as a wh
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -80,11 +81,31 @@ def init_ray(workers: int | None = None) -> Any:
         address = os.environ.get("RAY_ADDRESS")
         kwargs: dict[str, Any] = {"ignore_reinit_error": True, "log_to_driver": False, "include_dashboard": False}
         if address:
+            # Ray waits on an address nobody answers at without end (its own retries and logs)
+            why = unreachable(address)
+            if why is not None:
+                raise EngineUnavailable(f"cannot reach the Ray cluster at RAY_ADDRESS={address}: {why}")
             kwargs["address"] = address
         elif workers:
             kwargs["num_cpus"] = workers
-        ray.init(**kwargs)
+        try:
+            ray.init(**kwargs)
+        except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:  # an address or a cluster Ray refuses
+            raise EngineUnavailable(f"cannot start or join Ray ({address or 'a local instance'}): {exc}") from exc
     return ray
+
+
+def unreachable(address: str, timeout: float = 5.0) -> str | None:
+    """Why nothing accepts a TCP connection at a ``RAY_ADDRESS`` of the form ``[ray://]host:port``
+    within ``timeout`` seconds, or None (also for ``auto``, ``local`` and forms Ray alone parses)."""
+    host, _, port = address.split("://", 1)[-1].rstrip("/").rpartition(":")
+    if not host or not port.isdigit():
+        return None
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc) or type(exc).__name__
 
 
 def _route(values: np.ndarray, parts: int) -> np.ndarray:
