@@ -115,6 +115,19 @@ def test_file_name_with_invalid_utf8_bytes(tmp_path: Path) -> None:
     assert pq.read_table(tmp_path / "o" / "documents.parquet").column("id").to_pylist() == ["t\\xffx.txt"]
 
 
+def test_a_link_to_nothing_is_a_warning_not_silence(tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.txt").write_text(VI, encoding="utf-8")
+    (d / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (d / "other.bin").symlink_to(tmp_path / "nowhere.bin")  # not an input: no warning
+    res = invoke("run", str(d), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 0, res.output
+    [w] = report(tmp_path / "o")["warnings"]
+    assert w["kind"] == "unreadable" and w["file"] == "gone.txt" and "nowhere.txt" in w["message"]
+    assert (tmp_path / "o" / "a.txt").read_text(encoding="utf-8") == VI
+
+
 # 5, 7: Parquet keeps its schema and row groups ----------------------------------------------------
 def test_parquet_columns_schema_and_row_groups_are_kept(tmp_path: Path) -> None:
     table = pa.table(

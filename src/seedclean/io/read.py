@@ -163,8 +163,15 @@ def discover(
                 files = []
                 for p in _walk(path, warnings):
                     rel = p.relative_to(path).as_posix()
-                    if _matches(rel, include) and not _matches(rel, exclude):
+                    if not _matches(rel, include) or _matches(rel, exclude):
+                        continue
+                    if p.is_file():
                         files.append(p)
+                    elif warnings is not None:  # a link to nothing or to a folder
+                        where = _relative(p, root) if root is not None else rel
+                        warnings.add(
+                            "unreadable", display_name(where), f"not read: a link to {os.readlink(p)}, not a file"
+                        )
                 if not files:
                     raise InputError(f"no files matching {', '.join(include)} in folder: {item}")
             else:
@@ -200,7 +207,8 @@ def _walk(folder: Path, warnings: Warnings | None) -> list[Path]:
     found = []
     for root, dirs, names in os.walk(folder, onerror=skipped):
         dirs.sort()
-        found += [Path(root) / n for n in names if (Path(root) / n).is_file()]
+        # a link to nothing is listed too: the caller warns of it if it is an input (no silence)
+        found += [Path(root) / n for n in names if (Path(root) / n).is_file() or (Path(root) / n).is_symlink()]
     return sorted(found)
 
 
