@@ -128,6 +128,21 @@ def test_a_link_to_nothing_is_a_warning_not_silence(tmp_path: Path) -> None:
     assert (tmp_path / "o" / "a.txt").read_text(encoding="utf-8") == VI
 
 
+def test_a_gz_name_on_plain_or_empty_data_is_read_as_it_is(tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "plain.jsonl.gz").write_text(json.dumps({"text": VI}, ensure_ascii=False) + "\n", encoding="utf-8")
+    (d / "empty.txt.gz").write_bytes(b"")
+    (d / "real.txt.gz").write_bytes(gzip.compress("Một đoạn khác hẳn.".encode()))
+    res = invoke("run", str(d), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 0, res.output
+    got = {(w["kind"], w["file"]) for w in report(tmp_path / "o")["warnings"]}
+    assert got == {("not_gzip", "plain.jsonl.gz"), ("empty", "empty.txt.gz")}  # not "damaged", nor line 0
+    out = gzip.decompress((tmp_path / "o" / "plain.jsonl.gz").read_bytes()).decode("utf-8")
+    assert json.loads(out) == {"text": VI}
+    assert gzip.decompress((tmp_path / "o" / "real.txt.gz").read_bytes()).decode() == "Một đoạn khác hẳn."
+
+
 # 5, 7: Parquet keeps its schema and row groups ----------------------------------------------------
 def test_parquet_columns_schema_and_row_groups_are_kept(tmp_path: Path) -> None:
     table = pa.table(

@@ -263,11 +263,36 @@ def _describe(exc: BaseException) -> str:
 _READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
+def _named_gz(f: InputFile) -> bool:
+    return f.path is not None and f.path.name.lower().endswith(".gz")
+
+
+def _gzipped(f: InputFile) -> bool:
+    """Whether ``f`` is read through gzip: named ``.gz`` and starting with gzip's magic bytes. An
+    empty file so named is empty, and a plain one is read as it is (with a warning)."""
+    if not _named_gz(f):
+        return False
+    assert f.path is not None
+    try:
+        with open(f.path, "rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+    except OSError:
+        return True  # the read that follows reports why
+
+
+def _size(f: InputFile) -> int:
+    """The file's size in bytes (0 for stdin or a file that cannot be looked at: its read says why)."""
+    try:
+        return os.path.getsize(f.path) if f.path is not None else 0
+    except OSError:
+        return 0
+
+
 def _open_bytes(f: InputFile) -> tuple[bytes, str | None]:
     """The file's bytes (decompressed), and why they stop early if a ``.gz`` is damaged:
     whatever decompressed before the damage is kept."""
     data = sys.stdin.buffer.read() if f.path is None else f.path.read_bytes()
-    if f.path is None or not f.path.name.lower().endswith(".gz"):
+    if not _gzipped(f):
         return data, None
     inflater = zlib.decompressobj(wbits=31)
     try:
@@ -306,6 +331,8 @@ def read_documents(
         if f.format == "parquet":
             yield from _read_parquet(number, f, text_field, warnings, id_field)
             continue
+        if _named_gz(f) and not _gzipped(f) and _size(f):
+            warnings.add("not_gzip", f.name, "named .gz but not gzip-compressed: read as it is")
         if f.format == "jsonl":  # streamed line by line: a corpus file is never held whole
             lines = _binary_lines(f, max_record_bytes)
             yield from _read_jsonl(number, f, lines, text_field, warnings, id_field=id_field)
@@ -351,7 +378,7 @@ def _binary_lines(f: InputFile, limit: int = MAX_RECORD_BYTES) -> Iterator[Line]
     if f.path is None:
         yield from _bounded_lines(sys.stdin.buffer, limit)
         return
-    opener = gzip.open if f.path.name.lower().endswith(".gz") else open
+    opener = gzip.open if _gzipped(f) else open
     with opener(f.path, "rb") as fh:
         yield from _bounded_lines(fh, limit)
 
