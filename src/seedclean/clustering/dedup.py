@@ -1572,11 +1572,16 @@ def is_arrow_table(value: Any) -> bool:
     return kind.__module__.startswith("pyarrow") and kind.__name__ in ("Table", "RecordBatch")
 
 
+def require_column(table: Any, text_field: str) -> None:
+    """Refuse an Arrow table without the ``text_field`` column, naming the columns it has."""
+    if text_field not in table.schema.names:
+        raise KeyError(f"the table has no {text_field!r} column (columns: {table.schema.names[:8]})")
+
+
 def arrow_rows(table: Any, text_field: str) -> Iterator[dict[str, Any]]:
     """The rows of an Arrow table as dicts, one record batch at a time (not the whole table as
     Python objects at once); a table without ``text_field`` is refused before any row."""
-    if text_field not in table.schema.names:
-        raise KeyError(f"the table has no {text_field!r} column (columns: {table.schema.names[:8]})")
+    require_column(table, text_field)
     for batch in table.to_batches() if hasattr(table, "to_batches") else [table]:
         yield from batch.to_pylist()
 

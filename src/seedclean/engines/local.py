@@ -33,6 +33,7 @@ from seedclean.clustering.dedup import (
     is_arrow_table,
     prepare_batch,
     record_batches,
+    require_column,
 )
 from seedclean.clustering.units import fewer_collections, return_free_memory
 from seedclean.engines.workers import OrderedPool
@@ -630,8 +631,7 @@ def _normalize_arrow(table: Any, opts: NormalizeOptions, text_field: str) -> Any
     """:func:`normalize_batch` for a pyarrow Table or RecordBatch: only the text column changes."""
     import pyarrow as pa
 
-    if text_field not in table.schema.names:
-        raise KeyError(f"the table has no {text_field!r} column (columns: {table.schema.names[:8]})")
+    require_column(table, text_field)
     at = table.schema.get_field_index(text_field)
     field = table.schema.field(at)
     values = table.column(at).to_pylist()

@@ -288,11 +288,11 @@ def _size(f: InputFile) -> int:
         return 0
 
 
-def _open_bytes(f: InputFile) -> tuple[bytes, str | None]:
-    """The file's bytes (decompressed), and why they stop early if a ``.gz`` is damaged:
-    whatever decompressed before the damage is kept."""
+def _open_bytes(f: InputFile, gzipped: bool) -> tuple[bytes, str | None]:
+    """The file's bytes (decompressed when ``gzipped``), and why they stop early if a ``.gz`` is
+    damaged: whatever decompressed before the damage is kept."""
     data = sys.stdin.buffer.read() if f.path is None else f.path.read_bytes()
-    if not _gzipped(f):
+    if not gzipped:
         return data, None
     inflater = zlib.decompressobj(wbits=31)
     try:
@@ -331,14 +331,15 @@ def read_documents(
         if f.format == "parquet":
             yield from _read_parquet(number, f, text_field, warnings, id_field)
             continue
-        if _named_gz(f) and not _gzipped(f) and _size(f):
+        gzipped = _gzipped(f)  # looked at once: the magic bytes decide, not the name alone
+        if _named_gz(f) and not gzipped and _size(f):
             warnings.add("not_gzip", f.name, "named .gz but not gzip-compressed: read as it is")
         if f.format == "jsonl":  # streamed line by line: a corpus file is never held whole
-            lines = _binary_lines(f, max_record_bytes)
+            lines = _binary_lines(f, gzipped, max_record_bytes)
             yield from _read_jsonl(number, f, lines, text_field, warnings, id_field=id_field)
             continue
         try:
-            data, damage = _open_bytes(f)
+            data, damage = _open_bytes(f, gzipped)
         except _READ_ERRORS as exc:
             warnings.add("unreadable", f.name, f"cannot read: {_describe(exc)}")
             continue
@@ -374,11 +375,11 @@ def _bounded_lines(fh: Any, limit: int) -> Iterator[Line]:
         yield b"", size
 
 
-def _binary_lines(f: InputFile, limit: int = MAX_RECORD_BYTES) -> Iterator[Line]:
+def _binary_lines(f: InputFile, gzipped: bool, limit: int = MAX_RECORD_BYTES) -> Iterator[Line]:
     if f.path is None:
         yield from _bounded_lines(sys.stdin.buffer, limit)
         return
-    opener = gzip.open if _gzipped(f) else open
+    opener = gzip.open if gzipped else open
     with opener(f.path, "rb") as fh:
         yield from _bounded_lines(fh, limit)
 
