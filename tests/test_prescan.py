@@ -24,7 +24,11 @@ from seedclean.text.prescan import (
     MAX_SYLLABLE,
     PLAIN,
     TONES,
+    _syllable_hash,
+    _syllable_hashes,
+    _syllable_index,
     canonical_syllables,
+    canonical_syllables_reference,
     line_needs_work_reference,
     lines_needing_work,
     lines_needing_work_reference,
@@ -180,6 +184,27 @@ def test_canonical_syllables_are_left_alone_by_the_tone_step(style: str) -> None
     written = {pair[column] for pair in SYLLABLES if not pair[column].isascii()}
     missing = written - known
     assert len(missing) <= len(written) // 100, sorted(missing)[:20]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_canonical_syllables_equal_their_nfc_twin(style: str) -> None:
+    # the fast build composes a toned vowel by table lookup; the twin calls NFC per candidate
+    assert canonical_syllables(style) == canonical_syllables_reference(style)
+    assert {"hòa", "hoà"} & canonical_syllables(style)  # not trivially equal: both hold syllables
+
+
+@pytest.mark.parametrize("style", [*STYLES, None])
+def test_syllable_index_finds_every_syllable_by_the_scalar_hash(style: str | None) -> None:
+    slots, offsets, points, mask = _syllable_index(style)
+    words = sorted(canonical_syllables(style)) if style else []
+    assert _syllable_hashes(points, offsets).tolist() == [_syllable_hash([ord(c) for c in w]) for w in words]
+    cap = int(mask[0])
+    for k, word in enumerate(words):  # probed as the kernel probes
+        slot = _syllable_hash([ord(c) for c in word]) & cap
+        while slots[slot] != k + 1:
+            assert slots[slot] != 0, word
+            slot = (slot + 1) & cap
+    assert int((slots > 0).sum()) == len(words)
 
 
 def test_normalize_many_checks_types() -> None:
