@@ -8,7 +8,7 @@ import pytest
 
 from seedclean import normalize
 from seedclean.text import segment
-from seedclean.text.segment import Segment, detect_mode, join, repair_broken_numbers, split
+from seedclean.text.segment import Segment, detect_mode, join, repair_broken_numbers, split, split_with_mode
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 
@@ -238,6 +238,25 @@ def test_auto_keeps_a_short_document_of_narrow_lines_whole() -> None:
     wide = "Một dòng ngắn.\n" + "Một đoạn văn dài " * 7 + "kết thúc."
     assert len(split(wide)) == 2
     assert len(split("Lỗi nội bộ ở máy chủ\nKhông thể kết nối", "line")) == 2
+
+
+def test_the_mode_reported_is_the_one_the_document_was_split_by() -> None:
+    # documents.parquet's mode column: a short document kept whole said "line" (what the
+    # detection saw), although its lines were never split
+    from seedclean import dedup
+
+    short = "Lỗi nội bộ ở máy chủ\nKhông thể kết nối"
+    listed = "\n".join(f"Dòng số {i} là một câu riêng." for i in range(11))
+    assert split_with_mode(short) == ([Segment(short, "")], "whole")
+    assert split_with_mode(listed)[1] == "line"
+    assert split_with_mode("Một.\n\nHai.")[1] == "blank"
+    assert split_with_mode(short, "line")[1] == "line"
+    assert split_with_mode(short, granularity="sentence")[1] == "line"  # sentences come from each line
+    assert split_with_mode(short, granularity="document")[1] == "document"
+    texts = [short, listed, "Một dòng.", "Một.\n\nHai."]
+    assert dedup(texts).documents.modes == ["whole", "line", "blank", "blank"]
+    assert dedup(texts, granularity="document").documents.modes == ["document"] * 4
+    assert dedup(texts, granularity="line").documents.modes == ["line"] * 4
 
 
 def test_a_short_record_is_not_emptied_by_copies_of_its_lines() -> None:

@@ -1047,10 +1047,8 @@ def _split_one(text: str, options: DedupOptions) -> tuple[list[segment.Segment],
         text, repairs = segment.repair_broken_numbers(text)
     body = text.rstrip("\n")
     trailer = text[len(body) :]
-    mode = options.segmentation if options.segmentation != "auto" else segment.detect_mode(body)
-    # split with the option itself, not the detected mode: auto also unwraps hard-wrapped lines
-    segs = segment.split(body, options.segmentation, options.granularity)
-    return segs, trailer, "line" if options.granularity == "line" else mode, repairs
+    segs, mode = segment.split_with_mode(body, options.segmentation, options.granularity)
+    return segs, trailer, mode, repairs
 
 
 def _without_text(record: Any, text_field: str) -> Any:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Segment", "split", "join", "detect_mode", "repair_broken_numbers", "MODES"]
+__all__ = ["Segment", "split", "split_with_mode", "join", "detect_mode", "repair_broken_numbers", "MODES"]
 
 MODES = ("auto", "blank", "line")
 GRANULARITIES = ("paragraph", "line", "sentence", "document")
@@ -226,12 +226,19 @@ def _short_document(text: str) -> bool:
 
 def split(text: str, mode: str = "auto", granularity: str = "paragraph") -> list[Segment]:
     """Split a document into units; ``mode`` says how paragraphs are delimited."""
+    return split_with_mode(text, mode, granularity)[0]
+
+
+def split_with_mode(text: str, mode: str = "auto", granularity: str = "paragraph") -> tuple[list[Segment], str]:
+    """:func:`split`, and how the paragraphs were found: ``"blank"``, ``"line"`` (hard-wrapped
+    lines joined back under auto), ``"whole"`` (a short document auto keeps as one paragraph) or
+    ``"document"`` (``granularity="document"``), as the report's per-document mode names them."""
     if mode not in MODES:
         raise ValueError(f"segmentation mode must be one of {MODES}, not {mode!r}")
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}, not {granularity!r}")
     if granularity == "document":
-        return _split_on(text, _NOWHERE)  # the whole document is the unit: near-duplicate documents
+        return _split_on(text, _NOWHERE), "document"  # the whole document is the unit
     unwrap = False
     if granularity == "line":
         mode = "line"
@@ -244,8 +251,8 @@ def split(text: str, mode: str = "auto", granularity: str = "paragraph") -> list
     if unwrap:
         paragraphs = _unwrap(paragraphs)
     if granularity != "sentence":
-        return paragraphs
-    return [s for p in paragraphs for s in _sentences(p)]
+        return paragraphs, mode
+    return [s for p in paragraphs for s in _sentences(p)], mode
 
 
 def join(segments: list[Segment], trailer: str = "\n") -> str:
