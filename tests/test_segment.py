@@ -73,6 +73,23 @@ def test_sentences_respect_abbreviations() -> None:
     ]
 
 
+def test_sentences_end_at_a_line_break_after_a_full_stop() -> None:
+    # a paragraph of several lines (blank-line mode) was one "sentence" when a line ended in a
+    # full stop: only spaces counted as the gap between sentences
+    text = "Câu một ở đây.\nCâu hai ở đây. \nCâu ba ở đây.\n\nĐoạn sau."
+    got = split(text, "auto", "sentence")
+    assert [(s.prefix, s.text) for s in got] == [
+        ("", "Câu một ở đây."),
+        ("\n", "Câu hai ở đây."),
+        (" \n", "Câu ba ở đây."),
+        ("\n\n", "Đoạn sau."),
+    ]
+    assert join(got, "") == text
+    # not after an abbreviation, nor before a lower-case continuation
+    assert len(split("Tp.\nHà Nội đẹp.", "blank", "sentence")) == 1
+    assert len(split("Ông nói.\nvà đi.", "blank", "sentence")) == 1
+
+
 def test_bad_mode_raises() -> None:
     with pytest.raises(ValueError, match="segmentation mode"):
         split("x", "paragraphs")

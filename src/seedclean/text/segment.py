@@ -76,7 +76,7 @@ def _split_on(text: str, sep: re.Pattern[str]) -> list[Segment]:
 
 # A sentence ends at . ! ? or … (with closing quotes/brackets), before a space and a capital,
 # digit or opening quote; common Vietnamese abbreviations (Tp., TP., ThS., v.v.) do not end one.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*( +)(?=[\"“‘(\[]?[A-ZÀ-ỸĐ0-9])")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*( *\n *| +)(?=[\"“‘(\[]?[A-ZÀ-ỸĐ0-9])")
 _ABBREV = re.compile(r"(?:\b(?:Tp|TP|Th\.?S|TS|PGS|GS|Mr|Mrs|Dr|St|Q|P|TT|Ô|B|v\.v|tr)\.|\b[A-ZĐ]\.)$")
 
 
