@@ -6,6 +6,7 @@ import io
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -326,6 +327,28 @@ def test_guard_profile_agrees_with_its_reference_twin(keys: list[str], chosen: s
     # the digest tells counts apart: one more "không" is another profile
     words = DedupOptions().guard_words
     assert len({int(guard_profile(*pack_utf8([k]), words)[0]) for k in ["không", "không không", "bật", "x"]}) == 4
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(_GUARD_VOCAB) | vietnamese_text(6), max_size=12).map(" ".join), max_size=20),
+    st.none() | st.lists(st.sampled_from(_GUARD_VOCAB), min_size=1, max_size=8).map(" ".join),
+    st.integers(1, 4),
+)
+def test_shingles_and_guard_in_one_pass_equal_the_two_passes(keys: list[str], chosen: str | None, n: int) -> None:
+    # a run computes the guard digests while shingling (one tokenisation): the same digests as
+    # the plain twin, the same shingles as the shingle kernel alone
+    from seedclean.clustering.dedup import DedupOptions, fingerprint, guard_profile_reference
+    from seedclean.fingerprint.kernels import pack_utf8, word_shingles_reference
+
+    words = DedupOptions().guard_words if chosen is None else chosen
+    options = DedupOptions(guard_words=words, ngram=n)
+    blanked = [dedup_key(k, ignore_punctuation=True) for k in keys]
+    flat, counts, _kinds, guard = fingerprint(*pack_utf8(blanked), options)
+    plain_flat, plain_offsets = word_shingles_reference(blanked, n)
+    assert flat.tolist() == plain_flat.tolist() and counts.tolist() == np.diff(plain_offsets).tolist()
+    assert guard.tolist() == guard_profile_reference(blanked, words).tolist()
+    unguarded = fingerprint(*pack_utf8(blanked), DedupOptions(guard_words="", ngram=n))
+    assert unguarded[0].tolist() == flat.tolist() and not unguarded[3].any()
 
 
 # the document policy (--min-kept) ---------------------------------------------------------------

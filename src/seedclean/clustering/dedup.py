@@ -54,10 +54,11 @@ from seedclean.fingerprint.kernels import (
     sorted_unique,
     unpack,
     word_char_table,
+    word_shingles_guarded,
     word_shingles_packed,
 )
 from seedclean.fingerprint.lsh import band_keys, candidate_pairs, optimal_params, recall_params
-from seedclean.fingerprint.shingle import exact_hashes, shingle_hashes, tokens
+from seedclean.fingerprint.shingle import exact_hashes, shingle_hashes, tokens, word_hash
 from seedclean.io.jsonline import JsonLine
 from seedclean.text import segment
 from seedclean.text.mojibake import fix_surrogates
@@ -801,7 +802,8 @@ def guard_profile(data: np.ndarray, bounds: np.ndarray, guard_words: str) -> np.
 
     Near edges come from LSH buckets of (band key, digest), so units whose guard words differ
     never become candidates; a second pass over the band keys alone counts the similar pairs the
-    guard kept apart. :func:`guard_profile_reference` is its twin.
+    guard kept apart. :func:`guard_profile_reference` is its twin. (A run computes it with the
+    word shingles, in one pass: :func:`fingerprint`.)
     """
     words = guard_words_list(guard_words)
     if not words or not HAVE_NUMBA:
@@ -809,27 +811,29 @@ def guard_profile(data: np.ndarray, bounds: np.ndarray, guard_words: str) -> np.
             data[bounds[i] : bounds[i + 1]].tobytes().decode("utf-8", "surrogatepass") for i in range(len(bounds) - 1)
         ]
         return guard_profile_reference(keys, guard_words)
-    packed = np.frombuffer("".join(words).encode("utf-8"), dtype=np.uint8)
-    word_bounds = np.zeros(len(words) + 1, dtype=np.int64)
-    np.cumsum([len(w.encode("utf-8")) for w in words], out=word_bounds[1:])
-    index, order = guard_index(words)
-    out: np.ndarray = compiled().guard_profiles_kernel(
-        data, bounds, word_char_table(), packed, word_bounds, index, order
-    )
+    out: np.ndarray = compiled().guard_profiles_kernel(data, bounds, word_char_table(), *guard_arrays(words))
     return out
 
 
-def guard_index(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The guard words grouped by (first UTF-8 byte, byte length), as CSR arrays: ``order[index[s]
-    : index[s + 1]]`` are the indices of the words in slot ``s = first * longest + length``, where
-    ``longest`` is one more than the longest word's length (``(len(index) - 1) // 256``)."""
+def guard_arrays(words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The guard words as the kernels take them: UTF-8 bytes, word bounds, each word's FNV-1a-32
+    (:func:`seedclean.fingerprint.shingle.word_hash`, what the shingles hash a token by) and an
+    open-addressing table of word index + 1 by that hash (0: empty), at most a quarter full."""
     encoded = [w.encode("utf-8") for w in words]
-    longest = max(len(e) for e in encoded) + 1
-    slots = np.array([e[0] * longest + len(e) for e in encoded], dtype=np.int64)
-    order = np.argsort(slots, kind="stable").astype(np.int64)
-    index = np.zeros(256 * longest + 1, dtype=np.int64)
-    np.cumsum(np.bincount(slots, minlength=256 * longest), out=index[1:])
-    return index, order
+    packed = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    word_bounds = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=word_bounds[1:])
+    hashes = np.array([word_hash(w) for w in words], dtype=np.uint64)
+    size = 4
+    while size < 4 * len(words):
+        size *= 2
+    slots = np.zeros(size, dtype=np.int32)
+    for k, h in enumerate(hashes.tolist()):
+        slot = h & (size - 1)
+        while slots[slot]:
+            slot = (slot + 1) & (size - 1)
+        slots[slot] = k + 1
+    return packed, word_bounds, hashes, slots
 
 
 def guard_profile_reference(keys: list[str], guard_words: str) -> np.ndarray:
@@ -846,15 +850,23 @@ def guard_profile_reference(keys: list[str], guard_words: str) -> np.ndarray:
 
 def fingerprint(
     data: np.ndarray, bounds: np.ndarray, options: DedupOptions
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(flat shingles, shingles per unit, kind per unit) for a batch of dedup keys packed as UTF-8."""
-    if options.shingle == "word":
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(flat shingles, shingles per unit, kind per unit, guard digest per unit) for a batch of
+    dedup keys packed as UTF-8. Word shingles and guard digests come from one pass over the
+    tokens when numba is there."""
+    words = guard_words_list(options.guard_words)
+    if options.shingle == "word" and words and HAVE_NUMBA:
+        flat, offsets, guard = word_shingles_guarded(data, bounds, options.ngram, guard_arrays(words))
+        counts = np.diff(offsets).astype(np.int32)
+    elif options.shingle == "word":
         flat, offsets = word_shingles_packed(data, bounds, options.ngram)
         counts = np.diff(offsets).astype(np.int32)
+        guard = guard_profile(data, bounds, options.guard_words)
     else:
         sets = [shingle_hashes(k, "char", options.ngram) for k in unpack(data, bounds)]
         counts = np.array([len(x) for x in sets], dtype=np.int32)
         flat = np.concatenate(sets).astype(np.uint32) if sets else np.empty(0, dtype=np.uint32)
+        guard = guard_profile(data, bounds, options.guard_words)
     kinds = (counts >= options.min_shingles).astype(np.int8)
     if options.short == "char" and not kinds.all():
         parts, new_counts = [], counts.copy()
@@ -870,7 +882,7 @@ def fingerprint(
             kinds[i] = 2 if len(short) else 0
         flat = np.concatenate(parts).astype(np.uint32) if parts else flat
         counts = new_counts
-    return flat, counts, kinds
+    return flat, counts, kinds, guard
 
 
 BATCH_CHARS = 1 << 20  # records are prepared together (one call per kernel) up to this many characters
@@ -999,11 +1011,10 @@ def prepare_batch(
     t1 = time.perf_counter()
     placed = normalize_options is not None and normalize_options.tones and normalize_options.tone_style == "hòa"
     key_data, key_bounds = dedup_keys(texts, options.ignore_punctuation, placed, packed=(unit_utf8, unit_bounds))
-    flat, counts, kinds = fingerprint(key_data, key_bounds, options)
+    flat, counts, kinds, guard = fingerprint(key_data, key_bounds, options)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     sigs = signatures_flat(flat, offsets, options.num_perm, options.seed)
-    guard = guard_profile(key_data, key_bounds, options.guard_words)
     raw_keys = key_data.tobytes()
     timings = Timings({"normalize+segment": t1 - t0})
     prepared = Prepared(

@@ -77,7 +77,10 @@ def _word_char_at(data, i, end, table):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def word_shingles_kernel(data, bounds, table, n):  # pragma: no cover - compiled
+def word_shingles_kernel(data, bounds, table, n, words, word_bounds, hashes, slots):  # pragma: no cover - compiled
+    """Sorted unique word ``n``-gram hashes of each unit (flat, offsets) and, in the same pass
+    over its tokens, the unit's guard digest (as :func:`guard_profiles_kernel`; all 0 when there
+    are no guard words: ``word_bounds`` of length 1)."""
     units = len(bounds) - 1
     cap = len(data) + 1
     flat = np.empty(cap, dtype=np.uint32)
@@ -85,6 +88,9 @@ def word_shingles_kernel(data, bounds, table, n):  # pragma: no cover - compiled
     ring = np.zeros(max(n, 1), dtype=np.uint32)
     scratch = np.empty(cap, dtype=np.uint32)
     counts = np.empty(256, dtype=np.int64)
+    n_words = len(word_bounds) - 1
+    guard = np.zeros(units, dtype=np.uint64)
+    found = np.zeros(n_words, dtype=np.int64)
     pos = 0
     for u in range(units):
         start = pos
@@ -94,16 +100,24 @@ def word_shingles_kernel(data, bounds, table, n):  # pragma: no cover - compiled
         end = bounds[u + 1]
         h = np.uint64(0)
         in_word = False
+        word_start = 0
+        guarded = False
         while i <= end:
             is_word, length = _word_char_at(data, i, end, table)
             if is_word:
                 if not in_word:
                     h = _FNV_OFFSET
                     in_word = True
+                    word_start = i
                 for k in range(length):
                     h = ((h ^ np.uint64(data[i + k])) * _FNV_PRIME) & _M32
             elif in_word:
                 in_word = False
+                if n_words > 0:
+                    w = _guard_word(data, word_start, i - word_start, h, words, word_bounds, hashes, slots)
+                    if w >= 0:
+                        found[w] += 1
+                        guarded = True
                 ring[slot] = np.uint32(h)  # slot = count % n, kept without a division
                 slot += 1
                 if slot == n:
@@ -129,7 +143,9 @@ def word_shingles_kernel(data, bounds, table, n):  # pragma: no cover - compiled
                     w += 1
             pos = w
         offsets[u + 1] = pos
-    return flat[:pos].copy(), offsets
+        if guarded:
+            guard[u] = _guard_digest(found)
+    return flat[:pos].copy(), offsets, guard
 
 
 @numba.njit(cache=True, nogil=True)
@@ -409,53 +425,72 @@ def dedup_keys_kernel(data, bounds, fold, word, space, blank_punct):  # pragma: 
     return out[:pos].copy(), out_bounds, flagged
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _guard_word(data, start, size, h, words, word_bounds, hashes, slots):  # pragma: no cover - compiled
+    """The index of the guard word ``data[start:start + size]`` is, or -1; ``h`` is the token's
+    FNV-1a-32 (what the shingles hash it by). ``slots`` is an open-addressing table of the words
+    by that hash (``dedup.guard_arrays``): a token is compared byte by byte only with a word of
+    its hash, so the common token, no guard word, costs one probe of an empty slot."""
+    mask = len(slots) - 1
+    slot = h & mask
+    while slots[slot] != 0:
+        w = slots[slot] - 1
+        a = word_bounds[w]
+        if hashes[w] == h and word_bounds[w + 1] - a == size:
+            same = True
+            for j in range(size):
+                if words[a + j] != data[start + j]:
+                    same = False
+                    break
+            if same:
+                return w
+        slot = (slot + 1) & mask
+    return -1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _guard_digest(counts):  # pragma: no cover - compiled
+    """FNV-1a-64 over the (word index, count) pairs of the words counted (``dedup.guard_digest``),
+    the counts reset to 0 for the next unit; never 0."""
+    h = np.uint64(0xCBF29CE484222325)
+    for w in range(len(counts)):
+        if counts[w]:
+            h = (h ^ np.uint64(w)) * np.uint64(0x100000001B3)
+            h = (h ^ np.uint64(counts[w])) * np.uint64(0x100000001B3)
+            counts[w] = 0
+    return h if h != 0 else np.uint64(1)
+
+
 @numba.njit(cache=True, nogil=True)
-def guard_profiles_kernel(data, bounds, table, words, word_bounds, index, order):  # pragma: no cover - compiled
+def guard_profiles_kernel(data, bounds, table, words, word_bounds, hashes, slots):  # pragma: no cover - compiled
     """Per unit, the FNV-1a-64 digest of (guard word index, count) over the guard words among
-    its tokens (runs of word characters), 0 when none occurs; see ``dedup.guard_digest``.
-    ``index`` / ``order`` list the words by (first byte, byte length) so that a token is compared
-    only with the words it could be (``dedup.guard_index``)."""
+    its tokens (runs of word characters), 0 when none occurs; see ``dedup.guard_digest``."""
     units = len(bounds) - 1
-    n_words = len(word_bounds) - 1
-    longest = (len(index) - 1) // 256
     out = np.zeros(units, dtype=np.uint64)
-    counts = np.zeros(max(n_words, 1), dtype=np.int64)
+    counts = np.zeros(len(word_bounds) - 1, dtype=np.int64)
     for u in range(units):
         found = False
         i = bounds[u]
         end = bounds[u + 1]
         start = -1
+        h = np.uint64(0)
         while i <= end:
             is_word, length = _word_char_at(data, i, end, table)
             if is_word:
                 if start < 0:
                     start = i
+                    h = _FNV_OFFSET
+                for k in range(length):
+                    h = ((h ^ np.uint64(data[i + k])) * _FNV_PRIME) & _M32
             elif start >= 0:
-                size = i - start
-                if size < longest:
-                    slot = data[start] * longest + size
-                    for k in range(index[slot], index[slot + 1]):
-                        w = order[k]
-                        a = word_bounds[w]
-                        same = True
-                        for j in range(1, size):
-                            if words[a + j] != data[start + j]:
-                                same = False
-                                break
-                        if same:
-                            counts[w] += 1
-                            found = True
-                            break
+                w = _guard_word(data, start, i - start, h, words, word_bounds, hashes, slots)
+                if w >= 0:
+                    counts[w] += 1
+                    found = True
                 start = -1
             i += length
         if found:
-            h = np.uint64(0xCBF29CE484222325)
-            for w in range(n_words):
-                if counts[w]:
-                    h = (h ^ np.uint64(w)) * np.uint64(0x100000001B3)
-                    h = (h ^ np.uint64(counts[w])) * np.uint64(0x100000001B3)
-                    counts[w] = 0
-            out[u] = h if h != 0 else np.uint64(1)
+            out[u] = _guard_digest(counts)
     return out
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "KERNELS",
     "word_shingles",
     "word_shingles_packed",
+    "word_shingles_guarded",
     "unpack",
     "signatures_flat",
     "intersections",
@@ -227,12 +228,34 @@ def unpack(data: np.ndarray, bounds: np.ndarray) -> list[str]:
     return [raw[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(len(bounds) - 1)]
 
 
+NO_GUARD = (
+    np.zeros(0, dtype=np.uint8),
+    np.zeros(1, dtype=np.int64),
+    np.zeros(0, dtype=np.uint64),
+    np.zeros(4, dtype=np.int32),
+)  # guard word arrays (bytes, bounds, hashes, slots: ``dedup.guard_arrays``) of no words
+
+
 def word_shingles_packed(data: np.ndarray, bounds: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`word_shingles` of keys packed as UTF-8 bytes with offsets."""
     if not HAVE_NUMBA or len(bounds) < 2:
         return word_shingles_reference(unpack(data, bounds), n)
-    flat, offsets = compiled().word_shingles_kernel(data, bounds, word_char_table(), n)
+    flat, offsets, _guard = compiled().word_shingles_kernel(data, bounds, word_char_table(), n, *NO_GUARD)
     return flat, offsets
+
+
+def word_shingles_guarded(
+    data: np.ndarray, bounds: np.ndarray, n: int, guard: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`word_shingles_packed` and, from the same pass over the tokens, each key's guard
+    digest for the guard words ``guard`` (bytes, bounds, hashes, slots; see
+    ``dedup.guard_arrays``): one tokenisation instead of two (0.12 s of a 100k run). Needs numba."""
+    if len(bounds) < 2:
+        return np.empty(0, dtype=np.uint32), np.zeros(len(bounds), dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] = compiled().word_shingles_kernel(
+        data, bounds, word_char_table(), n, *guard
+    )
+    return out
 
 
 def signatures_flat(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
