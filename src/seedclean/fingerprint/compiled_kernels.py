@@ -225,24 +225,6 @@ def greedy_stars_kernel(indptr, earlier):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _is_vowel(c):  # pragma: no cover - compiled
-    return (
-        c == 97
-        or c == 101
-        or c == 105
-        or c == 111
-        or c == 117
-        or c == 121
-        or c == 65
-        or c == 69
-        or c == 73
-        or c == 79
-        or c == 85
-        or c == 89
-    )
-
-
-@numba.njit(cache=True, nogil=True)
 def _known_syllable(run, n, slots, offsets, points, mask):  # pragma: no cover - compiled
     h = np.uint64(0xCBF29CE484222325)
     for k in range(n):
@@ -284,6 +266,7 @@ def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_ton
         p1 = -1  # previous code point
         p2 = -1
         f1 = 0  # previous flags
+        f2 = 0
         nonascii = False
         deep = False
         run_len = 0
@@ -328,22 +311,21 @@ def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_ton
                 nonascii = True
                 if f & 32:
                     deep = True
-            if c == 32 and p1 == 32:
-                bad = True
-            elif f & 8 and f1 & 16:
-                bad = True  # a mojibake pair
-            # the VIQR tests look at the rare character first (the vowel test is the dearer one)
-            elif (c == 94 or c == 40 or c == 43 or c == 92) and p1 >= 0 and _is_vowel(p1):
-                bad = True  # VIQR: vowel + ^ ( + or an escape
-            elif (
-                (p1 == 96 or p1 == 39 or p1 == 126 or p1 == 46 or p1 == 63)
-                and ((c >= 65 and c <= 90) or (c >= 97 and c <= 122))
-                and p2 >= 0
-                and _is_vowel(p2)
-            ):
-                bad = True  # VIQR: vowel + tone mark + letter
-            elif (p1 == 100 or p1 == 68) and (p2 == 100 or p2 == 68) and _is_vowel(c):
-                bad = True  # VIQR: dd + vowel
+            if c == 32:
+                bad = p1 == 32
+            elif (f | f1) & 64:  # PAIRED: a pair rule may apply (most characters skip the tests)
+                if f & 8 and f1 & 16:
+                    bad = True  # a mojibake pair
+                elif (c == 94 or c == 40 or c == 43 or c == 92) and f1 & 128:
+                    bad = True  # VIQR: vowel (f1 & 128: VOWEL) + ^ ( + or an escape
+                elif (
+                    (p1 == 96 or p1 == 39 or p1 == 126 or p1 == 46 or p1 == 63)
+                    and ((c >= 65 and c <= 90) or (c >= 97 and c <= 122))
+                    and f2 & 128
+                ):
+                    bad = True  # VIQR: vowel + tone mark + letter
+                elif (p1 == 100 or p1 == 68) and (p2 == 100 or p2 == 68) and f & 128:
+                    bad = True  # VIQR: dd + vowel
             if bad:
                 while i < n and data[i] != 10:
                     i += 1
@@ -351,6 +333,7 @@ def prescan_kernel(data, classes, lower, slots, offsets, points, mask, check_ton
                 break
             p2 = p1
             p1 = c
+            f2 = f1
             f1 = f
             i += 1
         if bad:

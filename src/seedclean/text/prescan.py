@@ -69,6 +69,11 @@ VIETNAMESE = 4  # a Vietnamese letter outside ASCII
 PUNCT = 8  # allowed punctuation outside ASCII (what UTF-8 continuation bytes decode to)
 LEAD = 16  # what a UTF-8 lead byte decodes to in cp1252 / latin-1 / cp1258
 DEEP = 32  # outside Latin-1 and cp1252: the line has no legacy bytes behind it
+PAIRED = 64  # may start or end a pair rule 4 looks at (VIQR marks, d, the punctuation above): the
+# kernel tests the pair rules only where this or the previous character has it
+VOWEL = 128  # an ASCII vowel (the VIQR rules)
+
+_VIQR_MARKS = "^(+\\`'~.?"
 
 _PUNCT = "\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026"  # – — ‘ ’ “ ” • …
 _TONES = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
@@ -115,6 +120,10 @@ def char_classes() -> np.ndarray:
     for cp in range(0x80, TABLE_SIZE):
         if table[cp] & ALLOWED and not _cp1252_or_latin1(chr(cp)):
             table[cp] |= DEEP
+    for ch in _VIQR_MARKS + "dD" + _PUNCT:
+        table[ord(ch)] |= PAIRED
+    for ch in _VOWEL:
+        table[ord(ch)] |= VOWEL
     table.setflags(write=False)
     return table
 
