@@ -949,3 +949,130 @@ def argsort_u64_kernel(keys):  # pragma: no cover - compiled
         order, spare = spare, order
         current, moved = moved, current
     return order
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _composite(first, second, keys, values):  # pragma: no cover - compiled
+    """The primary composite of (first, second), or -1 (``text.nfc.composition_tables``)."""
+    key = (np.int64(first) << 21) | np.int64(second)
+    cap = len(keys)
+    h = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
+    slot = np.int64((h >> np.uint64(40)) & np.uint64(cap - 1))
+    while keys[slot] != 0:
+        if keys[slot] == key:
+            return np.int64(values[slot])
+        slot = (slot + 1) & (cap - 1)
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
+def nfc_kernel(data, ccc, unsafe, offsets, points, keys, values, longest):  # pragma: no cover - compiled
+    """NFC of the ``\\n``-separated lines of ``data`` (code points): (composed code points, per
+    line 1 where the caller must use unicodedata2 instead, ok). Each starter and the combining
+    marks after it are decomposed, the marks put in combining-class order (stable) and composed
+    where not blocked; see :mod:`seedclean.text.nfc`. ``ok`` is False when the output would
+    not fit (pathological growth): the caller then composes every line itself."""
+    n = len(data)
+    size = len(ccc)
+    n_lines = 1
+    for c in data:
+        if c == 10:
+            n_lines += 1
+    fallback = np.zeros(n_lines, dtype=np.uint8)
+    out = np.empty(2 * n + 16, dtype=np.uint32)
+    buf = np.empty(longest, dtype=np.int64)
+    pos = 0
+    line = 0
+    i = 0
+    while i < n:
+        c = np.int64(data[i])
+        if c == 10:
+            out[pos] = 10
+            pos += 1
+            line += 1
+            i += 1
+            continue
+        if c >= size or unsafe[c]:
+            fallback[line] = 1  # the rest of the line is copied; the caller replaces it
+            while i < n and data[i] != 10:
+                if pos >= len(out):
+                    return out[:0], fallback, False
+                out[pos] = data[i]
+                pos += 1
+                i += 1
+            continue
+        # a segment: an optional starter and the combining marks after it
+        k = i + 1 if ccc[c] == 0 else i
+        while k < n and data[k] != 10 and data[k] < size and not unsafe[data[k]] and ccc[data[k]] != 0:
+            k += 1
+        if k == i + 1 and ccc[c] == 0:  # a starter alone: NFC leaves it
+            if pos >= len(out):
+                return out[:0], fallback, False
+            out[pos] = c
+            pos += 1
+            i = k
+            continue
+        m = 0
+        first_mark = 0
+        if ccc[c] == 0:
+            d0 = offsets[c]
+            d1 = offsets[c + 1]
+            if d1 > d0:
+                for t in range(d0, d1):
+                    if m < longest:
+                        buf[m] = points[t]
+                    m += 1
+            else:
+                buf[0] = c
+                m = 1
+            first_mark = 1
+            start = i + 1
+        else:
+            start = i
+        for t in range(start, k):
+            if m < longest:
+                buf[m] = data[t]
+            m += 1
+        if m > longest or (first_mark == 1 and ccc[buf[0]] != 0):
+            fallback[line] = 1
+            while i < n and data[i] != 10:
+                if pos >= len(out):
+                    return out[:0], fallback, False
+                out[pos] = data[i]
+                pos += 1
+                i += 1
+            continue
+        # canonical order: marks by combining class, stable (insertion sort)
+        for a in range(first_mark + 1, m):
+            x = buf[a]
+            cx = ccc[x]
+            b = a - 1
+            while b >= first_mark and ccc[buf[b]] > cx:
+                buf[b + 1] = buf[b]
+                b -= 1
+            buf[b + 1] = x
+        if pos + m > len(out):
+            return out[:0], fallback, False
+        if first_mark == 1:
+            starter = buf[0]
+            kept = 1  # buf[0:kept] is the result so far (the starter, then uncomposed marks)
+            last = -1  # combining class of the last uncomposed mark (-1: none yet)
+            for a in range(1, m):
+                x = buf[a]
+                cx = np.int64(ccc[x])
+                composite = -1
+                if last < cx:
+                    composite = _composite(starter, x, keys, values)
+                if composite >= 0:
+                    starter = composite
+                    buf[0] = composite
+                else:
+                    buf[kept] = x
+                    kept += 1
+                    last = cx
+            m = kept
+        for a in range(m):
+            out[pos] = buf[a]
+            pos += 1
+        i = k
+    return out[:pos], fallback, True

@@ -35,6 +35,7 @@ from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled, white_space_tabl
 from seedclean.text.legacy import CONTROL_LETTERS, fix_legacy
 from seedclean.text.legacy import score_text as legacy_score
 from seedclean.text.mojibake import fix_mojibake, fix_surrogates
+from seedclean.text.nfc import nfc_many
 from seedclean.text.prescan import FULL, LEGACY, TONES, lines_needing_work
 from seedclean.text.tones import STYLES, fix_tones_counted
 
@@ -260,13 +261,16 @@ def _cheap_repairs(lines: list[str], options: NormalizeOptions) -> list[Repair]:
     out: list[Repair] = [(FULL, line, Counter()) for line in lines]
     tried: list[int] = []
     composed: dict[int, str] = {}  # NFC changed these: their fixes are counted below, all at once
+    nfc_of: dict[int, str] = {}
+    if options.nfc:  # as :func:`_nfc` (no stroke to compose here), all lines in one kernel call
+        plain = [i for i, line in enumerate(lines) if "\u0335" not in line and "\u0336" not in line]
+        nfc_of = dict(zip(plain, nfc_many([lines[i] for i in plain])))
     for i, line in enumerate(lines):
-        if options.nfc and "\u0335" not in line and "\u0336" not in line:
-            nfc: str = ud.normalize("NFC", line)  # as :func:`_nfc` (no stroke to compose here)
-            if nfc != line:
-                composed[i] = nfc
-                tried.append(i)
-                continue
+        nfc = nfc_of.get(i, line)
+        if nfc != line:
+            composed[i] = nfc
+            tried.append(i)
+            continue
         if options.whitespace and ("  " in line or line.endswith(" ")) and not _WS_SUSPECT.search(line):
             fixes: Counter[str] = Counter()
             out[i] = (FULL, _whitespace(line, fixes, keep_legacy_letters=options.legacy), fixes)
