@@ -502,7 +502,7 @@ def _kernels_loaded(_item: object) -> tuple[bool, int]:
     kernels = sys.modules.get("seedclean.fingerprint.compiled_kernels")
     if kernels is None:
         return loaded, 0
-    names = ("prescan_kernel", "changed_words_kernel", "jsonl_scan_kernel", "render_jsonl_kernel")
+    names = ("prescan_kernel", "nfc_kernel", "jsonl_scan_kernel", "render_jsonl_kernel")
     return loaded, min(len(getattr(kernels, name).signatures) for name in names)
 
 

@@ -887,42 +887,6 @@ def _skip_while(data, i, end, space, blank):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def changed_words_kernel(before, before_ends, after, after_ends, space):  # pragma: no cover - compiled
-    """Per pair of texts (``before[...:before_ends[k]]``, ``after[...:after_ends[k]]``, each
-    text's bytes ending where the next begins, after one separator byte): how many of their
-    white-space separated words differ, position by position, up to the shorter word list
-    (``sum(map(str.__ne__, after.split(), before.split()))``)."""
-    n = len(before_ends)
-    out = np.zeros(n, dtype=np.int64)
-    ia = 0
-    ib = 0
-    for k in range(n):
-        ea = before_ends[k]
-        eb = after_ends[k]
-        count = 0
-        while True:
-            ia = _skip_while(before, ia, ea, space, True)
-            ib = _skip_while(after, ib, eb, space, True)
-            if ia >= ea or ib >= eb:
-                break
-            sa = ia
-            ia = _skip_while(before, ia, ea, space, False)
-            sb = ib
-            ib = _skip_while(after, ib, eb, space, False)
-            if ia - sa != ib - sb:
-                count += 1
-            else:
-                for j in range(ia - sa):
-                    if before[sa + j] != after[sb + j]:
-                        count += 1
-                        break
-        out[k] = count
-        ia = ea + 1
-        ib = eb + 1
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
 def argsort_u64_kernel(keys):  # pragma: no cover - compiled
     """Stable argsort of uint64 ``keys``: an LSD radix sort, 8 passes of 8 bits, the keys moved
     with their positions (no gather per pass); a pass whose digit is the same everywhere is
@@ -966,12 +930,13 @@ def _composite(first, second, keys, values):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def nfc_kernel(data, ccc, unsafe, offsets, points, keys, values, longest):  # pragma: no cover - compiled
+def nfc_kernel(data, ccc, unsafe, offsets, points, keys, values, space, longest):  # pragma: no cover - compiled
     """NFC of the ``\\n``-separated lines of ``data`` (code points): (composed code points, per
-    line 1 where the caller must use unicodedata2 instead, ok). Each starter and the combining
-    marks after it are decomposed, the marks put in combining-class order (stable) and composed
-    where not blocked; see :mod:`seedclean.text.nfc`. ``ok`` is False when the output would
-    not fit (pathological growth): the caller then composes every line itself."""
+    line 1 where the caller must use unicodedata2 instead, per line how many white-space
+    separated words NFC changed, ok). Each starter and the combining marks after it are
+    decomposed, the marks put in combining-class order (stable) and composed where not blocked;
+    see :mod:`seedclean.text.nfc`. ``ok`` is False when the output would not fit (pathological
+    growth): the caller then composes every line itself."""
     n = len(data)
     size = len(ccc)
     n_lines = 1
@@ -979,16 +944,22 @@ def nfc_kernel(data, ccc, unsafe, offsets, points, keys, values, longest):  # pr
         if c == 10:
             n_lines += 1
     fallback = np.zeros(n_lines, dtype=np.uint8)
+    words = np.zeros(n_lines, dtype=np.int64)
     out = np.empty(2 * n + 16, dtype=np.uint32)
     buf = np.empty(longest, dtype=np.int64)
     pos = 0
     line = 0
     i = 0
+    count = 0  # changed words of the line so far
+    changed_word = False  # the word being read has changed
     while i < n:
         c = np.int64(data[i])
         if c == 10:
             out[pos] = 10
             pos += 1
+            words[line] = count + (1 if changed_word else 0)
+            count = 0
+            changed_word = False
             line += 1
             i += 1
             continue
@@ -996,25 +967,30 @@ def nfc_kernel(data, ccc, unsafe, offsets, points, keys, values, longest):  # pr
             fallback[line] = 1  # the rest of the line is copied; the caller replaces it
             while i < n and data[i] != 10:
                 if pos >= len(out):
-                    return out[:0], fallback, False
+                    return out[:0], fallback, words, False
                 out[pos] = data[i]
                 pos += 1
                 i += 1
             continue
         # a segment: an optional starter and the combining marks after it
-        k = i + 1 if ccc[c] == 0 else i
+        starter_first = ccc[c] == 0
+        if starter_first and space[c]:  # a word ends (marks after the space begin the next one)
+            if changed_word:
+                count += 1
+            changed_word = False
+        k = i + 1 if starter_first else i
         while k < n and data[k] != 10 and data[k] < size and not unsafe[data[k]] and ccc[data[k]] != 0:
             k += 1
-        if k == i + 1 and ccc[c] == 0:  # a starter alone: NFC leaves it
+        if k == i + 1 and starter_first:  # a starter alone: NFC leaves it
             if pos >= len(out):
-                return out[:0], fallback, False
+                return out[:0], fallback, words, False
             out[pos] = c
             pos += 1
             i = k
             continue
         m = 0
         first_mark = 0
-        if ccc[c] == 0:
+        if starter_first:
             d0 = offsets[c]
             d1 = offsets[c + 1]
             if d1 > d0:
@@ -1037,7 +1013,7 @@ def nfc_kernel(data, ccc, unsafe, offsets, points, keys, values, longest):  # pr
             fallback[line] = 1
             while i < n and data[i] != 10:
                 if pos >= len(out):
-                    return out[:0], fallback, False
+                    return out[:0], fallback, words, False
                 out[pos] = data[i]
                 pos += 1
                 i += 1
@@ -1052,7 +1028,7 @@ def nfc_kernel(data, ccc, unsafe, offsets, points, keys, values, longest):  # pr
                 b -= 1
             buf[b + 1] = x
         if pos + m > len(out):
-            return out[:0], fallback, False
+            return out[:0], fallback, words, False
         if first_mark == 1:
             starter = buf[0]
             kept = 1  # buf[0:kept] is the result so far (the starter, then uncomposed marks)
@@ -1071,8 +1047,14 @@ def nfc_kernel(data, ccc, unsafe, offsets, points, keys, values, longest):  # pr
                     kept += 1
                     last = cx
             m = kept
+        same = m == k - i
         for a in range(m):
+            if same and buf[a] != data[i + a]:
+                same = False
             out[pos] = buf[a]
             pos += 1
+        if not same:
+            changed_word = True
         i = k
-    return out[:pos], fallback, True
+    words[line] = count + (1 if changed_word else 0)
+    return out[:pos], fallback, words, True

@@ -21,9 +21,9 @@ from functools import lru_cache, partial
 import numpy as np
 import unicodedata2 as ud
 
-from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled
+from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled, white_space_table
 
-__all__ = ["nfc_many", "nfc_many_reference", "TABLE_SIZE"]
+__all__ = ["nfc_many", "nfc_many_counted", "nfc_many_reference", "changed_words_reference", "TABLE_SIZE"]
 
 TABLE_SIZE = 0x2100  # Latin, Greek, Cyrillic, ..., Latin Extended Additional, punctuation, currency
 _LONGEST = 8  # code points of one decomposed sequence the kernel composes; longer: unicodedata2
@@ -100,16 +100,32 @@ def _slot(key: int, cap: int) -> int:
     return ((key * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF) >> 40 & (cap - 1)
 
 
+def changed_words_reference(befores: list[str], afters: list[str]) -> list[int]:
+    """Per pair, how many white-space separated words differ position by position (what the
+    normaliser counts as the ``nfc`` fixes of a text)."""
+    return [sum(map(str.__ne__, after.split(), before.split())) for before, after in zip(befores, afters)]
+
+
 def nfc_many(lines: list[str]) -> list[str]:
     """:func:`nfc_many_reference`, composed by the kernel when numba is there; ``lines`` hold no
     ``\\n`` (they are joined by it)."""
+    return nfc_many_counted(lines)[0]
+
+
+def nfc_many_counted(lines: list[str]) -> tuple[list[str], list[int]]:
+    """NFC of each line and how many of its words NFC changed (:func:`changed_words_reference`),
+    both from one kernel pass when numba is there; ``lines`` hold no ``\\n``."""
     if not HAVE_NUMBA or not lines:
-        return nfc_many_reference(lines)
+        composed = nfc_many_reference(lines)
+        return composed, changed_words_reference(lines, composed)
     data = np.frombuffer("\n".join(lines).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    out, fallback, ok = compiled().nfc_kernel(data, *composition_tables(), _LONGEST)
+    out, fallback, words, ok = compiled().nfc_kernel(data, *composition_tables(), white_space_table(), _LONGEST)
     if not ok or len(fallback) != len(lines):  # grew past the kernel's buffer, or a line held a \n
-        return nfc_many_reference(lines)
-    composed: list[str] = out.tobytes().decode("utf-32-le", "surrogatepass").split("\n")
+        composed = nfc_many_reference(lines)
+        return composed, changed_words_reference(lines, composed)
+    composed = out.tobytes().decode("utf-32-le", "surrogatepass").split("\n")
+    counts: list[int] = words.tolist()
     for i in np.flatnonzero(fallback).tolist():
         composed[i] = ud.normalize("NFC", lines[i])
-    return composed
+        counts[i] = changed_words_reference([lines[i]], [composed[i]])[0]
+    return composed, counts

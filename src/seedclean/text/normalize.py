@@ -31,11 +31,10 @@ from typing import Any
 import numpy as np
 import unicodedata2 as ud
 
-from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled, white_space_table
 from seedclean.text.legacy import CONTROL_LETTERS, fix_legacy
 from seedclean.text.legacy import score_text as legacy_score
 from seedclean.text.mojibake import fix_mojibake, fix_surrogates
-from seedclean.text.nfc import nfc_many
+from seedclean.text.nfc import changed_words_reference, nfc_many_counted
 from seedclean.text.prescan import FULL, LEGACY, TONES, lines_needing_work
 from seedclean.text.tones import STYLES, fix_tones_counted
 
@@ -209,30 +208,6 @@ def _nfc(text: str, changes: Counter[str]) -> str:
     return out
 
 
-def changed_words_reference(befores: list[str], afters: list[str]) -> list[int]:
-    """Per pair, how many white-space separated words differ position by position (what
-    :func:`_nfc` counts as the ``nfc`` fixes of a text)."""
-    return [sum(map(str.__ne__, after.split(), before.split())) for before, after in zip(befores, afters)]
-
-
-def changed_words(befores: list[str], afters: list[str]) -> list[int]:
-    """:func:`changed_words_reference` by one compiled pass over all the pairs' UTF-8, when numba
-    is there (and no text holds a ``\\n``, which separates them there)."""
-    if not HAVE_NUMBA or not befores:
-        return changed_words_reference(befores, afters)
-
-    def packed(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        data = np.frombuffer("\n".join(texts).encode("utf-8", "surrogatepass") + b"\n", dtype=np.uint8)
-        return data, np.flatnonzero(data == 10)
-
-    before, before_ends = packed(befores)
-    after, after_ends = packed(afters)
-    if len(before_ends) != len(befores) or len(after_ends) != len(afters):  # a text holds a \n
-        return changed_words_reference(befores, afters)
-    counts: np.ndarray = compiled().changed_words_kernel(before, before_ends, after, after_ends, white_space_table())
-    return counts.tolist()  # type: ignore[no-any-return]
-
-
 _LINEBREAK = re.compile("(\r\n|[\n\r\u2028\u2029\x85\x0b\x0c])")
 _ODD_BREAK = re.compile("[\r\u2028\u2029\x85\x0b\x0c]")
 
@@ -260,25 +235,20 @@ def _cheap_repairs(lines: list[str], options: NormalizeOptions) -> list[Repair]:
     repair applies to comes back as (FULL, line, no fixes)."""
     out: list[Repair] = [(FULL, line, Counter()) for line in lines]
     tried: list[int] = []
-    composed: dict[int, str] = {}  # NFC changed these: their fixes are counted below, all at once
-    nfc_of: dict[int, str] = {}
+    nfc_of: dict[int, tuple[str, int]] = {}  # each line's NFC and the words it changed
     if options.nfc:  # as :func:`_nfc` (no stroke to compose here), all lines in one kernel call
         plain = [i for i, line in enumerate(lines) if "\u0335" not in line and "\u0336" not in line]
-        nfc_of = dict(zip(plain, nfc_many([lines[i] for i in plain])))
+        nfc_of = dict(zip(plain, zip(*nfc_many_counted([lines[i] for i in plain]))))
     for i, line in enumerate(lines):
-        nfc = nfc_of.get(i, line)
+        nfc, words = nfc_of.get(i, (line, 0))
         if nfc != line:
-            composed[i] = nfc
+            out[i] = (FULL, nfc, Counter({"nfc": words or 1}))
             tried.append(i)
             continue
         if options.whitespace and ("  " in line or line.endswith(" ")) and not _WS_SUSPECT.search(line):
             fixes: Counter[str] = Counter()
             out[i] = (FULL, _whitespace(line, fixes, keep_legacy_letters=options.legacy), fixes)
             tried.append(i)
-    if composed:
-        changed = changed_words([lines[i] for i in composed], list(composed.values()))
-        for (i, nfc), n in zip(composed.items(), changed):
-            out[i] = (FULL, nfc, Counter({"nfc": n or 1}))
     if tried:
         codes = lines_needing_work([out[i][1] for i in tried], _style(options))
         for i, code in zip(tried, codes.tolist()):
