@@ -207,6 +207,37 @@ def test_syllable_index_finds_every_syllable_by_the_scalar_hash(style: str | Non
     assert int((slots > 0).sum()) == len(words)
 
 
+_LINE_PIECES = st.one_of(
+    vietnamese_text(6).map(lambda t: " ".join(t.split())),
+    st.sampled_from(
+        ["café", "Ngừơi", "hoá", "khoẻ", "thuỷ", "Xin chào", "abc", "x2", "“Hòa”", "…", "–", "ñ", "a\u0301"]
+    ),
+)
+
+
+@given(st.lists(_LINE_PIECES, min_size=1, max_size=8).map(" ".join), st.sampled_from(STYLES))
+def test_tones_placed_in_unsettled_runs_only_equal_the_tone_step(line: str, style: str) -> None:
+    # what the normaliser does to a line the pre-scan passed but for tones: only the runs of
+    # letters the kernel finds unsettled go through the tone step; the same text and count as
+    # the step over every word (lines the pre-scan marks FULL take the step itself)
+    from seedclean.text.prescan import place_tones_in_line
+    from seedclean.text.tones import fix_tones_counted
+
+    assert place_tones_in_line(line, style) == fix_tones_counted(line, style)
+
+
+def test_tones_placed_in_unsettled_runs_by_hand() -> None:
+    from seedclean.text.prescan import place_tones_in_line
+
+    assert place_tones_in_line("Cộng hoà xã hội, thuỷ điện và khoẻ.", "hòa") == (
+        "Cộng hòa xã hội, thủy điện và khỏe.",
+        3,
+    )
+    assert place_tones_in_line("Cộng hòa xã hội", "hoà") == ("Cộng hoà xã hội", 1)
+    assert place_tones_in_line("Cộng hoà", "keep") == ("Cộng hoà", 0)
+    assert place_tones_in_line("café hoá", "hòa") == ("café hóa", 1)  # not a syllable: left, not counted
+
+
 def test_normalize_many_checks_types() -> None:
     with pytest.raises(TypeError, match="list of str"):
         normalize_many("Việt Nam")  # type: ignore[arg-type]

@@ -1058,3 +1058,40 @@ def nfc_kernel(data, ccc, unsafe, offsets, points, keys, values, space, longest)
         i = k
     words[line] = count + (1 if changed_word else 0)
     return out[:pos], fallback, words, True
+
+
+@numba.njit(cache=True, nogil=True)
+def unsettled_syllables_kernel(data, classes, lower, slots, offsets, points, mask, longest):  # pragma: no cover
+    """(starts, ends, ok) of the runs of letters in one line of code points ``data`` that hold a
+    Vietnamese letter and are not settled syllables (the pre-scan's rule 5, as
+    :func:`prescan_kernel` reads it); ``ok`` is False if a character is not one a plain line may
+    hold (the caller then places tones the long way)."""
+    n = len(data)
+    starts = np.empty(n // 2 + 1, dtype=np.int64)
+    ends = np.empty(n // 2 + 1, dtype=np.int64)
+    found = 0
+    run = np.zeros(longest + 1, dtype=np.int32)
+    size = len(classes)
+    run_len = 0
+    run_vn = False
+    for i in range(n + 1):
+        f = 0
+        if i < n:
+            c = np.int64(data[i])
+            f = classes[c] if c < size else 0
+            if f & 1 == 0:
+                return starts[:0], ends[:0], False
+        if f & 2:
+            if run_len <= longest:
+                run[run_len] = lower[c]
+            run_len += 1
+            if f & 4:
+                run_vn = True
+        else:
+            if run_vn and (run_len > longest or not _known_syllable(run, run_len, slots, offsets, points, mask)):
+                starts[found] = i - run_len
+                ends[found] = i
+                found += 1
+            run_len = 0
+            run_vn = False
+    return starts[:found], ends[:found], True

@@ -35,7 +35,7 @@ from seedclean.text.legacy import CONTROL_LETTERS, fix_legacy
 from seedclean.text.legacy import score_text as legacy_score
 from seedclean.text.mojibake import fix_mojibake, fix_surrogates
 from seedclean.text.nfc import changed_words_reference, nfc_many_counted
-from seedclean.text.prescan import FULL, LEGACY, TONES, lines_needing_work
+from seedclean.text.prescan import FULL, LEGACY, TONES, lines_needing_work, place_tones_in_line
 from seedclean.text.tones import STYLES, fix_tones_counted
 
 __all__ = [
@@ -260,7 +260,7 @@ def _place_tones(line: str, style: str | None, changes: Counter[str]) -> str:
     """The tone step alone, for a line whose only fault the pre-scan found is a tone placement."""
     if style is None:
         return line
-    line, n = fix_tones_counted(line, style)
+    line, n = place_tones_in_line(line, style)
     changes["tones"] += n
     return line
 

@@ -210,7 +210,8 @@ _good: dict[str, set[str]] = {style: set() for style in STYLES}
 _SPACES = re.compile(r"(\s+)")
 
 
-def _fix_word(word: str, style: str) -> str:
+def fix_word(word: str, style: str) -> str:
+    """:func:`place_tone` of one word, through the bounded per-style cache (results only)."""
     cache = _caches[style]
     got = cache.get(word)
     if got is None:
@@ -236,7 +237,7 @@ def fix_tones_counted(text: str, style: str = "hòa") -> tuple[str, int]:
         def repl(m: re.Match[str]) -> str:
             nonlocal changed
             word = m.group()
-            out = _fix_word(word, style)
+            out = fix_word(word, style)
             changed += out != word
             return out
 
