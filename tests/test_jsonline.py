@@ -271,3 +271,53 @@ def test_a_cut_string_is_named_once_with_its_column() -> None:
     with pytest.raises(JsonLineError) as err:
         parse_line('{"id": 2, "text": "broken', "text")
     assert str(err.value) == "invalid JSON: Unterminated string starting at column 19"
+
+
+@given(
+    st.lists(jsonl_bytes(), max_size=8),
+    st.sampled_from(["", "Dòng một.\\nDòng hai.", "Đoạn một.\\n\\nĐoạn hai.", "ho\\u00e0 ho\\u00e0"]),
+)
+def test_records_read_as_columns_prepare_as_the_documents_do(lines: list[bytes], multi: str) -> None:
+    """The reader's columns (JsonlRecords, what a piece of a JSONL file becomes) give the same
+    warnings and, prepared, the same document table, spool entries and units as the documents
+    the reader yields otherwise."""
+    import io
+    from types import SimpleNamespace
+
+    from seedclean.clustering.dedup import DedupOptions, prepare_batch
+    from seedclean.io import read
+    from seedclean.io.jsonline import JsonlRecords
+
+    lines = [*lines, ('{"id": 7, "text": "' + multi + '"}\n').encode()]
+    f = SimpleNamespace(name="in.jsonl")
+    results = []
+    for as_columns in (False, True):
+        warnings = read.Warnings()
+        stream = read._bounded_lines(io.BytesIO(b"".join(lines)), 1 << 20)
+        columns = JsonlRecords(3, "in.jsonl") if as_columns else None
+        try:
+            docs = list(read._read_jsonl(3, f, stream, "text", warnings, columns=columns))
+        except read.InputError as exc:
+            results.append((str(exc), warnings.items))
+            continue
+        records = columns if columns is not None else docs
+        assert not (as_columns and docs)  # with columns, nothing is yielded
+        p = prepare_batch(records, DedupOptions())
+        table = p.docs
+        results.append(
+            (
+                list(table.ids),
+                list(table.record_ids),
+                table.id_from,
+                table.modes,
+                table.units_in.tolist(),
+                table.bytes_in.tolist(),
+                table.files.tolist(),
+                p.payload,
+                p.payload_sizes.tolist(),
+                p.unit_utf8.tobytes(),
+                p.unit_spans.tolist(),
+                warnings.items,
+            )
+        )
+    assert results[0] == results[1]

@@ -59,7 +59,7 @@ from seedclean.fingerprint.kernels import (
 )
 from seedclean.fingerprint.lsh import band_keys, candidate_pairs, optimal_params, recall_params
 from seedclean.fingerprint.shingle import exact_hashes, shingle_hashes, tokens, word_hash
-from seedclean.io.jsonline import JsonLine
+from seedclean.io.jsonline import JsonLine, JsonlRecords
 from seedclean.text import segment
 from seedclean.text.mojibake import fix_surrogates
 from seedclean.text.normalize import CHANGE_KINDS, NormalizeOptions, normalize_many
@@ -923,27 +923,58 @@ def prepare(
 
 
 def prepare_batch(
-    records: list[Any],
+    records: list[Any] | JsonlRecords,
     options: DedupOptions,
     normalize_options: NormalizeOptions | None = DEFAULT_NORMALIZE,
     text_field: str = "text",
     doc_ids: list[str | None] | None = None,
 ) -> Prepared:
     """:func:`prepare` for many records at once, in order: shingling, signing and banding run
-    once over all units of the batch, so per-call overheads are paid once, not per document."""
+    once over all units of the batch, so per-call overheads are paid once, not per document.
+    ``records`` may be the JSONL reader's columns (:class:`JsonlRecords`)."""
     t0 = time.perf_counter()
     payloads: list[bytes] = []
     texts: list[str] = []
     repairs = 0
     spans: list[tuple[int, int]] = []
-    ids: list[str] = []
-    record_ids: list[str] = []
-    id_from: list[str] = []
     modes: list[str] = []
     units_in: list[int] = []
-    files: list[int] = []
-    sources = [_text_of(record, text_field) for record in records]
-    raws = [raw for raw, _, _ in sources]
+    if isinstance(records, JsonlRecords):  # the reader's columns: no object per record to unpack
+        raws, ids, record_ids, id_from = records.texts, records.doc_ids(), records.record_ids, records.id_from
+        files = [records.file] * len(raws)
+        columns = records
+
+        def spooled(i: int, prefixes: list[str], trailer: str) -> tuple[Any, ...]:
+            # what to_spool makes of the Document the reader would have made
+            return (
+                ids[i],
+                "",
+                columns.file,
+                columns.heads[i],
+                columns.tails[i],
+                record_ids[i],
+                id_from[i],
+                prefixes,
+                trailer,
+            )
+
+    else:
+        sources = [_text_of(record, text_field) for record in records]
+        raws = [raw for raw, _, _ in sources]
+        ids, record_ids, id_from, files = [], [], [], []
+        for i, (_raw, rid, meta) in enumerate(sources):
+            ids.append((doc_ids[i] if doc_ids else None) or rid or "")
+            files.append(meta["file"] if meta and "file" in meta else -1)
+            if meta and "record_id" in meta:
+                record_ids.append(str(meta["record_id"]))
+                id_from.append(str(meta.get("id_from", "")))
+            else:
+                record_ids.append("")
+                id_from.append("")
+
+        def spooled(i: int, prefixes: list[str], trailer: str) -> tuple[Any, ...]:
+            return to_spool(records[i], prefixes, trailer, without_text=text_field)
+
     # a record whose text is its one unit as it came in takes its input size from the unit's
     # UTF-8 (below); the others are encoded here (a lone surrogate counts one byte, as replaced)
     whole_unit: list[tuple[int, int]] = []  # (record, unit)
@@ -961,17 +992,8 @@ def prepare_batch(
     # what _split_one makes of a text without a line break, at paragraph or line granularity
     one_line_units = options.granularity in ("paragraph", "line")
     one_line_mode = "line" if options.granularity == "line" or options.segmentation == "line" else "blank"
-    for i, record in enumerate(records):
-        _raw, rid, meta = sources[i]
-        ids.append((doc_ids[i] if doc_ids else None) or rid or "")
-        files.append(meta["file"] if meta and "file" in meta else -1)
-        if meta and "record_id" in meta:
-            record_ids.append(str(meta["record_id"]))
-            id_from.append(str(meta.get("id_from", "")))
-        else:
-            record_ids.append("")
-            id_from.append("")
-        text = cleaned[i]
+    for i, text in enumerate(cleaned):
+        _raw = raws[i]
         if one_line_units and "\n" not in text:  # one-line records: one unit or none, no separator
             trailer, mode = "", one_line_mode
             if text.strip():
@@ -992,8 +1014,7 @@ def prepare_batch(
             texts += unit_texts
             spans += unit_spans(prefixes, unit_texts)
         modes.append(mode)
-        spooled = to_spool(record, prefixes, trailer, without_text=text_field)
-        payloads.append(pickle.dumps(spooled, protocol=pickle.HIGHEST_PROTOCOL))
+        payloads.append(pickle.dumps(spooled(i, prefixes, trailer), protocol=pickle.HIGHEST_PROTOCOL))
     unit_utf8, unit_bounds = pack_utf8(texts)
     docs = DocumentTable(
         ids,

@@ -14,7 +14,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["JsonLine", "JsonLineError", "parse_line", "MISSING"]
+__all__ = ["JsonLine", "JsonLineError", "JsonlRecords", "parse_line", "MISSING"]
 
 # Numbers and constants stay strings: no int-size limit, no float overflow, nothing evaluated.
 _DECODER = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
@@ -43,6 +43,41 @@ class JsonLine:
         """The line with ``text`` as the text value (no line ending): what
         ``json.dumps(text, ensure_ascii=False)`` writes, without making an encoder per call."""
         return self.head + encode_basestring(text) + self.tail
+
+
+class JsonlRecords:
+    """The records of one JSONL file (or a piece of one) as columns: per record its line number,
+    text, the line around the text (head and tail) and its record id and where that came from.
+    What the reader hands the preparing stage in place of a ``Document`` (with a meta dict and a
+    ``JsonLine``) per record: the same fields, a few list appends each."""
+
+    __slots__ = ("file", "name", "lines", "texts", "heads", "tails", "record_ids", "id_from")
+
+    def __init__(self, file: int, name: str) -> None:
+        self.file, self.name = file, name
+        self.lines: list[int] = []
+        self.texts: list[str] = []
+        self.heads: list[str] = []
+        self.tails: list[str] = []
+        self.record_ids: list[str] = []
+        self.id_from: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def add(self, line: int, text: str, head: str, tail: str, record_id: str, id_from: str) -> None:
+        """One more record."""
+        self.lines.append(line)
+        self.texts.append(text)
+        self.heads.append(head)
+        self.tails.append(tail)
+        self.record_ids.append(record_id)
+        self.id_from.append(id_from)
+
+    def doc_ids(self) -> list[str]:
+        """Each record's document id, ``file:line`` (what the reader names a ``Document``)."""
+        prefix = f"{self.name}:"
+        return [prefix + str(line) for line in self.lines]
 
 
 @dataclass(frozen=True)

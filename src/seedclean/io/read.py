@@ -35,6 +35,7 @@ from seedclean.io.jsonline import (
     SCAN_SLOW,
     JsonLine,
     JsonLineError,
+    JsonlRecords,
     LineScan,
     parse_line,
     scan_lines,
@@ -451,6 +452,7 @@ def _read_jsonl(
     id_field: str | None = "id",
     keys_seen: set[str] | None = None,
     scan: bool = HAVE_NUMBA,
+    columns: JsonlRecords | None = None,
 ) -> Iterator[Document]:
     """Documents of a JSONL stream; every line that is not a record with text is a warning
     naming its line, and a read error stops the file with a warning after the last good line.
@@ -459,7 +461,8 @@ def _read_jsonl(
 
     Lines are read in chunks: with ``scan``, the compiled scanner reads the plain records
     (one object, one string text field) from their bytes, and every other line goes through
-    :func:`parse_line` one by one; both give the same documents and warnings."""
+    :func:`parse_line` one by one; both give the same documents and warnings. With ``columns``,
+    the records are added to it instead of yielded as documents."""
     seen = i = texts = 0
     missing_keys: set[str] = set()
     name = f.name
@@ -501,9 +504,11 @@ def _read_jsonl(
             warnings.add(
                 "duplicate_key", name, f"field {text_field!r} appears {parsed.occurrences} times; the last is used", i
             )
-        return record(parsed.text, escaped, parsed.line, parsed.record_id)
+        assert parsed.line is not None  # a text value always has a line around it
+        return record(parsed.text, escaped, parsed.line.head, parsed.line.tail, parsed.record_id)
 
-    def record(text: str, escaped: bool, around: JsonLine | None, record_id: str | None) -> Document:
+    def record(text: str, escaped: bool, head: str, tail: str, record_id: str | None) -> Document | None:
+        """The record as a ``Document``, or None once it is added to ``columns``."""
         nonlocal texts
         texts += 1
         if escaped and _LONE_SURROGATE.search(text):
@@ -511,8 +516,11 @@ def _read_jsonl(
             warnings.add("invalid_utf8", name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", i)
         if not _has_text(text):
             warnings.add("empty_text", name, f"field {text_field!r} has no text; record kept as it is", i)
-        record_id, id_from = (record_id, id_field) if record_id is not None else (str(i), "line")
-        meta = {"file": number, "record": around, "record_id": record_id, "id_from": id_from}
+        record_id, id_from = (record_id, id_field or "") if record_id is not None else (str(i), "line")
+        if columns is not None:
+            columns.add(i, text, head, tail, record_id, id_from)
+            return None
+        meta = {"file": number, "record": JsonLine(head, tail), "record_id": record_id, "id_from": id_from}
         return Document(f"{name}:{i}", text, meta)
 
     for chunk, error in _line_chunks(lines):
@@ -538,7 +546,9 @@ def _read_jsonl(
                 else:
                     seen += 1
                     record_id = _record_id(block[id_starts[k] : id_ends[k]]) if id_starts[k] >= 0 else None
-                    yield record(text, bool(flags & 2), JsonLine(head, tail), record_id)
+                    doc = record(text, bool(flags & 2), head, tail, record_id)
+                    if doc is not None:
+                        yield doc
                     continue
             doc = one_line(raw, size)
             if doc is not None:
@@ -692,8 +702,9 @@ class PieceRead:
 
 def read_piece(
     piece: Piece, text_field: str, id_field: str | None = "id", max_record_bytes: int = MAX_RECORD_BYTES
-) -> tuple[list[Document], PieceRead]:
-    """Documents of a piece and what :class:`PieceMerger` needs to fold it back in.
+) -> tuple[list[Document] | JsonlRecords, PieceRead]:
+    """Records of a piece (a range of a JSONL file: as columns; whole files: documents) and what
+    :class:`PieceMerger` needs to fold it back in.
 
     Line numbers (in document ids and warnings) are counted from the start of the range; the
     merger adds the lines of the earlier ranges. Each range that holds no record warns of an
@@ -718,12 +729,12 @@ def read_piece(
             yield line
 
     keys: set[str] = set()
-    docs = list(
-        _read_jsonl(
-            number, f, counted(), text_field, warnings, piece.start == 0, False, id_field=id_field, keys_seen=keys
-        )
-    )
-    return docs, PieceRead(warnings.items, lines, len(docs), keys)
+    records = JsonlRecords(number, f.name)
+    for _ in _read_jsonl(
+        number, f, counted(), text_field, warnings, piece.start == 0, False, id_field, keys, columns=records
+    ):
+        pass  # every record goes into the columns
+    return records, PieceRead(warnings.items, lines, len(records), keys)
 
 
 def shift_line_ids(docs: Any, offset: int) -> None:
