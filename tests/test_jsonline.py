@@ -150,14 +150,16 @@ def _read_both(lines: list[bytes], chunk_lines: int, limit: int) -> dict[bool, t
 
     from seedclean.io import read
 
-    out: dict[bool, tuple[object, ...]] = {}
-    for scan in (True, False):
+    out: dict[object, tuple[object, ...]] = {}
+    for scan in (True, False, "block"):  # lines read one by one (scanned or not), or all at once
         warnings = read.Warnings()
         f = SimpleNamespace(name="in.jsonl")
-        stream = read._bounded_lines(io.BytesIO(b"".join(lines)), limit)
-        with mock.patch.object(read, "_CHUNK_LINES", chunk_lines):
+        data = b"".join(lines)
+        stream = data if scan == "block" else read._bounded_lines(io.BytesIO(data), limit)
+        with mock.patch.object(read, "_CHUNK_LINES", chunk_lines), mock.patch.object(read, "_CHUNK_BYTES", 200):
             try:
-                docs = [(d.id, d.text, d.meta) for d in read._read_jsonl(0, f, stream, "text", warnings, scan=scan)]
+                found = read._read_jsonl(0, f, stream, "text", warnings, scan=bool(scan), limit=limit)
+                docs = [(d.id, d.text, d.meta) for d in found]
                 error = None
             except read.InputError as exc:
                 docs, error = [], str(exc)
@@ -168,7 +170,7 @@ def _read_both(lines: list[bytes], chunk_lines: int, limit: int) -> dict[bool, t
 @given(st.lists(jsonl_bytes(), max_size=8), st.integers(1, 4), st.sampled_from([40, 1 << 20]))
 def test_the_scanned_reader_reads_what_the_line_reader_reads(lines: list[bytes], chunk: int, limit: int) -> None:
     both = _read_both(lines, chunk, limit)
-    assert both[True] == both[False]
+    assert both[True] == both[False] == both["block"]
 
 
 def test_a_null_id_names_the_record_by_its_line_on_both_readers() -> None:
@@ -321,3 +323,28 @@ def test_records_read_as_columns_prepare_as_the_documents_do(lines: list[bytes],
             )
         )
     assert results[0] == results[1]
+
+
+@given(st.lists(jsonl_bytes(), min_size=1, max_size=10), st.integers(0, 3))
+def test_a_piece_read_at_once_is_the_piece_read_line_by_line(lines: list[bytes], skip: int) -> None:
+    """read_piece reads a range of a file in one call when it is small enough, else line by
+    line: the same records (as columns), warnings and line count either way."""
+    import tempfile
+    from pathlib import Path
+    from unittest import mock
+
+    from seedclean.io import read
+
+    data = b"".join(lines)
+    start = sum(len(line) for line in lines[: min(skip, len(lines) - 1)])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "p.jsonl"
+        path.write_bytes(data)
+        f = read.InputFile(path, "p.jsonl", "jsonl")
+        piece = read.Piece(((0, f),), start, len(data), True)
+        got = []
+        for block_bytes in (1 << 20, 0):
+            with mock.patch.object(read, "_BLOCK_BYTES", block_bytes):
+                records, info = read.read_piece(piece, "text", "id", max_record_bytes=60)
+            got.append((records.lines, records.texts, records.heads, records.tails, records.record_ids, info))
+    assert got[0] == got[1]

@@ -386,10 +386,29 @@ def _binary_lines(f: InputFile, gzipped: bool, limit: int = MAX_RECORD_BYTES) ->
 
 
 _CHUNK_LINES = 4096  # JSONL lines scanned together by the compiled scanner
+_BLOCK_BYTES = 64 << 20  # a piece of a file up to this size is read at once (else line by line)
 _CHUNK_BYTES = 1 << 20  # or about this many bytes of them
 
 
-def _line_chunks(lines: Iterator[Line]) -> Iterator[tuple[list[Line], BaseException | None]]:
+@dataclass
+class _Chunk:
+    """Consecutive JSONL lines as one block of bytes: line ``k`` is ``block[starts[k]:ends[k]]``
+    (line ending included) and ``sizes[k]`` long in the file; an over-long line has no bytes in
+    the block (``starts[k] == ends[k]``) but its size. ``error``: a read error that ended the
+    stream after these lines."""
+
+    block: bytes
+    starts: np.ndarray
+    ends: np.ndarray
+    sizes: list[int]
+    error: BaseException | None = None
+
+    def raw(self, k: int) -> bytes:
+        """Line ``k``'s bytes (empty for an over-long line)."""
+        return self.block[int(self.starts[k]) : int(self.ends[k])]
+
+
+def _line_chunks(lines: Iterator[Line]) -> Iterator[_Chunk]:
     """Consecutive lines in chunks; a read error ends the stream with the chunk read before it."""
     chunk: list[Line] = []
     size = 0
@@ -399,26 +418,58 @@ def _line_chunks(lines: Iterator[Line]) -> Iterator[tuple[list[Line], BaseExcept
         except StopIteration:
             break
         except _READ_ERRORS as exc:
-            yield chunk, exc
+            yield _joined(chunk, exc)
             return
         chunk.append(line)
         size += line[1]
         if len(chunk) >= _CHUNK_LINES or size >= _CHUNK_BYTES:
-            yield chunk, None
+            yield _joined(chunk)
             chunk, size = [], 0
     if chunk:
-        yield chunk, None
+        yield _joined(chunk)
 
 
-def _scan_chunk(chunk: list[Line], text_field: str, id_field: str | None) -> tuple[bytes, np.ndarray, LineScan]:
-    """The chunk's bytes, line starts and compiled scan. The scan does not check UTF-8: a line
-    whose pieces do not decode takes the line-by-line path (which warns)."""
-    block = b"".join(raw for raw, _size in chunk)
+def _joined(chunk: list[Line], error: BaseException | None = None) -> _Chunk:
+    """Lines read one by one, as a chunk."""
     lengths = np.fromiter((len(raw) for raw, _size in chunk), dtype=np.int64, count=len(chunk))
     ends = np.cumsum(lengths)
-    starts = ends - lengths
-    data = np.frombuffer(block, dtype=np.uint8)
-    return block, starts, scan_lines(data, starts, ends, text_field, id_field)
+    return _Chunk(b"".join(raw for raw, _size in chunk), ends - lengths, ends, [size for _raw, size in chunk], error)
+
+
+def _block_chunks(data: bytes, limit: int) -> Iterator[_Chunk]:
+    """The lines of ``data`` (whole lines, read at once) in chunks, cut at the same counts as
+    :func:`_line_chunks` cuts lines read one by one; a line of more than ``limit`` bytes before
+    its ``\\n`` is over-long."""
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
+    ends = breaks if len(breaks) and breaks[-1] == len(data) else np.append(breaks, len(data))
+    if not len(data):
+        ends = ends[:0]
+    starts = np.concatenate(([0], ends[:-1])).astype(np.int64)
+    sizes = ends - starts
+    # over-long as _bounded_lines finds it: more than ``limit`` bytes before the line ending
+    content = sizes - (np.frombuffer(data, dtype=np.uint8)[ends - 1] == 10) if len(ends) else sizes
+    # where _line_chunks would cut: after _CHUNK_LINES lines or once _CHUNK_BYTES are reached
+    first = 0
+    while first < len(ends):
+        total = np.cumsum(sizes[first : first + _CHUNK_LINES])
+        reached = np.flatnonzero(total >= _CHUNK_BYTES)
+        last = first + (int(reached[0]) + 1 if len(reached) else len(total))
+        lo, hi = int(starts[first]), int(ends[last - 1])
+        block = data[lo:hi]
+        chunk_starts, chunk_ends = starts[first:last] - lo, ends[first:last] - lo
+        over = np.flatnonzero(content[first:last] > limit)
+        if len(over):  # no bytes for an over-long line, as _bounded_lines gives none
+            chunk_ends = chunk_ends.copy()
+            chunk_ends[over] = chunk_starts[over]
+        yield _Chunk(block, chunk_starts, chunk_ends, sizes[first:last].tolist())
+        first = last
+
+
+def _scan_chunk(chunk: _Chunk, text_field: str, id_field: str | None) -> LineScan:
+    """The chunk's compiled scan. The scan does not check UTF-8: a line whose pieces do not
+    decode takes the line-by-line path (which warns)."""
+    data = np.frombuffer(chunk.block, dtype=np.uint8)
+    return scan_lines(data, chunk.starts, chunk.ends, text_field, id_field)
 
 
 def _json_string(literal: bytes, flags: int) -> str:
@@ -444,7 +495,7 @@ def _record_id(literal: bytes) -> str | None:
 def _read_jsonl(
     number: int,
     f: InputFile,
-    lines: Iterator[Line],
+    lines: Iterator[Line] | bytes,
     text_field: str,
     warnings: Warnings,
     first_of_file: bool = True,
@@ -453,6 +504,7 @@ def _read_jsonl(
     keys_seen: set[str] | None = None,
     scan: bool = HAVE_NUMBA,
     columns: JsonlRecords | None = None,
+    limit: int = MAX_RECORD_BYTES,
 ) -> Iterator[Document]:
     """Documents of a JSONL stream; every line that is not a record with text is a warning
     naming its line, and a read error stops the file with a warning after the last good line.
@@ -462,7 +514,8 @@ def _read_jsonl(
     Lines are read in chunks: with ``scan``, the compiled scanner reads the plain records
     (one object, one string text field) from their bytes, and every other line goes through
     :func:`parse_line` one by one; both give the same documents and warnings. With ``columns``,
-    the records are added to it instead of yielded as documents."""
+    the records are added to it instead of yielded as documents. ``lines`` may be the bytes of
+    whole lines read at once (a piece of a file), a line over ``limit`` bytes then skipped."""
     seen = i = texts = 0
     missing_keys: set[str] = set()
     name = f.name
@@ -523,19 +576,22 @@ def _read_jsonl(
         meta = {"file": number, "record": JsonLine(head, tail), "record_id": record_id, "id_from": id_from}
         return Document(f"{name}:{i}", text, meta)
 
-    for chunk, error in _line_chunks(lines):
-        scanned = _scan_chunk(chunk, text_field, id_field) if scan and chunk else None
-        if scanned is not None:  # per-line values as lists: a numpy scalar per access costs more
-            block, starts, found = scanned
+    chunks = _block_chunks(lines, limit) if isinstance(lines, bytes) else _line_chunks(lines)
+    for chunk in chunks:
+        found = _scan_chunk(chunk, text_field, id_field) if scan and chunk.sizes else None
+        block = chunk.block
+        if found is not None:  # per-line values as lists: a numpy scalar per access costs more
             statuses = found.status.tolist()
             text_starts, text_ends, id_starts, id_ends = (found.spans[:, c].tolist() for c in range(4))
-            flags_of, line_starts, body_ends = found.text_flags.tolist(), starts.tolist(), found.body_end.tolist()
-        for k, (raw, size) in enumerate(chunk):
+            flags_of, line_starts, body_ends = found.text_flags.tolist(), chunk.starts.tolist(), found.body_end.tolist()
+            line_ends = chunk.ends.tolist()
+        for k, size in enumerate(chunk.sizes):
             i += 1
-            status = statuses[k] if scanned is not None and raw else SCAN_SLOW  # b"": an over-long line
+            # an over-long line has no bytes: the line-by-line path warns of it
+            status = statuses[k] if found is not None and line_ends[k] > line_starts[k] else SCAN_SLOW
             if status == SCAN_BLANK:
                 continue
-            if status == SCAN_READ and not (i == 1 and first_of_file and raw.startswith(codecs.BOM_UTF8)):
+            if status == SCAN_READ and not (i == 1 and first_of_file and chunk.raw(k).startswith(codecs.BOM_UTF8)):
                 flags = flags_of[k]
                 try:  # the head, the text and the tail cover every byte of the line
                     head = block[line_starts[k] : text_starts[k]].decode("utf-8")
@@ -550,12 +606,15 @@ def _read_jsonl(
                     if doc is not None:
                         yield doc
                     continue
-            doc = one_line(raw, size)
+            doc = one_line(chunk.raw(k), size)
             if doc is not None:
                 yield doc
-        if error is not None:
+        if chunk.error is not None:
             warnings.add(
-                "damaged", name, f"cannot read past line {i}: {_describe(error)}; the records before it were kept", i
+                "damaged",
+                name,
+                f"cannot read past line {i}: {_describe(chunk.error)}; the records before it were kept",
+                i,
             )
             break
     if not seen:
@@ -728,10 +787,30 @@ def read_piece(
             lines += 1
             yield line
 
+    source: Iterator[Line] | bytes = counted()
+    if piece.end - piece.start <= _BLOCK_BYTES:  # read at once, split by numpy (no call per line)
+        try:
+            with open(f.path, "rb") as fh:  # type: ignore[arg-type]
+                fh.seek(piece.start)
+                block = fh.read(piece.end - piece.start)
+        except _READ_ERRORS:
+            pass  # line by line: the reader warns where the reading stops
+        else:
+            source, lines = block, block.count(b"\n") + (1 if block and not block.endswith(b"\n") else 0)
     keys: set[str] = set()
     records = JsonlRecords(number, f.name)
     for _ in _read_jsonl(
-        number, f, counted(), text_field, warnings, piece.start == 0, False, id_field, keys, columns=records
+        number,
+        f,
+        source,
+        text_field,
+        warnings,
+        piece.start == 0,
+        False,
+        id_field,
+        keys,
+        columns=records,
+        limit=max_record_bytes,
     ):
         pass  # every record goes into the columns
     return records, PieceRead(warnings.items, lines, len(records), keys)
