@@ -942,6 +942,7 @@ def prepare_batch(
     if isinstance(records, JsonlRecords):  # the reader's columns: no object per record to unpack
         raws, ids, record_ids, id_from = records.texts, records.doc_ids(), records.record_ids, records.id_from
         files = [records.file] * len(raws)
+        raw_utf8: list[bytes | None] | None = records.utf8  # each text's UTF-8 as read (or None)
         columns = records
 
         def spooled(i: int, prefixes: list[str], trailer: str) -> tuple[Any, ...]:
@@ -961,6 +962,7 @@ def prepare_batch(
     else:
         sources = [_text_of(record, text_field) for record in records]
         raws = [raw for raw, _, _ in sources]
+        raw_utf8 = None
         ids, record_ids, id_from, files = [], [], [], []
         for i, (_raw, rid, meta) in enumerate(sources):
             ids.append((doc_ids[i] if doc_ids else None) or rid or "")
@@ -978,6 +980,7 @@ def prepare_batch(
     # a record whose text is its one unit as it came in takes its input size from the unit's
     # UTF-8 (below); the others are encoded here (a lone surrogate counts one byte, as replaced)
     whole_unit: list[tuple[int, int]] = []  # (record, unit)
+    unit_known: list[bytes | None] = []  # per unit, its UTF-8 as read (a whole unchanged record) or None
     if normalize_options is not None:
         # one pre-scan over the batch: clean texts are not touched one by one
         normalized = normalize_many(raws, normalize_options)
@@ -1000,6 +1003,7 @@ def prepare_batch(
                 prefixes = [""]
                 if text is _raw:  # unchanged: so without lone surrogates (the normaliser repairs them)
                     whole_unit.append((i, len(texts)))
+                unit_known.append(raw_utf8[i] if raw_utf8 is not None and text is _raw else None)
                 texts.append(text)
                 spans.append((0, len(text)))
                 units_in.append(1)
@@ -1012,17 +1016,18 @@ def prepare_batch(
             repairs += doc_repairs
             prefixes, unit_texts = [seg.prefix for seg in segs], [seg.text for seg in segs]
             texts += unit_texts
+            unit_known += [None] * len(unit_texts)
             spans += unit_spans(prefixes, unit_texts)
         modes.append(mode)
         payloads.append(pickle.dumps(spooled(i, prefixes, trailer), protocol=pickle.HIGHEST_PROTOCOL))
-    unit_utf8, unit_bounds = pack_utf8(texts)
+    unit_utf8, unit_bounds = pack_utf8(texts, unit_known if raw_utf8 is not None else None)
     docs = DocumentTable(
         ids,
         record_ids,
         id_from,
         modes,
         np.array(units_in, dtype=np.int64),
-        _input_sizes(raws, whole_unit, unit_bounds),
+        _input_sizes(raws, whole_unit, unit_bounds, raw_utf8),
         fix_docs,
         fix_counts,
         np.array(files, dtype=np.int32),
@@ -1060,15 +1065,19 @@ def prepare_batch(
     return prepared
 
 
-def _input_sizes(raws: list[str], whole_unit: list[tuple[int, int]], unit_bounds: np.ndarray) -> np.ndarray:
+def _input_sizes(
+    raws: list[str], whole_unit: list[tuple[int, int]], unit_bounds: np.ndarray, utf8: list[bytes | None] | None
+) -> np.ndarray:
     """UTF-8 bytes of each raw text: a record that is one unit as it came in has its unit's size,
-    every other text is encoded (lone surrogates replaced: one byte each)."""
+    one whose UTF-8 the reader kept its length, every other text is encoded (lone surrogates
+    replaced: one byte each)."""
     sizes = np.full(len(raws), -1, dtype=np.int64)
     if whole_unit:
         docs, units = np.array(whole_unit, dtype=np.int64).T
         sizes[docs] = unit_bounds[units + 1] - unit_bounds[units]
     for i in np.flatnonzero(sizes < 0).tolist():
-        sizes[i] = len(raws[i].encode("utf-8", "replace"))
+        known = utf8[i] if utf8 is not None else None
+        sizes[i] = len(known) if known is not None else len(raws[i].encode("utf-8", "replace"))
     return sizes
 
 

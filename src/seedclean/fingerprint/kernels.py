@@ -172,9 +172,13 @@ def dedup_keys(texts: list[str], ignore_punctuation: bool, tones_placed: bool, p
     return joined, offsets
 
 
-def pack_utf8(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The strings as one uint8 array of UTF-8 (lone surrogates passed through) and int64 offsets."""
-    encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
+def pack_utf8(keys: list[str], known: list[bytes | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The strings as one uint8 array of UTF-8 (lone surrogates passed through) and int64 offsets.
+    ``known``: per string its UTF-8 when the caller has it already (None where not)."""
+    if known is None:
+        encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
+    else:
+        encoded = [b if b is not None else k.encode("utf-8", "surrogatepass") for k, b in zip(keys, known)]
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
     bounds = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in encoded], out=bounds[1:])

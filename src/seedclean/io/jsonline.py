@@ -51,12 +51,13 @@ class JsonlRecords:
     What the reader hands the preparing stage in place of a ``Document`` (with a meta dict and a
     ``JsonLine``) per record: the same fields, a few list appends each."""
 
-    __slots__ = ("file", "name", "lines", "texts", "heads", "tails", "record_ids", "id_from")
+    __slots__ = ("file", "name", "lines", "texts", "utf8", "heads", "tails", "record_ids", "id_from")
 
     def __init__(self, file: int, name: str) -> None:
         self.file, self.name = file, name
         self.lines: list[int] = []
         self.texts: list[str] = []
+        self.utf8: list[bytes | None] = []  # the text's UTF-8 as read, when its JSON had no escape
         self.heads: list[str] = []
         self.tails: list[str] = []
         self.record_ids: list[str] = []
@@ -65,10 +66,11 @@ class JsonlRecords:
     def __len__(self) -> int:
         return len(self.texts)
 
-    def add(self, line: int, text: str, head: str, tail: str, record_id: str, id_from: str) -> None:
+    def add(self, line: int, text: str, utf8: bytes | None, head: str, tail: str, record_id: str, id_from: str) -> None:
         """One more record."""
         self.lines.append(line)
         self.texts.append(text)
+        self.utf8.append(utf8)
         self.heads.append(head)
         self.tails.append(tail)
         self.record_ids.append(record_id)

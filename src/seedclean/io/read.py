@@ -560,7 +560,9 @@ def _read_jsonl(
         assert parsed.line is not None  # a text value always has a line around it
         return record(parsed.text, escaped, parsed.line.head, parsed.line.tail, parsed.record_id)
 
-    def record(text: str, escaped: bool, head: str, tail: str, record_id: str | None) -> Document | None:
+    def record(
+        text: str, escaped: bool, head: str, tail: str, record_id: str | None, utf8: bytes | None = None
+    ) -> Document | None:
         """The record as a ``Document``, or None once it is added to ``columns``."""
         nonlocal texts
         texts += 1
@@ -571,7 +573,7 @@ def _read_jsonl(
             warnings.add("empty_text", name, f"field {text_field!r} has no text; record kept as it is", i)
         record_id, id_from = (record_id, id_field or "") if record_id is not None else (str(i), "line")
         if columns is not None:
-            columns.add(i, text, head, tail, record_id, id_from)
+            columns.add(i, text, utf8, head, tail, record_id, id_from)
             return None
         meta = {"file": number, "record": JsonLine(head, tail), "record_id": record_id, "id_from": id_from}
         return Document(f"{name}:{i}", text, meta)
@@ -593,16 +595,22 @@ def _read_jsonl(
                 continue
             if status == SCAN_READ and not (i == 1 and first_of_file and chunk.raw(k).startswith(codecs.BOM_UTF8)):
                 flags = flags_of[k]
+                # no escape: the text's UTF-8 is the literal's inside, kept for the preparing stage
+                utf8 = None if flags else block[text_starts[k] + 1 : text_ends[k] - 1]
                 try:  # the head, the text and the tail cover every byte of the line
                     head = block[line_starts[k] : text_starts[k]].decode("utf-8")
                     tail = block[text_ends[k] : body_ends[k]].decode("utf-8")
-                    text = _json_string(block[text_starts[k] : text_ends[k]], flags)
+                    text = (
+                        utf8.decode("utf-8")
+                        if utf8 is not None
+                        else _json_string(block[text_starts[k] : text_ends[k]], flags)
+                    )
                 except UnicodeDecodeError:
                     pass  # not UTF-8: the line-by-line path below warns of it
                 else:
                     seen += 1
                     record_id = _record_id(block[id_starts[k] : id_ends[k]]) if id_starts[k] >= 0 else None
-                    doc = record(text, bool(flags & 2), head, tail, record_id)
+                    doc = record(text, bool(flags & 2), head, tail, record_id, utf8)
                     if doc is not None:
                         yield doc
                     continue
