@@ -302,8 +302,11 @@ def _run_claimed(
         engine = Deduplicator(opts.dedup, opts.normalize, threads=opts.workers)
         work = partial(prepare_batch, options=opts.dedup, normalize_options=opts.normalize, text_field=opts.text_field)
         # with workers the parent only waits meanwhile; alone, the import runs while the compiled
-        # kernels of the main thread hold no GIL (100k x1: 0.11 s of the removal table's 0.18 s)
-        _preload("pyarrow.parquet")
+        # kernels of the main thread hold no GIL (100k x1: 0.11 s of the removal table's 0.18 s),
+        # begun once the first batch is prepared: before, loading the kernels the main thread
+        # wants first took turns with it on numba's compiler lock
+        if pool is not None:
+            _preload("pyarrow.parquet")
         # the workers read their own pieces of the files: the parent only merges; alone, the
         # same pieces when every input is a plain JSONL file (read as columns, see read_piece);
         # anything else streams through record_batches (a piece of a whole .gz or Parquet file
@@ -324,7 +327,7 @@ def _run_claimed(
             )
             # counted in documents, whose number is not known before the pieces are read
             reads = ((read_work, piece) for piece in pieces)
-            results = pool.imap(reads) if pool is not None else map(call_job, reads)
+            results = pool.imap(reads) if pool is not None else _preload_after_first(map(call_job, reads))
             for i, (p, read) in enumerate(wrap(results, "read+normalise", None)):
                 engine.add_prepared(p, merger.absorb(i, p.docs, read))
         elif pool is not None:
@@ -332,7 +335,8 @@ def _run_claimed(
             for p in wrap(pool.imap(jobs), "read+normalise", None):
                 engine.add_prepared(p)
         else:
-            for p in wrap(map(work, record_batches(docs, opts.text_field)), "read+normalise", None):
+            prepared = _preload_after_first(map(work, record_batches(docs, opts.text_field)))
+            for p in wrap(prepared, "read+normalise", None):
                 engine.add_prepared(p)
         t_read = time.perf_counter() - t0
         result = _one_step(wrap, "exact+near+decide", engine.finish)
@@ -480,6 +484,14 @@ def _write_rendered(
         sinks.abort()
         raise
     return file_of
+
+
+def _preload_after_first(items: Iterator[Any]) -> Iterator[Any]:
+    """``items``, with :func:`_preload` begun once the first has been taken."""
+    for k, item in enumerate(items):
+        yield item
+        if k == 0:
+            _preload("pyarrow.parquet")
 
 
 def _preload(module: str) -> None:
