@@ -254,12 +254,38 @@ def test_the_parent_finds_its_kernels_loaded_after_warming(tmp_path: Path) -> No
     assert results["warm"] == "{}"
 
 
-@given(st.lists(mixed_text, max_size=10))
+@given(st.lists(mixed_text | st.text(max_size=80), max_size=10))
 def test_exact_hashes_of_packed_keys_are_each_key_hashed_alone(keys: list[str]) -> None:
-    from seedclean.fingerprint.shingle import exact_hash, exact_hashes
+    # the compiled MurmurHash3 of each packed key equals the plain-Python one of the key alone
+    from seedclean.fingerprint.shingle import exact_hash
 
-    data, bounds = kernels.pack_utf8(keys)
-    assert exact_hashes(data.tobytes(), bounds.tolist()) == b"".join(exact_hash(k) for k in keys)
+    data, bounds = kernels.pack_utf8([k.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for k in keys])
+    keys = kernels.unpack(data, bounds)
+    assert kernels.exact_hashes(data.tobytes(), bounds.tolist()) == b"".join(exact_hash(k) for k in keys)
+
+
+# MurmurHash3_x64_128, seed 0, of these keys, as the reference C code computes them (through the
+# mmh3 package, ``mmh3.hash_bytes(key, 0, True).hex()``): every tail length's branch is taken
+_MURMUR3_VECTORS = {
+    b"": "00000000000000000000000000000000",
+    b"a": "897859f6655555855a890e51483ab5e6",
+    b"hello": "029bbd41b3a7d8cb191dae486a901e5b",
+    "Việt Nam".encode(): "7d88ab3db276ddeb1caec403f89d4a82",
+    bytes(range(16)): "303f9091b524494445e82f76566490ab",
+    bytes(range(31)): "94d02ca3e1d33d05905400b4ef9ae59e",
+    bytes(range(33)): "1246bafa1b28417d0ba3d6a77380ac55",
+    b"x" * 100: "e26a598802e50404c37caf2e4057afde",
+}
+
+
+def test_exact_hash_is_murmur3_x64_128_of_the_reference_code() -> None:
+    from seedclean.fingerprint.shingle import exact_hash_bytes
+
+    keys = list(_MURMUR3_VECTORS)
+    assert [exact_hash_bytes(k).hex() for k in keys] == list(_MURMUR3_VECTORS.values())
+    bounds = np.cumsum([0] + [len(k) for k in keys]).tolist()
+    packed = kernels.exact_hashes(b"".join(keys), bounds)
+    assert [packed[16 * i : 16 * i + 16].hex() for i in range(len(keys))] == list(_MURMUR3_VECTORS.values())
 
 
 @given(

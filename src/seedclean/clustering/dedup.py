@@ -49,6 +49,7 @@ from seedclean.fingerprint.kernels import (
     blocked_intersections,
     compiled,
     dedup_keys,
+    exact_hashes,
     pack_utf8,
     signatures_flat,
     sorted_unique,
@@ -58,7 +59,7 @@ from seedclean.fingerprint.kernels import (
     word_shingles_packed,
 )
 from seedclean.fingerprint.lsh import band_keys, candidate_pairs, optimal_params, recall_params
-from seedclean.fingerprint.shingle import exact_hashes, shingle_hashes, tokens, word_hash
+from seedclean.fingerprint.shingle import shingle_hashes, tokens, word_hash
 from seedclean.io.jsonline import JsonLine, JsonlRecords
 from seedclean.text import segment
 from seedclean.text.mojibake import fix_surrogates

@@ -1095,3 +1095,65 @@ def unsettled_syllables_kernel(data, classes, lower, slots, offsets, points, mas
             run_len = 0
             run_vn = False
     return starts[:found], ends[:found], True
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _rotl64(x, r):  # pragma: no cover - compiled
+    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _fmix64(k):  # pragma: no cover - compiled
+    k ^= k >> np.uint64(33)
+    k *= np.uint64(0xFF51AFD7ED558CCD)
+    k ^= k >> np.uint64(33)
+    k *= np.uint64(0xC4CEB9FE1A85EC53)
+    return k ^ (k >> np.uint64(33))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _le64(data, at, n):  # pragma: no cover - compiled
+    """The ``n`` (<= 8) bytes at ``data[at]`` as a little-endian integer."""
+    v = np.uint64(0)
+    for j in range(n):
+        v |= np.uint64(data[at + j]) << np.uint64(8 * j)
+    return v
+
+
+@numba.njit(cache=True, nogil=True)
+def murmur3_128_kernel(data, bounds):  # pragma: no cover - compiled
+    """MurmurHash3_x64_128 (seed 0) of each key ``data[bounds[i]:bounds[i + 1]]``: (keys, 2)
+    uint64, h1 then h2 (``shingle.exact_hash_bytes`` is its twin)."""
+    c1 = np.uint64(0x87C37B91114253D5)
+    c2 = np.uint64(0x4CF5AD432745937F)
+    units = len(bounds) - 1
+    out = np.empty((units, 2), dtype=np.uint64)
+    for u in range(units):
+        start = bounds[u]
+        n = bounds[u + 1] - start
+        h1 = np.uint64(0)
+        h2 = np.uint64(0)
+        blocks_end = start + n - n % 16
+        for at in range(start, blocks_end, 16):
+            k1 = _le64(data, at, 8)
+            k2 = _le64(data, at + 8, 8)
+            h1 ^= _rotl64(k1 * c1, 31) * c2
+            h1 = (_rotl64(h1, 27) + h2) * np.uint64(5) + np.uint64(0x52DCE729)
+            h2 ^= _rotl64(k2 * c2, 33) * c1
+            h2 = (_rotl64(h2, 31) + h1) * np.uint64(5) + np.uint64(0x38495AB5)
+        rest = n % 16
+        if rest > 8:
+            h2 ^= _rotl64(_le64(data, blocks_end + 8, rest - 8) * c2, 33) * c1
+        if rest > 0:
+            h1 ^= _rotl64(_le64(data, blocks_end, min(rest, 8)) * c1, 31) * c2
+        h1 ^= np.uint64(n)
+        h2 ^= np.uint64(n)
+        h1 += h2
+        h2 += h1
+        h1 = _fmix64(h1)
+        h2 = _fmix64(h2)
+        h1 += h2
+        h2 += h1
+        out[u, 0] = h1
+        out[u, 1] = h2
+    return out

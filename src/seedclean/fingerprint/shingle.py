@@ -10,7 +10,6 @@ Those two functions are plain Python so that a datasketch user can reproduce any
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import numpy as np
@@ -48,20 +47,54 @@ def dedup_key(text: str, *, ignore_punctuation: bool = False, tones_placed: bool
 
 
 def exact_hash(key: str) -> bytes:
-    """128-bit BLAKE2b digest of a dedup key."""
+    """128-bit MurmurHash3 (x64, seed 0) of a dedup key: what exact duplicates are grouped by."""
     return exact_hash_bytes(key.encode("utf-8"))
 
 
+_M64 = 0xFFFFFFFFFFFFFFFF
+_C1, _C2 = 0x87C37B91114253D5, 0x4CF5AD432745937F
+
+
+def _rotl(x: int, r: int) -> int:
+    return ((x << r) | (x >> (64 - r))) & _M64
+
+
+def _fmix(k: int) -> int:
+    k ^= k >> 33
+    k = (k * 0xFF51AFD7ED558CCD) & _M64
+    k ^= k >> 33
+    k = (k * 0xC4CEB9FE1A85EC53) & _M64
+    return k ^ (k >> 33)
+
+
 def exact_hash_bytes(key: bytes) -> bytes:
-    """:func:`exact_hash` of a key already encoded as UTF-8."""
-    return hashlib.blake2b(key, digest_size=16).digest()
-
-
-def exact_hashes(data: bytes, bounds: list[int]) -> bytes:
-    """The 16-byte :func:`exact_hash_bytes` of each key packed in ``data`` (key ``i`` at
-    ``bounds[i]:bounds[i + 1]``), one after the other; keys are hashed in place, not copied out."""
-    view, blake2b = memoryview(data), hashlib.blake2b
-    return b"".join([blake2b(view[s:e], digest_size=16).digest() for s, e in zip(bounds[:-1], bounds[1:])])
+    """:func:`exact_hash` of a key already encoded as UTF-8: MurmurHash3_x64_128 as Austin
+    Appleby's reference code computes it, in plain Python (the twin of the compiled
+    ``fingerprint.kernels.exact_hashes``; the tests pin vectors of the reference C code)."""
+    h1 = h2 = 0
+    n = len(key)
+    for at in range(0, n - n % 16, 16):
+        k1 = int.from_bytes(key[at : at + 8], "little")
+        k2 = int.from_bytes(key[at + 8 : at + 16], "little")
+        h1 ^= (_rotl((k1 * _C1) & _M64, 31) * _C2) & _M64
+        h1 = ((_rotl(h1, 27) + h2) * 5 + 0x52DCE729) & _M64
+        h2 ^= (_rotl((k2 * _C2) & _M64, 33) * _C1) & _M64
+        h2 = ((_rotl(h2, 31) + h1) * 5 + 0x38495AB5) & _M64
+    tail = key[n - n % 16 :]
+    if len(tail) > 8:
+        k2 = int.from_bytes(tail[8:], "little")
+        h2 ^= (_rotl((k2 * _C2) & _M64, 33) * _C1) & _M64
+    if tail:
+        k1 = int.from_bytes(tail[:8], "little")
+        h1 ^= (_rotl((k1 * _C1) & _M64, 31) * _C2) & _M64
+    h1 ^= n
+    h2 ^= n
+    h1 = (h1 + h2) & _M64
+    h2 = (h2 + h1) & _M64
+    h1, h2 = _fmix(h1), _fmix(h2)
+    h1 = (h1 + h2) & _M64
+    h2 = (h2 + h1) & _M64
+    return h1.to_bytes(8, "little") + h2.to_bytes(8, "little")
 
 
 def tokens(key: str) -> list[str]:
