@@ -506,6 +506,8 @@ def _preload(module: str) -> None:
             importlib.import_module(module)
         with contextlib.suppress(Exception):
             warm_parent_kernels()
+        with contextlib.suppress(Exception):
+            report_mod.library_versions()  # package metadata, read once a process
 
     threading.Thread(target=load, name="seedclean-preload", daemon=True).start()
 

@@ -13,6 +13,7 @@ import json
 import platform
 from collections import Counter
 from dataclasses import asdict, fields
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,9 @@ WARNINGS_FILE = "warnings.jsonl"
 TOP_CLUSTERS_HTML = 25
 
 
-def library_versions() -> dict[str, str]:
-    """Versions of seedclean and the libraries whose behaviour shapes the output."""
+@lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
+    """Looked up once a process (package metadata: ~20 ms a run otherwise)."""
     out = {"python": platform.python_version()}
     for name in ("seedclean", "datasketch", "ftfy", "unicodedata2", "numpy"):
         try:
@@ -50,7 +52,12 @@ def library_versions() -> dict[str, str]:
     import unicodedata2
 
     out["unicode"] = unicodedata2.unidata_version
-    return out
+    return tuple(out.items())
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of seedclean and the libraries whose behaviour shapes the output."""
+    return dict(_versions())
 
 
 _STATS_FIELDS = tuple(f.name for f in fields(DocStats))
