@@ -348,3 +348,53 @@ def test_a_piece_read_at_once_is_the_piece_read_line_by_line(lines: list[bytes],
                 records, info = read.read_piece(piece, "text", "id", max_record_bytes=60)
             got.append((records.lines, records.texts, records.heads, records.tails, records.record_ids, info))
     assert got[0] == got[1]
+
+
+_RECORD_TEXTS = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", " ", "\u200b", "Việt Nam", "a\nb", "x\ud800y", "\\", '"q"', "\u2028"]),
+)
+_RECORD_IDS = st.one_of(st.integers(-5, 10**20), st.text(max_size=6), st.none(), st.just("\udfff"), st.floats(0, 1))
+
+
+@given(st.lists(st.tuples(_RECORD_IDS, _RECORD_TEXTS, st.booleans(), st.booleans()), min_size=1, max_size=12))
+def test_chunks_of_records_are_taken_a_column_at_a_time_as_line_by_line(
+    rows: list[tuple[object, str, bool, bool]],
+) -> None:
+    """A chunk whose every line is a record the scanner read is added to the columns at once;
+    escapes, lone surrogates, empty texts and every kind of id give what reading the same lines
+    one by one gives (the columns twin test above rarely has a chunk without a bad line)."""
+    import io
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from seedclean.io import read
+    from seedclean.io.jsonline import JsonlRecords
+
+    lines = []
+    for record_id, text, has_id, ascii_only in rows:
+        record = {"id": record_id, "text": text} if has_id else {"text": text}
+        lines.append((json.dumps(record, ensure_ascii=ascii_only) + "\n").encode("utf-8", "surrogatepass"))
+    got = []
+    for bulk in (True, False):
+        warnings = read.Warnings()
+        columns = JsonlRecords(0, "in.jsonl")
+        stream = read._bounded_lines(io.BytesIO(b"".join(lines)), 1 << 20)
+        with mock.patch.object(read, "_all_plain", read._all_plain if bulk else lambda *_: False):
+            assert not list(
+                read._read_jsonl(0, SimpleNamespace(name="in.jsonl"), stream, "text", warnings, columns=columns)
+            )
+        got.append(
+            (
+                columns.lines,
+                columns.texts,
+                columns.utf8,
+                columns.heads,
+                columns.tails,
+                columns.record_ids,
+                columns.id_from,
+                warnings.items,
+            )
+        )
+    assert got[0] == got[1]
+    assert len(got[0][1]) == len(rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
@@ -75,6 +76,25 @@ class JsonlRecords:
         self.tails.append(tail)
         self.record_ids.append(record_id)
         self.id_from.append(id_from)
+
+    def extend(
+        self,
+        lines: Iterable[int],
+        texts: list[str],
+        utf8: list[bytes | None] | list[bytes],
+        heads: list[str],
+        tails: list[str],
+        record_ids: list[str],
+        id_from: list[str],
+    ) -> None:
+        """Many more records, a column at a time."""
+        self.lines.extend(lines)
+        self.texts += texts
+        self.utf8 += utf8
+        self.heads += heads
+        self.tails += tails
+        self.record_ids += record_ids
+        self.id_from += id_from
 
     def doc_ids(self) -> list[str]:
         """Each record's document id, ``file:line`` (what the reader names a ``Document``)."""

@@ -587,6 +587,13 @@ def _read_jsonl(
             text_starts, text_ends, id_starts, id_ends = (found.spans[:, c].tolist() for c in range(4))
             flags_of, line_starts, body_ends = found.text_flags.tolist(), chunk.starts.tolist(), found.body_end.tolist()
             line_ends = chunk.ends.tolist()
+        if columns is not None and found is not None and _all_plain(found, chunk, i == 0 and first_of_file):
+            added = _add_plain_chunk(columns, chunk, found, i, id_field, text_field, warnings, name)
+            if added:
+                i += added
+                seen += added
+                texts += added
+                continue
         for k, size in enumerate(chunk.sizes):
             i += 1
             # an over-long line has no bytes: the line-by-line path warns of it
@@ -631,6 +638,59 @@ def _read_jsonl(
         raise no_text_field_error(name, text_field, missing_keys)
     if keys_seen is not None and not texts:
         keys_seen.update(missing_keys)
+
+
+def _all_plain(found: LineScan, chunk: _Chunk, file_start: bool) -> bool:
+    """Whether every line of the chunk is a record the scanner read (and the first line of a
+    file has no BOM): what :func:`_add_plain_chunk` takes whole."""
+    if not (found.status == SCAN_READ).all() or (chunk.ends <= chunk.starts).any():
+        return False
+    return not (file_start and chunk.block.startswith(codecs.BOM_UTF8))
+
+
+def _add_plain_chunk(
+    columns: JsonlRecords,
+    chunk: _Chunk,
+    found: LineScan,
+    before: int,
+    id_field: str | None,
+    text_field: str,
+    warnings: Warnings,
+    name: str,
+) -> int:
+    """Add a chunk of records the scanner read (:func:`_all_plain`) to ``columns`` a column at a time, as
+    the line-by-line loop of :func:`_read_jsonl` would one record at a time (same records, same
+    warnings); ``before`` lines came before the chunk. Returns the records added, or 0 if a line
+    does not decode (the loop then reads the chunk and warns)."""
+    block = chunk.block
+    text_starts, text_ends, id_starts, id_ends = (found.spans[:, c].tolist() for c in range(4))
+    flags = found.text_flags.tolist()
+    try:
+        # a text without an escape is the UTF-8 inside its quotes (kept for the preparing stage)
+        utf8 = [None if g else block[a + 1 : b - 1] for a, b, g in zip(text_starts, text_ends, flags)]
+        texts = [
+            u.decode("utf-8") if u is not None else _json_string(block[a:b], g)
+            for u, a, b, g in zip(utf8, text_starts, text_ends, flags)
+        ]
+        heads = [block[a:b].decode("utf-8") for a, b in zip(chunk.starts.tolist(), text_starts)]
+        tails = [block[a:b].decode("utf-8") for a, b in zip(text_ends, found.body_end.tolist())]
+    except UnicodeDecodeError:
+        return 0
+    lines = range(before + 1, before + 1 + len(texts))
+    found_ids = [_record_id(block[a:b]) if a >= 0 else None for a, b in zip(id_starts, id_ends)]
+    record_ids = [r if r is not None else str(line) for r, line in zip(found_ids, lines)]
+    source = id_field or ""
+    id_from = [source if r is not None else "line" for r in found_ids]
+    for k, line in enumerate(lines):  # the warnings record() gives, line by line
+        text = texts[k]
+        if flags[k] & 2 and _LONE_SURROGATE.search(text):  # a \u escape may bring a lone surrogate
+            texts[k], count = _LONE_SURROGATE.subn("\ufffd", text)
+            text = texts[k]
+            warnings.add("invalid_utf8", name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", line)
+        if not _has_text(text):
+            warnings.add("empty_text", name, f"field {text_field!r} has no text; record kept as it is", line)
+    columns.extend(lines, texts, utf8, heads, tails, record_ids, id_from)
+    return len(texts)
 
 
 def no_text_field_error(name: str, text_field: str, keys: set[str]) -> InputError:
