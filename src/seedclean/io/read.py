@@ -386,8 +386,8 @@ def _binary_lines(f: InputFile, gzipped: bool, limit: int = MAX_RECORD_BYTES) ->
 
 
 _CHUNK_LINES = 4096  # JSONL lines scanned together by the compiled scanner
-_BLOCK_BYTES = 64 << 20  # a piece of a file up to this size is read at once (else line by line)
 _CHUNK_BYTES = 1 << 20  # or about this many bytes of them
+_BLOCK_BYTES = 64 << 20  # a piece of a file up to this size is read at once (else line by line)
 
 
 @dataclass
