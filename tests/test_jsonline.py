@@ -398,3 +398,40 @@ def test_chunks_of_records_are_taken_a_column_at_a_time_as_line_by_line(
         )
     assert got[0] == got[1]
     assert len(got[0][1]) == len(rows)
+
+
+def test_whole_jsonl_files_read_as_columns_prepare_as_their_documents(tmp_path: object) -> None:
+    """A piece of whole JSONL files (small files grouped, gzip ones included) comes as columns
+    naming each record's file by its number in the run; prepared, the same as the documents the
+    same files give, and with the same warnings."""
+    import gzip
+    from pathlib import Path
+
+    from seedclean.clustering.dedup import DedupOptions, prepare_batch
+    from seedclean.io import read
+
+    folder = Path(str(tmp_path))
+    (folder / "a.jsonl").write_text('{"id": 1, "text": "Một hai ba."}\nnot json\n{"text": "Bốn\\nnăm"}\n')
+    with gzip.open(folder / "b.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write('{"text": "Sáu bảy."}\n{"id": null, "text": ""}\n')
+    (folder / "c.jsonl").write_text("")
+    files = [read.InputFile(folder / n, n, "jsonl") for n in ("a.jsonl", "b.jsonl.gz", "c.jsonl")]
+    piece = read.Piece(((4, files[0]), (7, files[1]), (9, files[2])))
+    records, info = read.read_piece(piece, "text", "id")
+    assert isinstance(records, read.JsonlRecords)
+    assert records.files == [4, 4, 7, 7] and records.names == ["a.jsonl", "a.jsonl", "b.jsonl.gz", "b.jsonl.gz"]
+    warnings = read.Warnings()
+    docs = list(read.read_documents(files, "text", warnings, numbers=[4, 7, 9]))
+    assert [d.meta["file"] for d in docs] == [4, 4, 7, 7]  # type: ignore[index]
+    assert info.warnings == warnings.items and [w["kind"] for w in warnings.items] == [
+        "bad_json",
+        "empty_text",
+        "empty",
+    ]
+    p, q = prepare_batch(records, DedupOptions()), prepare_batch(docs, DedupOptions())
+    assert (p.payload, p.unit_utf8.tobytes(), list(p.docs.ids), p.docs.files.tolist()) == (
+        q.payload,
+        q.unit_utf8.tobytes(),
+        list(q.docs.ids),
+        q.docs.files.tolist(),
+    )

@@ -942,7 +942,7 @@ def prepare_batch(
     units_in: list[int] = []
     if isinstance(records, JsonlRecords):  # the reader's columns: no object per record to unpack
         raws, ids, record_ids, id_from = records.texts, records.doc_ids(), records.record_ids, records.id_from
-        files = [records.file] * len(raws)
+        files = records.files
         raw_utf8: list[bytes | None] | None = records.utf8  # each text's UTF-8 as read (or None)
         columns = records
 
@@ -951,7 +951,7 @@ def prepare_batch(
             return (
                 ids[i],
                 "",
-                columns.file,
+                files[i],
                 columns.heads[i],
                 columns.tails[i],
                 record_ids[i],

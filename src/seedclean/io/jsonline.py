@@ -47,18 +47,22 @@ class JsonLine:
 
 
 class JsonlRecords:
-    """The records of one JSONL file (or a piece of one) as columns: per record its line number,
-    text, the line around the text (head and tail) and its record id and where that came from.
+    """The records of JSONL files (a piece of one, or a few whole ones) as columns: per record its
+    file (number and name), line number, text, the text's UTF-8 as read (when its JSON had no
+    escape), the line around the text (head and tail), its record id and where that came from.
     What the reader hands the preparing stage in place of a ``Document`` (with a meta dict and a
-    ``JsonLine``) per record: the same fields, a few list appends each."""
+    ``JsonLine``) per record: the same fields, a few list appends each. Records are added to the
+    file named by :attr:`file` and :attr:`name` at the time."""
 
-    __slots__ = ("file", "name", "lines", "texts", "utf8", "heads", "tails", "record_ids", "id_from")
+    __slots__ = ("file", "name", "files", "names", "lines", "texts", "utf8", "heads", "tails", "record_ids", "id_from")
 
     def __init__(self, file: int, name: str) -> None:
         self.file, self.name = file, name
+        self.files: list[int] = []
+        self.names: list[str] = []
         self.lines: list[int] = []
         self.texts: list[str] = []
-        self.utf8: list[bytes | None] = []  # the text's UTF-8 as read, when its JSON had no escape
+        self.utf8: list[bytes | None] = []
         self.heads: list[str] = []
         self.tails: list[str] = []
         self.record_ids: list[str] = []
@@ -69,6 +73,8 @@ class JsonlRecords:
 
     def add(self, line: int, text: str, utf8: bytes | None, head: str, tail: str, record_id: str, id_from: str) -> None:
         """One more record."""
+        self.files.append(self.file)
+        self.names.append(self.name)
         self.lines.append(line)
         self.texts.append(text)
         self.utf8.append(utf8)
@@ -88,6 +94,8 @@ class JsonlRecords:
         id_from: list[str],
     ) -> None:
         """Many more records, a column at a time."""
+        self.files += [self.file] * len(texts)
+        self.names += [self.name] * len(texts)
         self.lines.extend(lines)
         self.texts += texts
         self.utf8 += utf8
@@ -98,8 +106,7 @@ class JsonlRecords:
 
     def doc_ids(self) -> list[str]:
         """Each record's document id, ``file:line`` (what the reader names a ``Document``)."""
-        prefix = f"{self.name}:"
-        return [prefix + str(line) for line in self.lines]
+        return [f"{name}:{line}" for name, line in zip(self.names, self.lines)]
 
 
 @dataclass(frozen=True)

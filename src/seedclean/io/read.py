@@ -325,10 +325,15 @@ def read_documents(
     warnings: Warnings,
     max_record_bytes: int = MAX_RECORD_BYTES,
     id_field: str | None = "id",
+    columns: JsonlRecords | None = None,
+    numbers: list[int] | None = None,
 ) -> Iterator[Document]:
     """Documents of every file in order; meta holds the source file index and, for JSONL, the
-    line around the text (:class:`JsonLine`), for Parquet the row number."""
-    for number, f in enumerate(files):
+    line around the text (:class:`JsonLine`), for Parquet the row number. With ``columns``,
+    JSONL records go there instead (other files still come as documents); ``numbers``: each
+    file's number, if not its place in ``files``."""
+    for place, f in enumerate(files):
+        number = numbers[place] if numbers is not None else place
         if f.format == "parquet":
             yield from _read_parquet(number, f, text_field, warnings, id_field)
             continue
@@ -337,7 +342,9 @@ def read_documents(
             warnings.add("not_gzip", f.name, "named .gz but not gzip-compressed: read as it is")
         if f.format == "jsonl":  # streamed line by line: a corpus file is never held whole
             lines = _binary_lines(f, gzipped, max_record_bytes)
-            yield from _read_jsonl(number, f, lines, text_field, warnings, id_field=id_field)
+            if columns is not None:
+                columns.file, columns.name = number, f.name
+            yield from _read_jsonl(number, f, lines, text_field, warnings, id_field=id_field, columns=columns)
             continue
         try:
             data, damage = _open_bytes(f, gzipped)
@@ -841,10 +848,12 @@ def read_piece(
     if piece.end < 0:
         files = [f for _n, f in piece.files]
         numbers = [n for n, _f in piece.files]
-        docs = []
-        for doc in read_documents(files, text_field, warnings, max_record_bytes, id_field=id_field):
-            doc.meta = {**(doc.meta or {}), "file": numbers[(doc.meta or {}).get("file", 0)]}
-            docs.append(doc)
+        if all(f.format == "jsonl" for f in files):  # whole JSONL files: their records as columns
+            records = JsonlRecords(numbers[0], files[0].name)
+            for _ in read_documents(files, text_field, warnings, max_record_bytes, id_field, records, numbers):
+                pass  # every record goes into the columns
+            return records, PieceRead(warnings.items, texts=len(records))
+        docs = list(read_documents(files, text_field, warnings, max_record_bytes, id_field, numbers=numbers))
         return docs, PieceRead(warnings.items, texts=len(docs))
     number, f = piece.files[0]
     lines = 0
