@@ -5,19 +5,12 @@
 'Cộng hòa xã hội'
 """
 
-from importlib import metadata as _metadata
-
-try:
-    __version__ = _metadata.version("seedclean")
-except _metadata.PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
-
-from seedclean.clustering.dedup import Cluster, DedupOptions, DedupResult, Document, Member, dedup  # noqa: E402
-from seedclean.engines.local import RunOptions, RunResult, normalize_batch, normalize_records, run  # noqa: E402
-from seedclean.errors import EngineUnavailable, InputError, OutputError, SeedcleanError  # noqa: E402
-from seedclean.fingerprint.minhash import signatures  # noqa: E402
-from seedclean.fingerprint.shingle import char_shingle_hash, dedup_key, shingle_hashes, word_shingle_hash  # noqa: E402
-from seedclean.text.normalize import (  # noqa: E402
+from seedclean.clustering.dedup import Cluster, DedupOptions, DedupResult, Document, Member, dedup
+from seedclean.engines.local import RunOptions, RunResult, normalize_batch, normalize_records, run
+from seedclean.errors import EngineUnavailable, InputError, OutputError, SeedcleanError
+from seedclean.fingerprint.minhash import signatures
+from seedclean.fingerprint.shingle import char_shingle_hash, dedup_key, shingle_hashes, word_shingle_hash
+from seedclean.text.normalize import (
     NormalizedBatch,
     NormalizeOptions,
     NormalizeResult,
@@ -25,7 +18,7 @@ from seedclean.text.normalize import (  # noqa: E402
     normalize_and_explain,
     normalize_many,
 )
-from seedclean.text.tones import fix_tones, place_tone  # noqa: E402
+from seedclean.text.tones import fix_tones, place_tone
 
 __all__ = [
     "Cluster",
@@ -58,3 +51,16 @@ __all__ = [
     "signatures",
     "word_shingle_hash",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, looked up on first use: importing importlib.metadata and reading the
+    package's metadata cost every process ~40 ms, ``seedclean --help`` included."""
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            return metadata.version("seedclean")
+        except metadata.PackageNotFoundError:  # running from a source tree without installation
+            return "0.0.0"
+    raise AttributeError(f"module 'seedclean' has no attribute {name!r}")

@@ -18,7 +18,6 @@ from typing import Any, NoReturn
 
 import click
 
-from seedclean import __version__
 from seedclean.clustering.dedup import DedupOptions, Document
 from seedclean.engines.local import RunOptions, run
 from seedclean.errors import EngineUnavailable
@@ -71,6 +70,15 @@ def _load_config_into(ctx: click.Context, _param: click.Parameter, value: str | 
     ctx.meta["seedclean.config_file"] = str(source) if source else None
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """Eager --version callback: the package's version, looked up only when asked for."""
+    if value and not ctx.resilient_parsing:
+        import seedclean
+
+        click.echo(f"seedclean, version {seedclean.__version__}")
+        ctx.exit()
+
+
 def _config_option(fn: Any) -> Any:
     return click.option(
         "--config",
@@ -83,7 +91,15 @@ def _config_option(fn: Any) -> Any:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "-V", "--version", prog_name="seedclean")
+@click.option(
+    "-V",
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 @click.option(
     "--config", type=click.Path(dir_okay=False), help="TOML file of options (also accepted after the command)."
 )

@@ -14,7 +14,6 @@ import platform
 from collections import Counter
 from dataclasses import asdict, fields
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,8 @@ TOP_CLUSTERS_HTML = 25
 @lru_cache(maxsize=1)
 def _versions() -> tuple[tuple[str, str], ...]:
     """Looked up once a process (package metadata: ~20 ms a run otherwise)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     out = {"python": platform.python_version()}
     for name in ("seedclean", "datasketch", "ftfy", "unicodedata2", "numpy"):
         try:
