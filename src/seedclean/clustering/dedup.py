@@ -50,6 +50,7 @@ from seedclean.fingerprint.kernels import (
     compiled,
     dedup_keys,
     exact_hashes,
+    hash_slots,
     pack_utf8,
     signatures_flat,
     sorted_unique,
@@ -818,23 +819,14 @@ def guard_profile(data: np.ndarray, bounds: np.ndarray, guard_words: str) -> np.
 
 def guard_arrays(words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The guard words as the kernels take them: UTF-8 bytes, word bounds, each word's FNV-1a-32
-    (:func:`seedclean.fingerprint.shingle.word_hash`, what the shingles hash a token by) and an
-    open-addressing table of word index + 1 by that hash (0: empty), at most a quarter full."""
+    (:func:`seedclean.fingerprint.shingle.word_hash`, what the shingles hash a token by) and a
+    :func:`seedclean.fingerprint.kernels.hash_slots` table of the words by that hash."""
     encoded = [w.encode("utf-8") for w in words]
     packed = np.frombuffer(b"".join(encoded), dtype=np.uint8)
     word_bounds = np.zeros(len(words) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in encoded], out=word_bounds[1:])
     hashes = np.array([word_hash(w) for w in words], dtype=np.uint64)
-    size = 4
-    while size < 4 * len(words):
-        size *= 2
-    slots = np.zeros(size, dtype=np.int32)
-    for k, h in enumerate(hashes.tolist()):
-        slot = h & (size - 1)
-        while slots[slot]:
-            slot = (slot + 1) & (size - 1)
-        slots[slot] = k + 1
-    return packed, word_bounds, hashes, slots
+    return packed, word_bounds, hashes, hash_slots(hashes)
 
 
 def guard_profile_reference(keys: list[str], guard_words: str) -> np.ndarray:

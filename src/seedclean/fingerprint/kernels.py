@@ -42,6 +42,7 @@ __all__ = [
     "word_char_table",
     "pack_utf8",
     "exact_hashes",
+    "hash_slots",
     "add_to_trailing_numbers",
     "gather_ranges",
     "gather_ranges_reference",
@@ -171,6 +172,21 @@ def dedup_keys(texts: list[str], ignore_punctuation: bool, tones_placed: bool, p
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(p) for p in pieces], out=offsets[1:])
     return joined, offsets
+
+
+def hash_slots(hashes: np.ndarray) -> np.ndarray:
+    """An open-addressing table of item number + 1 by hash (0: empty; linear probing from
+    ``hash & (size - 1)``), its size the least power of two at least four times the items (and
+    at least 4), as the kernels probe it: the guard words' and the settled syllables' tables."""
+    size = 4
+    while size < 4 * len(hashes):
+        size *= 2
+    taken = [0] * size  # a list: probing element by element is cheaper there
+    for k, h in enumerate((np.asarray(hashes, dtype=np.uint64) & np.uint64(size - 1)).tolist()):
+        while taken[h]:
+            h = (h + 1) & (size - 1)
+        taken[h] = k + 1
+    return np.array(taken, dtype=np.int32)
 
 
 def exact_hashes(data: bytes, bounds: list[int]) -> bytes:

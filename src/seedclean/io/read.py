@@ -573,11 +573,7 @@ def _read_jsonl(
         """The record as a ``Document``, or None once it is added to ``columns``."""
         nonlocal texts
         texts += 1
-        if escaped and _LONE_SURROGATE.search(text):
-            text, count = _LONE_SURROGATE.subn("\ufffd", text)
-            warnings.add("invalid_utf8", name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", i)
-        if not _has_text(text):
-            warnings.add("empty_text", name, f"field {text_field!r} has no text; record kept as it is", i)
+        text = _checked_text(text, escaped, warnings, name, text_field, i)
         record_id, id_from = (record_id, id_field or "") if record_id is not None else (str(i), "line")
         if columns is not None:
             columns.add(i, text, utf8, head, tail, record_id, id_from)
@@ -647,6 +643,17 @@ def _read_jsonl(
         keys_seen.update(missing_keys)
 
 
+def _checked_text(text: str, escaped: bool, warnings: Warnings, name: str, text_field: str, line: int) -> str:
+    """A record's text as kept: lone surrogates a ``\\u`` escape brought (``escaped``) replaced
+    by U+FFFD, each fault a warning naming the line, as is a text that shows nothing."""
+    if escaped and _LONE_SURROGATE.search(text):
+        text, count = _LONE_SURROGATE.subn("\ufffd", text)
+        warnings.add("invalid_utf8", name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", line)
+    if not _has_text(text):
+        warnings.add("empty_text", name, f"field {text_field!r} has no text; record kept as it is", line)
+    return text
+
+
 def _all_plain(found: LineScan, chunk: _Chunk, file_start: bool) -> bool:
     """Whether every line of the chunk is a record the scanner read (and the first line of a
     file has no BOM): what :func:`_add_plain_chunk` takes whole."""
@@ -688,14 +695,8 @@ def _add_plain_chunk(
     record_ids = [r if r is not None else str(line) for r, line in zip(found_ids, lines)]
     source = id_field or ""
     id_from = [source if r is not None else "line" for r in found_ids]
-    for k, line in enumerate(lines):  # the warnings record() gives, line by line
-        text = texts[k]
-        if flags[k] & 2 and _LONE_SURROGATE.search(text):  # a \u escape may bring a lone surrogate
-            texts[k], count = _LONE_SURROGATE.subn("\ufffd", text)
-            text = texts[k]
-            warnings.add("invalid_utf8", name, f"{count} lone surrogate escape(s) in the text replaced by U+FFFD", line)
-        if not _has_text(text):
-            warnings.add("empty_text", name, f"field {text_field!r} has no text; record kept as it is", line)
+    for k, line in enumerate(lines):  # what record() checks, line by line
+        texts[k] = _checked_text(texts[k], bool(flags[k] & 2), warnings, name, text_field, line)
     columns.extend(lines, texts, utf8, heads, tails, record_ids, id_from)
     return len(texts)
 

@@ -35,7 +35,7 @@ from functools import lru_cache
 import numpy as np
 import unicodedata2 as ud
 
-from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled
+from seedclean.fingerprint.kernels import HAVE_NUMBA, compiled, hash_slots
 from seedclean.text.mojibake import _decoded
 from seedclean.text.tones import (
     _FINALS,
@@ -215,22 +215,12 @@ def _syllable_index(style: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarr
     (slot -> syllable number + 1, syllable offsets, code points, mask). The hashes are computed
     for all syllables at once, a letter position at a time (a loop per syllable took 0.05 s)."""
     words = sorted(canonical_syllables(style)) if style else []
-    cap = 1
-    while cap < 4 * max(1, len(words)):
-        cap *= 2
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     offsets = np.zeros(len(words) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     points = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.int32)
-    hashes = _syllable_hashes(points, offsets)
-    slots = np.zeros(cap, dtype=np.int32)
-    taken = slots.tolist()  # a list: probing element by element is cheaper there
-    for k, h in enumerate((hashes & np.uint64(cap - 1)).tolist()):
-        while taken[h]:
-            h = (h + 1) & (cap - 1)
-        taken[h] = k + 1
-    slots[:] = taken
-    return slots, offsets, points, np.array([cap - 1], dtype=np.int64)
+    slots = hash_slots(_syllable_hashes(points, offsets))
+    return slots, offsets, points, np.array([len(slots) - 1], dtype=np.int64)
 
 
 def _syllable_hashes(points: np.ndarray, offsets: np.ndarray) -> np.ndarray:
